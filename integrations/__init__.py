@@ -1,0 +1,1 @@
+"""Everything that talks to another service: messaging (Twilio), mail (SMTP), video (Zoom)."""
