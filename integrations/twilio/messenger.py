@@ -1,0 +1,204 @@
+"""Outbound WhatsApp messages: the `Messenger` interface, the Twilio implementation (the only module that speaks to
+Twilio's REST API), a console implementation for the offline chat CLI, and `split_body` for Twilio's 1600-char cap."""
+from __future__ import annotations
+
+import itertools
+import json
+import logging
+import sys
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+import requests
+from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.http.response import Response as TwilioResponse
+from twilio.rest import Client
+
+logger = logging.getLogger(__name__)
+
+TWILIO_API_BASE_URL = "https://api.twilio.com"
+BODY_LIMIT = 1600
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What Twilio said about one outbound message. `status` is Twilio's ("queued", "accepted", ...), or "failed"
+    when Twilio refused the request (4xx), with Twilio's error code and message."""
+
+    sid: str | None
+    status: str
+    error_code: int | None = None
+    error_message: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "failed"
+
+
+class MessengerUnavailable(Exception):
+    """Twilio could not be reached or answered 5xx/429: nothing was sent, the caller should retry later."""
+
+
+class Messenger(Protocol):
+    def send_text(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult: ...
+
+    def send_template(
+        self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
+    ) -> SendResult: ...
+
+
+def mask_address(address: str) -> str:
+    """'whatsapp:+14155238886' -> 'whatsapp:***8886': safe to log."""
+    channel, sep, number = address.rpartition(":")
+    digits = [c for c in number if c.isdigit()]
+    return f"{channel}{sep}***{''.join(digits[-4:])}"
+
+
+def split_body(body: str, limit: int = BODY_LIMIT) -> list[str]:
+    """Split `body` into parts of at most `limit` characters, at line boundaries where possible; a line longer than
+    `limit` is split after a space, or hard when it has none. Newlines at split points are dropped, spaces are
+    kept at the end of a part, and no part is empty (so "" gives [])."""
+    if limit < 1:
+        raise ValueError("limit must be positive")
+    if len(body) <= limit:
+        return [body] if body else []
+    parts: list[str] = []
+    current: str | None = None
+    for line in body.split("\n"):
+        if len(line) > limit:
+            if current:
+                parts.append(current)
+            *full, current = _split_long_line(line, limit)
+            parts.extend(full)
+        elif current is None:
+            current = line
+        elif len(current) + 1 + len(line) <= limit:
+            current = f"{current}\n{line}"
+        else:
+            if current:
+                parts.append(current)
+            current = line
+    if current:
+        parts.append(current)
+    return parts
+
+
+def _split_long_line(line: str, limit: int) -> list[str]:
+    pieces: list[str] = []
+    rest = line
+    while len(rest) > limit:
+        cut = rest.rfind(" ", 0, limit)
+        end = cut + 1 if cut > 0 else limit
+        pieces.append(rest[:end])
+        rest = rest[end:]
+    if rest:
+        pieces.append(rest)
+    return pieces
+
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """Twilio's own HTTP client, with `https://api.twilio.com` replaced by another base URL (a local fake)."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._base_url = base_url.rstrip("/")
+
+    def request(self, method: str, url: str, *args: object, **kwargs: object) -> TwilioResponse:  # type: ignore[override]
+        if url.startswith(TWILIO_API_BASE_URL):
+            url = self._base_url + url[len(TWILIO_API_BASE_URL):]
+        return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+
+
+class TwilioMessenger:
+    """Sends WhatsApp messages through Twilio's Messages resource with the official client."""
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        from_number: str,
+        api_base_url: str = TWILIO_API_BASE_URL,
+        timeout: float = 10.0,
+    ) -> None:
+        self._from = from_number
+        http_client = (
+            TwilioHttpClient(timeout=timeout)
+            if api_base_url.rstrip("/") == TWILIO_API_BASE_URL
+            else _RebasedHttpClient(api_base_url, timeout)
+        )
+        self._client = Client(account_sid, auth_token, http_client=http_client)
+        # The client reads TWILIO_EDGE / TWILIO_REGION from os.environ; our configuration is explicit.
+        self._client.edge = None
+        self._client.region = None
+
+    def __repr__(self) -> str:
+        return f"TwilioMessenger(from={mask_address(self._from)})"
+
+    def send_text(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        """Send `body`, split into several messages if longer than Twilio's cap. Returns the last part's result,
+        or the first refused part's (later parts are then not sent)."""
+        parts = split_body(body) or [body]
+        result = SendResult(sid=None, status="failed")
+        for part in parts:
+            result = self._create(to, status_callback, body=part)
+            if not result.ok:
+                break
+        return result
+
+    def send_template(
+        self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
+    ) -> SendResult:
+        return self._create(
+            to, status_callback, content_sid=content_sid, content_variables=json.dumps(variables)
+        )
+
+    def _create(self, to: str, status_callback: str | None, **fields: str) -> SendResult:
+        if status_callback is not None:
+            fields["status_callback"] = status_callback
+        try:
+            message = self._client.messages.create(to=to, from_=self._from, **fields)
+        except (TwilioRestException, TwilioServiceException) as exc:
+            status = int(exc.status)
+            if status == 429 or status >= 500:
+                logger.warning("twilio unavailable to=%s http=%s code=%s", mask_address(to), status, exc.code)
+                raise MessengerUnavailable(f"Twilio answered HTTP {status} (code {exc.code})") from exc
+            message_text = _error_message(exc)
+            logger.warning("twilio refused to=%s http=%s code=%s", mask_address(to), status, exc.code)
+            return SendResult(sid=None, status="failed", error_code=exc.code, error_message=message_text)
+        except requests.RequestException as exc:
+            logger.warning("twilio unreachable to=%s error=%s", mask_address(to), type(exc).__name__)
+            raise MessengerUnavailable(f"Twilio unreachable: {type(exc).__name__}") from exc
+        logger.info("twilio sent to=%s sid=%s status=%s", mask_address(to), message.sid, message.status)
+        return SendResult(sid=message.sid, status=str(message.status))
+
+
+def _error_message(exc: TwilioRestException | TwilioServiceException) -> str:
+    if isinstance(exc, TwilioServiceException):
+        return exc.detail or exc.title
+    prefix = "Unable to create record: "
+    return exc.msg[len(prefix):] if exc.msg.startswith(prefix) else exc.msg
+
+
+class ConsoleMessenger:
+    """Prints outbound messages as "bot -> <to>: <body>" (offline chat CLI, development) and remembers them."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self._stream = stream
+        self._counter = itertools.count(1)
+        self.sent: list[tuple[str, str]] = []
+
+    def send_text(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
+        return self._emit(to, body)
+
+    def send_template(
+        self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
+    ) -> SendResult:
+        return self._emit(to, f"[template {content_sid}] {json.dumps(variables, sort_keys=True)}")
+
+    def _emit(self, to: str, body: str) -> SendResult:
+        stream = self._stream if self._stream is not None else sys.stdout
+        stream.write(f"bot -> {to}: {body}\n")
+        stream.flush()
+        self.sent.append((to, body))
+        return SendResult(sid=f"SMlocal{next(self._counter):027d}", status="sent")
