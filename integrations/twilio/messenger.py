@@ -104,7 +104,9 @@ class _RebasedHttpClient(TwilioHttpClient):
         super().__init__(timeout=timeout)
         self._base_url = base_url.rstrip("/")
 
-    def request(self, method: str, url: str, *args: object, **kwargs: object) -> TwilioResponse:  # type: ignore[override]
+    def request(  # type: ignore[override]
+        self, method: str, url: str, *args: object, **kwargs: object
+    ) -> TwilioResponse:
         if url.startswith(TWILIO_API_BASE_URL):
             url = self._base_url + url[len(TWILIO_API_BASE_URL):]
         return super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
