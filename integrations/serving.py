@@ -23,6 +23,6 @@ class ServedApp:
 def serve_wsgi(app, host: str = "127.0.0.1", port: int = 0) -> ServedApp:
     """Start `app` on host:port (0 = any free port), threaded, and return its base URL (no trailing slash)."""
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name=f"wsgi-{server.port}", daemon=True)
+    thread = threading.Thread(target=lambda: server.serve_forever(poll_interval=0.05), name=f"wsgi-{server.port}", daemon=True)
     thread.start()
     return ServedApp(url=f"http://{host}:{server.port}", server=server, thread=thread)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import secrets
 import logging
 import sys
 from dataclasses import dataclass
@@ -203,4 +204,4 @@ class ConsoleMessenger:
         stream.write(f"bot -> {to}: {body}\n")
         stream.flush()
         self.sent.append((to, body))
-        return SendResult(sid=f"SMlocal{next(self._counter):027d}", status="sent")
+        return SendResult(sid=f"SMlocal{next(self._counter):05d}{secrets.token_hex(11)}", status="sent")

@@ -1,0 +1,1 @@
+"""The MyNextSlot WhatsApp bot: webhook, conversation engine, flows, chat texts."""

@@ -1,0 +1,55 @@
+"""The application factory: builds the engine, messenger, mailer, clock and the conversation handler once, and
+registers the blueprints and operator commands."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, jsonify
+
+from bot.config import Config, load_config
+from bot.handler import ConversationHandler
+from bot.services import Services, utc_now
+from integrations.mail import ConsoleMailer, Mailer, SMTPMailer
+from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
+from store.db import make_engine, make_session_factory, ping
+
+
+def build_services(config: Config) -> Services:
+    if config.database_url.startswith("sqlite:///") and ":memory:" not in config.database_url:
+        Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(config.database_url)
+    messenger: Messenger = (TwilioMessenger(config.twilio_account_sid, config.twilio_auth_token,
+                                            config.twilio_whatsapp_from, api_base_url=config.twilio_api_base_url)
+                            if config.twilio_enabled else ConsoleMessenger())
+    mailer: Mailer = SMTPMailer.from_url(config.smtp_url, config.mail_from) if config.smtp_url else ConsoleMailer()
+    return Services(config=config, engine=engine, sessions=make_session_factory(engine), messenger=messenger,
+                    mailer=mailer, clock=utc_now)
+
+
+def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
+    config = config or (services.config if services else load_config())
+    services = services or build_services(config)
+    logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for chatty in ("transitions", "alembic"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    app = Flask(__name__)
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    app.extensions["services"] = services
+    app.extensions["handler"] = ConversationHandler(services)
+
+    from bot import cli, webhook
+
+    app.register_blueprint(webhook.bp)
+    cli.register(app)
+
+    @app.get("/healthz")
+    def healthz():
+        ok = ping(services.engine)
+        return jsonify(status="ok" if ok else "database unreachable"), 200 if ok else 503
+
+    @app.errorhandler(413)
+    def too_large(_err):
+        return "request too large\n", 413
+
+    return app

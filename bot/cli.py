@@ -1,0 +1,88 @@
+"""Operator commands: `flask --app wsgi init-db | provider add | provider set-plan | chat --as +E164 | worker`."""
+from __future__ import annotations
+
+import sys
+import uuid
+
+import click
+from flask import Flask, current_app
+
+from bot import phones, plans
+from bot.dialogue import Inbound
+from bot.handler import ConversationHandler
+from bot.services import Services
+from integrations.twilio.messenger import ConsoleMessenger
+from store import migrate, repos
+from store.db import unit_of_work
+
+
+def _services() -> Services:
+    return current_app.extensions["services"]
+
+
+def _phone(value: str) -> str:
+    phone = phones.e164(value)
+    if phone is None:
+        raise click.BadParameter(f"{value!r} is not an international number like +919940790402")
+    return phone
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the database schema (safe to run again)."""
+        services = _services()
+        migrate.upgrade(services.engine)
+        click.echo(f"database ready at revision {migrate.current_revision(services.engine)}")
+
+    provider = click.Group("provider", help="Manage providers.")
+    app.cli.add_command(provider)
+
+    @provider.command("add")
+    @click.option("--phone", required=True, help="WhatsApp number, +E164")
+    @click.option("--name", required=True)
+    @click.option("--plan", type=click.Choice(plans.PLANS), default="trial", show_default=True)
+    @click.option("--timezone", "zone", default=None, help="IANA zone; guessed from the number if left out")
+    def provider_add(phone: str, name: str, plan: str, zone: str | None) -> None:
+        """Register a provider (what chat sign-up does, for operators)."""
+        from bot import timezones
+
+        services, number = _services(), _phone(phone)
+        zone = zone or (timezones.guess_for_phone(number) or ["UTC"])[0]
+        if timezones.lookup(zone) is None and zone != "UTC":
+            raise click.BadParameter(f"unknown time zone {zone!r}", param_hint="--timezone")
+        now = services.clock()
+        with unit_of_work(services.sessions) as session:
+            if repos.provider_by_phone(session, number):
+                raise click.ClickException(f"{phones.mask(number)} is already a provider")
+            contact = repos.get_or_create_contact(session, number, now)
+            contact.country = contact.country or phones.country_of(number)
+            created = repos.create_provider(session, contact, name=name.strip(), timezone=zone, now=now,
+                                            trial_days=services.config.trial_days, plan=plan)
+            click.echo(f"provider {created.display_name} added: plan {plan}, time zone {zone}, "
+                       f"booking code {created.booking_code}")
+
+    @provider.command("set-plan")
+    @click.option("--phone", required=True)
+    @click.option("--plan", type=click.Choice(plans.PLANS), required=True)
+    def provider_set_plan(phone: str, plan: str) -> None:
+        """Change a provider's plan (trial | pro | free)."""
+        services, number = _services(), _phone(phone)
+        with unit_of_work(services.sessions) as session:
+            found = repos.provider_by_phone(session, number)
+            if found is None:
+                raise click.ClickException(f"no provider with number {phones.mask(number)}")
+            found.plan = plan
+        click.echo(f"plan set to {plan}")
+
+    @app.cli.command("chat")
+    @click.option("--as", "as_phone", required=True, help="the WhatsApp number you are playing, +E164")
+    def chat(as_phone: str) -> None:
+        """Talk to the bot in the terminal: same handler and database, replies printed instead of sent."""
+        services, number = _services(), _phone(as_phone)
+        services.messenger = ConsoleMessenger(stream=sys.stdout)
+        handler = ConversationHandler(services)
+        click.echo(f"Chatting as {number}. Type a message; Ctrl-D to quit.")
+        for line in sys.stdin:
+            handler.handle(Inbound(message_sid=f"CLI{uuid.uuid4().hex}", phone=number, text=line.rstrip("\n"),
+                                   received_at=services.clock()))

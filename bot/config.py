@@ -1,0 +1,121 @@
+"""Configuration read once from the environment at start-up; nothing else in the bot reads os.environ."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+DEV_SECRET = "dev-only-secret-change-me"
+# A Fernet key that only the embedded default uses, so that `flask run` works with no setup. Production refuses it.
+DEV_TOKEN_KEY = "ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kLTE="
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str = "development"  # development | production | testing
+    database_url: str = f"sqlite:///{DEFAULT_INSTANCE / 'mynextslot.db'}"
+    public_base_url: str = "http://localhost:5000"
+    secret_key: str = DEV_SECRET
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_whatsapp_from: str = ""
+    twilio_api_base_url: str = "https://api.twilio.com"
+    twilio_template_content_sid: str = ""
+    smtp_url: str = ""
+    mail_from: str = "MyNextSlot <no-reply@mynextslot.com>"
+    support_email: str = "hello@mynextslot.com"
+    support_whatsapp: str = "+91 9940790402"
+    task_queue_url: str = ""
+    zoom_client_id: str = ""
+    zoom_client_secret: str = ""
+    zoom_webhook_secret_token: str = ""
+    zoom_oauth_base_url: str = "https://zoom.us"
+    zoom_api_base_url: str = "https://api.zoom.us/v2"
+    token_encryption_keys: tuple[str, ...] = (DEV_TOKEN_KEY,)
+    idle_reset: timedelta = timedelta(hours=24)
+    trial_days: int = 14
+    log_level: str = "INFO"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def twilio_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
+    @property
+    def zoom_enabled(self) -> bool:
+        return bool(self.zoom_client_id and self.zoom_client_secret)
+
+    def with_(self, **changes) -> "Config":
+        return replace(self, **changes)
+
+
+def _hours(name: str, raw: str) -> timedelta:
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number of hours, got {raw!r}") from exc
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive")
+    return timedelta(hours=value)
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """Build the Config from environment variables (see README, "Configuration"); validate production secrets."""
+    env = dict(os.environ if environ is None else environ)
+    d = Config()
+    get = lambda name, default: env.get(name, "").strip() or default  # noqa: E731
+    keys = tuple(k.strip() for k in get("TOKEN_ENCRYPTION_KEY", "").split(",") if k.strip())
+    config = Config(
+        env=get("APP_ENV", d.env),
+        database_url=get("DATABASE_URL", d.database_url),
+        public_base_url=get("PUBLIC_BASE_URL", d.public_base_url).rstrip("/"),
+        secret_key=get("SECRET_KEY", d.secret_key),
+        twilio_account_sid=get("TWILIO_ACCOUNT_SID", ""),
+        twilio_auth_token=get("TWILIO_AUTH_TOKEN", ""),
+        twilio_whatsapp_from=get("TWILIO_WHATSAPP_FROM", ""),
+        twilio_api_base_url=get("TWILIO_API_BASE_URL", d.twilio_api_base_url).rstrip("/"),
+        twilio_template_content_sid=get("TWILIO_TEMPLATE_CONTENT_SID", ""),
+        smtp_url=get("SMTP_URL", ""),
+        mail_from=get("MAIL_FROM", d.mail_from),
+        support_email=get("SUPPORT_EMAIL", d.support_email),
+        support_whatsapp=get("SUPPORT_WHATSAPP", d.support_whatsapp),
+        task_queue_url=get("TASK_QUEUE_URL", ""),
+        zoom_client_id=get("ZOOM_CLIENT_ID", ""),
+        zoom_client_secret=get("ZOOM_CLIENT_SECRET", ""),
+        zoom_webhook_secret_token=get("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
+        zoom_oauth_base_url=get("ZOOM_OAUTH_BASE_URL", d.zoom_oauth_base_url).rstrip("/"),
+        zoom_api_base_url=get("ZOOM_API_BASE_URL", d.zoom_api_base_url).rstrip("/"),
+        token_encryption_keys=keys or d.token_encryption_keys,
+        idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
+        log_level=get("LOG_LEVEL", d.log_level).upper(),
+    )
+    if config.twilio_whatsapp_from and not config.twilio_whatsapp_from.startswith("whatsapp:+"):
+        raise ConfigError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")
+    if config.production:
+        _require_production_secrets(config, env)
+    return config
+
+
+def _require_production_secrets(config: Config, env: Mapping[str, str]) -> None:
+    required = ["DATABASE_URL", "PUBLIC_BASE_URL", "SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
+                "TWILIO_WHATSAPP_FROM", "SMTP_URL", "TOKEN_ENCRYPTION_KEY"]
+    if config.zoom_client_id or config.zoom_client_secret:
+        required += ["ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET_TOKEN"]
+    missing = [name for name in required if not env.get(name, "").strip()]
+    if missing:
+        raise ConfigError("APP_ENV=production needs these settings: " + ", ".join(missing))
+    if config.secret_key == DEV_SECRET or DEV_TOKEN_KEY in config.token_encryption_keys:
+        raise ConfigError("SECRET_KEY / TOKEN_ENCRYPTION_KEY still hold the development values")
+    if not config.public_base_url.startswith("https://"):
+        raise ConfigError("PUBLIC_BASE_URL must be https:// in production (Twilio signs that URL)")

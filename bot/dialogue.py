@@ -1,0 +1,58 @@
+"""The per-message objects the conversation engine works with: the frozen inbound message, and the Dialogue,
+the `transitions` model for one message (state + context + the replies the steps queue)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.orm import Session
+
+from store.models import Contact, Provider
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One WhatsApp message as Twilio delivered it (or as the `chat` CLI typed it)."""
+
+    message_sid: str
+    phone: str  # E.164, without the whatsapp: prefix
+    text: str
+    received_at: datetime
+    payload: str | None = None  # ButtonPayload of a quick-reply button
+    profile_name: str | None = None
+
+
+@dataclass
+class Dialogue:
+    """The state machine's model for one inbound message. Steps read it and queue replies on it."""
+
+    services: "Services"
+    session: Session
+    contact: Contact
+    inbound: Inbound
+    now: datetime
+    context: dict[str, Any] = field(default_factory=dict)
+    replies: list[str] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    error: BaseException | None = None
+    state: str = "start"
+
+    @property
+    def provider(self) -> Provider | None:
+        return self.contact.provider
+
+    @property
+    def text(self) -> str:
+        return self.inbound.text.strip()
+
+    def say(self, template: str, **values: Any) -> None:
+        self.replies.append(template.format(**values) if values else template)
+
+    def later(self, job: Callable[[], None]) -> None:
+        """Run `job` once this message's transaction has committed (sending mail, calling Zoom...)."""
+        self.after_commit.append(job)

@@ -1,0 +1,70 @@
+"""Steps every journey shares: menus, welcome, cancel, not understood, and the one place a failing step turns
+into a friendly reply."""
+from __future__ import annotations
+
+import logging
+
+from transitions import EventData
+
+from bot import messages as msg
+from bot.dialogue import Dialogue
+
+log = logging.getLogger(__name__)
+
+
+def dialogue(event: EventData) -> Dialogue:
+    return event.model  # type: ignore[no-any-return]
+
+
+def is_provider(event: EventData) -> bool:
+    return dialogue(event).provider is not None
+
+
+def clear_context(event: EventData) -> None:
+    dialogue(event).context.clear()
+
+
+def welcome(event: EventData) -> None:
+    d = dialogue(event)
+    name = d.provider.display_name if d.provider else (d.contact.name or d.inbound.profile_name)
+    d.say(msg.WELCOME, name_part=f" {name}" if name else "")
+
+
+def show_menu(event: EventData) -> None:
+    from bot.state_machine import render_options
+
+    d = dialogue(event)
+    if event.transition is not None and event.transition.source == "start":
+        welcome(event)
+    if d.state == "provider_menu" and d.provider is not None:
+        d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state))
+    else:
+        d.say(msg.CUSTOMER_MENU, options=render_options("customer_menu"))
+
+
+def cancelled(event: EventData) -> None:
+    dialogue(event).say(msg.CANCELLED)
+
+
+def nothing_to_go_back_to(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.NOTHING_TO_GO_BACK_TO)
+    d.say(msg.GLOBAL_HINT)
+
+
+def not_understood(event: EventData) -> None:
+    from bot.state_machine import MENUS, render_options
+
+    d = dialogue(event)
+    shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."
+    if d.state in MENUS:
+        d.say(msg.NOT_UNDERSTOOD, text=shown)
+        d.say(render_options(d.state))
+    d.say(msg.GLOBAL_HINT)
+
+
+def on_exception(event: EventData) -> None:
+    """A step raised: the handler rolls back this message's changes and keeps the previous state."""
+    d = dialogue(event)
+    d.error = event.error
+    log.exception("conversation step failed in state %s", d.state, exc_info=event.error)

@@ -1,0 +1,98 @@
+"""A new provider signs up by chat: name, time zone (guessed from the number, confirmed), 14-day trial."""
+from __future__ import annotations
+
+import re
+
+from transitions import EventData
+
+from bot import messages as msg, phones, plans, timezones
+from bot.flows.common import dialogue
+from bot.text import clean_input, normalise
+from store import repos
+
+YES = frozenset({"1", "yes", "y", "ok", "okay", "confirm", "correct", "si", "sure", "yep"})
+
+
+def already_provider(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.ALREADY_PROVIDER, name=d.provider.display_name)
+    d.say(msg.GLOBAL_HINT)
+
+
+def ask_name(event: EventData) -> None:
+    dialogue(event).say(msg.SIGNUP_ASK_NAME)
+
+
+def _name(text: str) -> str | None:
+    name = re.sub(r"\s+", " ", clean_input(text, 200))
+    if not 2 <= len(name) <= 80 or not re.search(r"[^\W\d_]", name):
+        return None
+    return name
+
+
+def name_ok(event: EventData) -> bool:
+    return _name(dialogue(event).text) is not None
+
+
+def name_rejected(event: EventData) -> None:
+    dialogue(event).say(msg.SIGNUP_BAD_NAME)
+
+
+def keep_name(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["name"] = _name(d.text)
+
+
+def ask_timezone(event: EventData) -> None:
+    d = dialogue(event)
+    guesses = timezones.guess_for_phone(d.contact.phone)
+    name = d.context.get("name", "")
+    if len(guesses) == 1:
+        d.context["tz_guess"] = guesses[0]
+        d.say(msg.SIGNUP_ASK_TIMEZONE, name=name, country=phones.country_name(d.contact.country) or "your country",
+              timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
+    elif guesses:
+        d.context["tz_choices"] = guesses
+        d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)
+        d.say(msg.SIGNUP_TIMEZONE_CHOICES, options="\n".join(
+            msg.OPTION_LINE.format(number=i, label=f"{z} ({timezones.local_time(z, d.now)})")
+            for i, z in enumerate(guesses, 1)))
+    else:
+        d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)
+
+
+def _chosen_zone(d) -> str | None:
+    words = normalise(d.text)
+    guess = d.context.get("tz_guess")
+    choices: list[str] = d.context.get("tz_choices") or []
+    if guess and words in YES:
+        return guess
+    if words.isdigit() and 1 <= int(words) <= len(choices):
+        return choices[int(words) - 1]
+    return timezones.lookup(d.text)
+
+
+def timezone_chosen(event: EventData) -> bool:
+    return _chosen_zone(dialogue(event)) is not None
+
+
+def timezone_not_understood(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SIGNUP_BAD_TIMEZONE, text=clean_input(d.text, 40))
+
+
+def create_provider(event: EventData) -> None:
+    d = dialogue(event)
+    zone = _chosen_zone(d)
+    provider = repos.create_provider(d.session, d.contact, name=d.context["name"], timezone=zone, now=d.now,
+                                     trial_days=d.services.config.trial_days)
+    d.context.clear()
+    d.say(msg.SIGNUP_DONE, name=provider.display_name, timezone=zone,
+          trial_end=plans.format_day(provider.trial_ends_at, zone))
+
+
+def show_plan(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(plans.describe(d.provider, d.now))
+    if plans.effective_plan(d.provider, d.now) != "pro":
+        d.say(msg.PLAN_UPGRADE, support_email=d.services.config.support_email)

@@ -1,0 +1,90 @@
+"""The conversation handler: one inbound message, one transaction. It records the message (a MessageSid seen
+before is a Twilio retry and changes nothing), locks the sender, runs the state machine on the stored state,
+stores the new state and the replies (outbox), commits, then sends."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from transitions import MachineError
+
+from bot import messages as msg, outbox, phones
+from bot.dialogue import Dialogue, Inbound
+from bot.services import Services
+from bot.state_machine import STATES, build_machine, parse_intent
+from bot.text import clean_input
+from store import repos
+from store.db import unit_of_work
+
+log = logging.getLogger(__name__)
+KNOWN_STATES = frozenset(s.name for s in STATES)
+
+
+@dataclass
+class Outcome:
+    duplicate: bool = False
+    replies: list[str] = field(default_factory=list)
+    state: str | None = None
+
+
+class ConversationHandler:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.machine = build_machine()
+
+    def handle(self, inbound: Inbound) -> Outcome:
+        services = self.services
+        now = services.clock()
+        with unit_of_work(services.sessions) as session:
+            contact = repos.get_or_create_contact(session, inbound.phone, now, lock=True)
+            body = clean_input(inbound.text) or (inbound.payload or "")
+            if not repos.record_inbound(session, contact, inbound.message_sid, body, now):
+                log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
+                return Outcome(duplicate=True)
+            if contact.country is None:
+                contact.country = phones.country_of(contact.phone)
+            previous_inbound = contact.last_inbound_at
+            contact.last_inbound_at = now
+            conv = repos.conversation_for(session, contact, now)
+            dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
+                                context=dict(conv.context or {}))
+            stored = conv.state if conv.state in KNOWN_STATES else "start"
+            if previous_inbound is not None and now - conv.updated_at > services.config.idle_reset \
+                    and stored != "start":
+                stored = "start"
+                dialogue.context.clear()
+            self._run(dialogue, stored)
+            conv.state, conv.context, conv.updated_at = dialogue.state, dialogue.context, now
+            ids = outbox.queue(session, contact, dialogue.replies, now)
+        outbox.dispatch(services, ids)
+        for job in dialogue.after_commit:
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - the worker retries; the user already has the reply
+                log.exception("after-commit job failed")
+        return Outcome(replies=dialogue.replies, state=dialogue.state)
+
+    def _run(self, dialogue: Dialogue, state: str) -> None:
+        if not dialogue.text and not dialogue.inbound.payload:
+            dialogue.state = state
+            dialogue.say(msg.EMPTY_MESSAGE)
+            return
+        intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload)
+        dialogue.context["_arg"] = intent.arg
+        savepoint = dialogue.session.begin_nested()
+        self.machine.add_model(dialogue, initial=state)
+        try:
+            fired = dialogue.trigger(intent.trigger)
+        except MachineError:
+            fired = dialogue.trigger("unknown")
+        finally:
+            self.machine.remove_model(dialogue)
+        dialogue.context.pop("_arg", None)
+        if dialogue.error is not None:
+            savepoint.rollback()
+            dialogue.state, dialogue.replies[:] = state, [msg.INTERNAL_ERROR]
+            return
+        savepoint.commit()
+        if not fired:  # every guarded trigger has an unguarded fallback, so this means a gap in the graph
+            log.error("trigger %s did nothing in state %s", intent.trigger, state)
+            dialogue.say(msg.GLOBAL_HINT)

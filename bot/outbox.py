@@ -1,0 +1,127 @@
+"""The outbox: replies and notifications are stored in the same transaction as the change that caused them, then
+sent through the Messenger after commit. Nothing is dropped silently: a message Twilio could not take stays
+pending for the worker; a message to someone outside WhatsApp's 24-hour window goes as the approved template, or
+is recorded as not_sendable when no template is configured."""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot import phones
+from integrations.twilio.messenger import MessengerUnavailable, split_body
+from store.db import unit_of_work
+from store.models import Contact, OutboundMessage
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+WINDOW = timedelta(hours=24)
+TEMPLATE_VARIABLE_LIMIT = 1000
+STALE_SENDING = timedelta(minutes=10)
+
+
+def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime) -> list[int]:
+    """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order."""
+    body = "\n\n".join(t for t in texts if t)
+    if not body:
+        return []
+    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=part,
+                            status="pending", created_at=now, updated_at=now) for part in split_body(body)]
+    session.add_all(rows)
+    session.flush()
+    return [row.id for row in rows]
+
+
+def dispatch(services: "Services", ids: Iterable[int] | None = None) -> int:
+    """Send pending messages (the given ones, or all); returns how many Twilio accepted."""
+    with unit_of_work(services.sessions) as session:
+        query = select(OutboundMessage.id).where(OutboundMessage.status == "pending").order_by(OutboundMessage.id)
+        if ids is not None:
+            query = query.where(OutboundMessage.id.in_(list(ids)))
+        pending = session.scalars(query).all()
+    accepted = 0
+    for message_id in pending:
+        try:
+            accepted += _send_one(services, message_id)
+        except MessengerUnavailable as exc:
+            log.warning("Twilio unavailable, %d message(s) left for the worker: %s", len(pending), exc)
+            break
+    return accepted
+
+
+def _send_one(services: "Services", message_id: int) -> int:
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        claimed = session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id,
+                                                                OutboundMessage.status == "pending")
+                                  .values(status="sending", attempts=OutboundMessage.attempts + 1,
+                                          updated_at=now)).rowcount
+        if not claimed:
+            return 0
+        row = session.get(OutboundMessage, message_id)
+        contact = session.get(Contact, row.contact_id) if row.contact_id else None
+        to, body = row.to, row.body
+    in_window = contact is not None and contact.last_inbound_at is not None and \
+        contact.last_inbound_at >= now - WINDOW
+    template = services.config.twilio_template_content_sid
+    callback = services.status_callback_url
+    try:
+        if in_window:
+            result, via_template = services.messenger.send_text(to, body, status_callback=callback), False
+        elif template:
+            result = services.messenger.send_template(to, template, {"1": body[:TEMPLATE_VARIABLE_LIMIT]},
+                                                      status_callback=callback)
+            via_template = True
+        else:
+            log.warning("message %s to %s not sendable: 24-hour window closed and no template configured",
+                        message_id, phones.mask(to))
+            _finish(services, message_id, status="not_sendable", error_message="24-hour window closed; "
+                    "no TWILIO_TEMPLATE_CONTENT_SID configured")
+            return 0
+    except MessengerUnavailable:
+        _finish(services, message_id, status="pending")
+        raise
+    _finish(services, message_id, status=result.status, twilio_sid=result.sid, via_template=via_template,
+            error_code=result.error_code, error_message=result.error_message)
+    if result.status == "failed":
+        log.warning("Twilio refused message %s to %s: %s %s", message_id, phones.mask(to), result.error_code,
+                    result.error_message)
+        return 0
+    return 1
+
+
+def _finish(services: "Services", message_id: int, **values) -> None:
+    if values.get("error_message"):
+        values["error_message"] = values["error_message"][:255]
+    with unit_of_work(services.sessions) as session:
+        session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
+                        .values(updated_at=services.clock(), **values))
+
+
+def requeue_stale(services: "Services") -> int:
+    """Messages left 'sending' by a process that died mid-send go back to pending (at-least-once delivery)."""
+    with unit_of_work(services.sessions) as session:
+        return session.execute(update(OutboundMessage).where(
+            OutboundMessage.status == "sending",
+            OutboundMessage.updated_at < services.clock() - STALE_SENDING).values(status="pending")).rowcount
+
+
+def record_status(services: "Services", sid: str, status: str, error_code: int | None) -> bool:
+    """Apply a Twilio status callback; False if the sid is not ours."""
+    with unit_of_work(services.sessions) as session:
+        row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid)).one_or_none()
+        if row is None:
+            return False
+        row.status = status[:20]
+        row.error_code = error_code
+        row.updated_at = services.clock()
+        if error_code == 63016:
+            row.error_message = "outside the 24-hour window: needs an approved template"
+            log.warning("message %s to %s failed: outside the 24-hour window", row.id, phones.mask(row.to))
+    return True

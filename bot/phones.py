@@ -1,0 +1,59 @@
+"""Phone-number helpers: normalising WhatsApp addresses, masking for logs, country and time-zone guesses."""
+from __future__ import annotations
+
+import phonenumbers
+from phonenumbers import geocoder, timezone as pn_timezone
+
+
+def e164(address: str) -> str | None:
+    """'whatsapp:+91 99407 90402' -> '+919940790402'; None if it is not a valid international number."""
+    raw = address.strip().removeprefix("whatsapp:").strip()
+    if not raw.startswith("+"):
+        raw = "+" + raw
+    try:
+        number = phonenumbers.parse(raw, None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def whatsapp(phone: str) -> str:
+    return f"whatsapp:{phone}"
+
+
+def mask(phone: str | None) -> str:
+    """For logs: '+919940790402' -> '+91******0402'."""
+    if not phone:
+        return "?"
+    digits = phone.removeprefix("whatsapp:")
+    if len(digits) <= 6:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def country_of(phone: str) -> str | None:
+    """ISO country of the number's calling code ('+44 7911...' -> 'GB', not a Crown dependency)."""
+    try:
+        code = phonenumbers.parse(phone, None).country_code
+    except phonenumbers.NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_country_code(code)
+    return None if region in (None, "ZZ", "001") else region
+
+
+def country_name(region: str | None) -> str | None:
+    if not region:
+        return None
+    example = phonenumbers.example_number(region)
+    return geocoder.country_name_for_number(example, "en") or None if example else None
+
+
+def timezones_for(phone: str) -> list[str]:
+    """IANA zones the number may be in (one for most countries, several for the US, Brazil, Australia...)."""
+    try:
+        zones = pn_timezone.time_zones_for_number(phonenumbers.parse(phone, None))
+    except phonenumbers.NumberParseException:
+        return []
+    return [z for z in zones if z != "Etc/Unknown"]

@@ -1,0 +1,35 @@
+"""The side effects the bot needs, built once by create_app (or by tests with fakes) and handed to the code that
+needs them: database sessions, clock, messenger (Twilio), mailer (SMTP), video providers (Zoom)."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config import Config
+from integrations.mail import Mailer
+from integrations.twilio.messenger import Messenger
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Services:
+    config: Config
+    engine: Engine
+    sessions: sessionmaker[Session]
+    messenger: Messenger
+    mailer: Mailer
+    clock: Callable[[], datetime] = utc_now
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def status_callback_url(self) -> str | None:
+        if not self.config.twilio_enabled:
+            return None
+        return f"{self.config.public_base_url}/webhooks/twilio/status"

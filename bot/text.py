@@ -1,0 +1,20 @@
+"""Pure text helpers shared by the intent parser and lookups."""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalise(text: str) -> str:
+    """Case- and accent-insensitive form: 'Ménu!! ' -> 'menu'."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    no_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
+    cleaned = re.sub(r"[^\w\s?'/+-]", " ", no_accents.casefold())
+    return re.sub(r"\s+", " ", cleaned).strip(" .!'-")
+
+
+def clean_input(text: str, limit: int = 4096) -> str:
+    """What we store of user text: control characters removed, whitespace trimmed, length capped."""
+    return _CONTROL.sub("", text).strip()[:limit]

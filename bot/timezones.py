@@ -1,0 +1,91 @@
+"""Time-zone guesses and lookups: from a phone number (confirmed by the user) or from a typed city or zone name.
+Uses the IANA database shipped by tzdata (zone.tab for countries, tzdata.zi for legacy names)."""
+from __future__ import annotations
+
+import functools
+from datetime import datetime
+from importlib import resources
+from zoneinfo import ZoneInfo, available_timezones
+
+from bot import phones
+from bot.text import normalise
+
+# Big cities that are not zone names, by their normalised spelling.
+CITY_ALIASES = {
+    "mumbai": "Asia/Kolkata", "bombay": "Asia/Kolkata", "delhi": "Asia/Kolkata", "new delhi": "Asia/Kolkata",
+    "bangalore": "Asia/Kolkata", "bengaluru": "Asia/Kolkata", "chennai": "Asia/Kolkata", "hyderabad": "Asia/Kolkata",
+    "pune": "Asia/Kolkata", "calcutta": "Asia/Kolkata", "india": "Asia/Kolkata", "ist": "Asia/Kolkata",
+    "san francisco": "America/Los_Angeles", "seattle": "America/Los_Angeles", "boston": "America/New_York",
+    "washington": "America/New_York", "miami": "America/New_York", "atlanta": "America/New_York",
+    "houston": "America/Chicago", "dallas": "America/Chicago", "austin": "America/Chicago",
+    "san diego": "America/Los_Angeles", "las vegas": "America/Los_Angeles", "montreal": "America/Toronto",
+    "munich": "Europe/Berlin", "frankfurt": "Europe/Berlin", "hamburg": "Europe/Berlin", "milan": "Europe/Rome",
+    "barcelona": "Europe/Madrid", "manchester": "Europe/London", "edinburgh": "Europe/London", "uk": "Europe/London",
+    "geneva": "Europe/Zurich", "abu dhabi": "Asia/Dubai", "beijing": "Asia/Shanghai", "melbourne": "Australia/Melbourne",
+    "utc": "UTC", "gmt": "Europe/London",
+}
+
+
+@functools.cache
+def _tzdata_file(name: str) -> str:
+    return resources.files("tzdata").joinpath("zoneinfo", name).read_text(encoding="utf-8")
+
+
+@functools.cache
+def _links() -> dict[str, str]:
+    links = {}
+    for line in _tzdata_file("tzdata.zi").splitlines():
+        if line.startswith("L "):
+            _, target, alias = line.split()[:3]
+            links[alias] = target
+    return links
+
+
+@functools.cache
+def _zones_by_country() -> dict[str, list[str]]:
+    zones: dict[str, list[str]] = {}
+    for line in _tzdata_file("zone.tab").splitlines():
+        if line.startswith("#") or not line.strip():
+            continue
+        fields = line.split("\t")
+        zones.setdefault(fields[0], []).append(fields[2])
+    return zones
+
+
+@functools.cache
+def _index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for zone in available_timezones():
+        if zone.startswith(("Etc/", "SystemV/", "posix/", "right/")) or "/" not in zone:
+            continue
+        zone = canonical(zone)
+        index.setdefault(normalise(zone), zone)
+        index.setdefault(normalise(zone.rsplit("/", 1)[-1].replace("_", " ")), zone)
+    index.update(CITY_ALIASES)
+    return index
+
+
+def canonical(zone: str) -> str:
+    """Legacy names to today's: 'Asia/Calcutta' -> 'Asia/Kolkata'."""
+    return _links().get(zone, zone)
+
+
+def guess_for_phone(phone: str) -> list[str]:
+    """Likely zones for a number, best first: the number's own zones within its country's; [] if unknown."""
+    country = phones.country_of(phone)
+    by_number = [canonical(z) for z in phones.timezones_for(phone)]
+    by_country = _zones_by_country().get(country or "", [])
+    both = [z for z in by_number if z in by_country]
+    return sorted(set(both or by_number or by_country), key=lambda z: (z not in by_country, z))
+
+
+def lookup(text: str) -> str | None:
+    """A typed city or zone ('london', 'America/New_York', 'são paulo') to a zone name, or None."""
+    key = normalise(text)
+    if not key:
+        return None
+    return _index().get(key) or _index().get(key.replace(" ", "_"))
+
+
+def local_time(zone: str, now: datetime) -> str:
+    return now.astimezone(ZoneInfo(zone)).strftime("%H:%M")

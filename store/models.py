@@ -1,0 +1,132 @@
+"""Typed SQLAlchemy 2.0 models. Times are timezone-aware UTC; phone numbers are E.164 ("+919940790402")."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware datetimes as UTC and always hands back aware UTC datetimes (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+
+
+class Contact(Base):
+    """Anyone who has written to the bot, provider or customer."""
+
+    __tablename__ = "contacts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str | None] = mapped_column(String(80))
+    email: Mapped[str | None] = mapped_column(String(254))
+    country: Mapped[str | None] = mapped_column(String(2))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    last_inbound_at: Mapped[datetime | None]
+
+    provider: Mapped["Provider | None"] = relationship(back_populates="contact", uselist=False)
+
+
+class Provider(Base):
+    """A coach, tutor or consultant who sells sessions. Plans: trial (14 days), pro, free (after the trial)."""
+
+    __tablename__ = "providers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), unique=True)
+    display_name: Mapped[str] = mapped_column(String(80))
+    timezone: Mapped[str] = mapped_column(String(64))
+    country: Mapped[str | None] = mapped_column(String(2))
+    plan: Mapped[str] = mapped_column(String(10), default="trial")
+    trial_ends_at: Mapped[datetime | None]
+    booking_code: Mapped[str] = mapped_column(String(12), unique=True)
+    created_at: Mapped[datetime]
+
+    contact: Mapped[Contact] = relationship(back_populates="provider")
+
+
+class Conversation(Base):
+    """Where a WhatsApp number stands in the dialogue: the machine's state and a small context."""
+
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), unique=True)
+    state: Mapped[str] = mapped_column(String(40))
+    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_at: Mapped[datetime]
+
+
+class InboundMessage(Base):
+    """Every message Twilio delivered; the unique MessageSid makes Twilio's retries harmless."""
+
+    __tablename__ = "inbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_sid: Mapped[str] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text, default="")
+    received_at: Mapped[datetime]
+
+
+class OutboundMessage(Base):
+    """The outbox: a reply is written here in the conversation's transaction and sent after commit.
+
+    status: pending (not yet accepted by Twilio) -> queued/sent/delivered/read (Twilio's) or failed/undelivered;
+    not_sendable when the 24-hour window is closed and no approved template is configured.
+    """
+
+    __tablename__ = "outbound_messages"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    to: Mapped[str] = mapped_column(String(40))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    via_template: Mapped[bool] = mapped_column(default=False)
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    error_message: Mapped[str | None] = mapped_column(String(255))
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class SupportTicket(Base):
+    """A request for a person; emailed to support, kept and retried while SMTP is down."""
+
+    __tablename__ = "support_tickets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(20))
+    plan: Mapped[str | None] = mapped_column(String(10))
+    transcript: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+
+    @property
+    def number(self) -> str:
+        return f"MNS-{self.id:06d}"
+
+
+__all__ = ["Base", "Contact", "Provider", "Conversation", "InboundMessage", "OutboundMessage", "SupportTicket",
+           "UniqueConstraint"]
