@@ -112,6 +112,8 @@ class FakeTwilio:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.senders = tuple(senders)
+        # How callbacks reach the bot: real HTTP by default; tests may route them to a Flask test client.
+        self.transport: Callable[..., requests.Response] = requests.post
         self._operation = _CreateOperation.load(spec_path or default_spec_path())
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._lock = threading.Lock()
@@ -187,7 +189,7 @@ class FakeTwilio:
 
     def _post_signed(self, url: str, form: dict[str, str]) -> requests.Response:
         headers = {SIGNATURE_HEADER: sign(self.auth_token, url, form), "User-Agent": "TwilioProxy/1.1"}
-        return requests.post(url, data=form, headers=headers, timeout=5)
+        return self.transport(url, data=form, headers=headers, timeout=5)
 
     # --- the HTTP side ----------------------------------------------------------------------------------------
 

@@ -1,0 +1,44 @@
+# The two commands a newcomer needs:  `make run` (install + start the bot on SQLite) and `make test` (all tests,
+# on SQLite and then on PostgreSQL). Everything else is a building block of those two.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+TEST_DATABASE_URL ?= postgresql://127.0.0.1:5432/test
+PORT ?= 5000
+
+.PHONY: run chat worker test test-sqlite test-postgres install bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/flask --app wsgi init-db
+	$(BIN)/flask --app wsgi run --port $(PORT)
+
+chat: install
+	$(BIN)/flask --app wsgi init-db
+	$(BIN)/flask --app wsgi chat --as $(or $(AS),+919940790402)
+
+worker: install
+	$(BIN)/flask --app wsgi worker
+
+test: install
+	$(BIN)/python -m pytest -q
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
+
+test-sqlite: install
+	$(BIN)/python -m pytest -q
+
+test-postgres: install
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

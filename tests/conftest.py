@@ -1,0 +1,175 @@
+"""Shared fixtures: a database per test (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set), a
+settable clock, the app wired to the fake Twilio and a real local SMTP server, and a WhatsApp user who talks to
+the bot through the signed webhook exactly as Twilio does."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.app import build_services, create_app
+from bot.config import Config
+from integrations.twilio.signing import sign
+from store import migrate
+from store.db import make_engine
+from store.models import Base
+
+pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom"]
+
+PUBLIC_BASE_URL = "https://bot.mynextslot.test"
+TEST_TOKEN_KEY = "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTEyMzQ="
+
+
+# -- database ---------------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def _database_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database made once per session: a SQLite file to copy, or a PostgreSQL database to truncate."""
+    pg = os.environ.get("TEST_DATABASE_URL", "")
+    if pg:
+        name = f"mns_test_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(pg).set(database=name).render_as_string(hide_password=False)
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        try:
+            yield url
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
+        return
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def database_url(_database_template: str, tmp_path: Path) -> str:
+    if _database_template.startswith("sqlite:///"):
+        copy = tmp_path / "bot.db"
+        shutil.copyfile(_database_template.removeprefix("sqlite:///"), copy)
+        return f"sqlite:///{copy}"
+    engine = make_engine(_database_template)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+    return _database_template
+
+
+# -- time -------------------------------------------------------------------------------------------------------
+
+@dataclass
+class Clock:
+    """A clock the test moves by hand; the app's Services read it."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+# -- the app ----------------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def config(database_url: str, fake_twilio, smtp_server) -> Config:
+    return Config(env="testing", database_url=database_url, public_base_url=PUBLIC_BASE_URL,
+                  secret_key="test-secret", twilio_account_sid=fake_twilio.account_sid,
+                  twilio_auth_token=fake_twilio.auth_token, twilio_whatsapp_from=fake_twilio.sender,
+                  twilio_api_base_url=fake_twilio.url, smtp_url=smtp_server.url,
+                  mail_from="MyNextSlot <bot@mynextslot.test>", support_email="support@mynextslot.test",
+                  token_encryption_keys=(TEST_TOKEN_KEY,))
+
+
+@pytest.fixture
+def services(config: Config, clock: Clock):
+    services = build_services(config)
+    services.clock = clock
+    yield services
+    services.engine.dispose()
+
+
+@pytest.fixture
+def app(services):
+    app = create_app(services=services)
+    app.config.update(TESTING=True)
+    return app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class WhatsAppUser:
+    """Someone writing to the bot: each message is a webhook signed with Twilio's algorithm; replies are read from
+    what the fake Twilio received."""
+
+    def __init__(self, client, fake_twilio, phone: str) -> None:
+        self.client, self.twilio, self.phone = client, fake_twilio, phone
+        self.address = f"whatsapp:{phone}"
+        self._seen = 0
+
+    def post(self, form: dict[str, str], *, path: str = "/webhooks/twilio/whatsapp", signature: str | None = None):
+        signature = sign(self.twilio.auth_token, PUBLIC_BASE_URL + path, form) if signature is None else signature
+        return self.client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+
+    def form(self, body: str, **extra: str) -> dict[str, str]:
+        sid = extra.pop("MessageSid", "SM" + uuid.uuid4().hex)
+        return {"MessageSid": sid, "AccountSid": self.twilio.account_sid, "From": self.address,
+                "To": self.twilio.sender, "Body": body, "NumMedia": "0", "WaId": self.phone.lstrip("+"), **extra}
+
+    def send(self, body: str, **extra: str) -> str:
+        """Send a message; return everything the bot answered to it, joined."""
+        response = self.post(self.form(body, **extra))
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return "\n".join(self.new_replies())
+
+    def new_replies(self) -> list[str]:
+        bodies = self.twilio.fake.bodies_to(self.address)
+        fresh, self._seen = bodies[self._seen:], len(bodies)
+        return fresh
+
+
+@pytest.fixture(autouse=True)
+def _twilio_calls_back_into_the_app(request, fake_twilio):
+    """The fake Twilio's status callbacks and inbound messages to PUBLIC_BASE_URL reach the app under test."""
+    if "client" not in request.fixturenames:
+        return
+    client = request.getfixturevalue("client")
+
+    def transport(url, data, headers, timeout):
+        assert url.startswith(PUBLIC_BASE_URL), url
+        return client.post(url.removeprefix(PUBLIC_BASE_URL), data=data, headers=headers)
+
+    fake_twilio.fake.transport = transport
+
+
+@pytest.fixture
+def whatsapp(client, fake_twilio):
+    def make(phone: str = "+919940790402") -> WhatsAppUser:
+        return WhatsAppUser(client, fake_twilio, phone)
+    return make
