@@ -18,7 +18,9 @@ class TokenSet:
     scope: str
 
     def __repr__(self) -> str:  # never show token values in logs or tracebacks
-        return f"TokenSet(access_token='***', refresh_token='***', expires_at={self.expires_at!r}, scope={self.scope!r})"
+        return (
+            f"TokenSet(access_token='***', refresh_token='***', expires_at={self.expires_at!r}, scope={self.scope!r})"
+        )
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,9 @@ class FakeZoom:
     def add_user(self, email: str) -> FakeUser:
         with self._lock:
             n = next(self._user_ids)
-            user = FakeUser(id=f"zu{n:04d}{secrets.token_hex(4)}", account_id=f"za{n:04d}{secrets.token_hex(4)}", email=email)
+            user = FakeUser(
+                id=f"zu{n:04d}{secrets.token_hex(4)}", account_id=f"za{n:04d}{secrets.token_hex(4)}", email=email
+            )
             self.users[user.id] = user
             return user
 
@@ -217,7 +219,7 @@ class FakeZoom:
                 "account_id": user.account_id,
                 "user_id": user.id,
                 "signature": secrets.token_hex(32),
-                "deauthorization_time": now.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "deauthorization_time": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                 "client_id": self.client_id,
                 "user_data_retention": "false",
             },
@@ -277,7 +279,8 @@ class FakeZoom:
         body = failure.body
         if body is None:
             if operation in ("token", "revoke"):
-                body = {"reason": "Injected failure", "error": "server_error" if failure.status >= 500 else "invalid_request"}
+                error = "server_error" if failure.status >= 500 else "invalid_request"
+                body = {"reason": "Injected failure", "error": error}
             else:
                 body = {"code": failure.status, "message": "Injected failure"}
         return _json(body, failure.status, headers)
@@ -578,7 +581,10 @@ class FakeZoom:
         if not verifier or not hmac.compare_digest(_pkce_s256(verifier), auth_code.code_challenge):
             return _oauth_error(400, "invalid_grant", "Invalid code_verifier")
         grant = FakeGrant(
-            id=secrets.token_hex(8), user_id=auth_code.user_id, scope=self.scopes, refresh_token=secrets.token_urlsafe(32)
+            id=secrets.token_hex(8),
+            user_id=auth_code.user_id,
+            scope=self.scopes,
+            refresh_token=secrets.token_urlsafe(32),
         )
         self.grants[grant.id] = grant
         return _json(self._issue(grant), 200)

@@ -29,7 +29,9 @@ START = datetime(2025, 4, 2, 10, 30, tzinfo=timezone.utc)
 
 
 def session_request(topic: str = "Yoga 1:1 with Asha") -> MeetingRequest:
-    return MeetingRequest(topic=topic, start_time=START, duration_minutes=45, timezone="Asia/Kolkata", agenda="Bring a mat")
+    return MeetingRequest(
+        topic=topic, start_time=START, duration_minutes=45, timezone="Asia/Kolkata", agenda="Bring a mat"
+    )
 
 
 def connect(zoom: ServedFakeZoom, provider: ZoomProvider) -> TokenSet:
@@ -57,7 +59,9 @@ def test_pkce_pair_is_rfc7636_s256() -> None:
     assert 43 <= len(verifier) <= 128
     assert set(verifier) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
     # RFC 7636 appendix B test vector
-    assert pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk") == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    rfc_verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    rfc_challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+    assert pkce_challenge(rfc_verifier) == rfc_challenge
     assert challenge == pkce_challenge(verifier) and pkce_pair()[0] != verifier
 
 
@@ -101,13 +105,15 @@ def test_full_oauth_flow_with_pkce(fake_zoom: ServedFakeZoom, provider: ZoomProv
         fake_zoom.user.account_id,
         fake_zoom.user.email,
     )
-    assert all(tokens.access_token not in path and tokens.refresh_token not in path for _, path in fake_zoom.fake.requests_log)
+    logged = " ".join(path for _, path in fake_zoom.fake.requests_log)
+    assert tokens.access_token not in logged and tokens.refresh_token not in logged
 
 
 def test_deny_redirects_with_access_denied(fake_zoom: ServedFakeZoom, provider: ZoomProvider) -> None:
     fake_zoom.fake.redirect_uris.append(REDIRECT)
     _, challenge = pkce_pair()
-    redirect = consent(provider.authorize_url(state="st-9", code_challenge=challenge, redirect_uri=REDIRECT), decision="deny")
+    url = provider.authorize_url(state="st-9", code_challenge=challenge, redirect_uri=REDIRECT)
+    redirect = consent(url, decision="deny")
     assert redirect == {"error": "access_denied", "state": "st-9", "redirect_to": REDIRECT}
     assert fake_zoom.fake.grants == {}
 
@@ -132,7 +138,11 @@ def test_code_expires_after_five_minutes(fake_zoom: ServedFakeZoom, provider: Zo
 
 
 @pytest.mark.parametrize("bad", ["verifier", "redirect_uri"])
-def test_code_needs_matching_verifier_and_redirect_uri(fake_zoom: ServedFakeZoom, provider: ZoomProvider, bad: str) -> None:
+def test_code_needs_matching_verifier_and_redirect_uri(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    bad: str,
+) -> None:
     fake_zoom.fake.redirect_uris.extend([REDIRECT, REDIRECT + "/other"])
     verifier, challenge = pkce_pair()
     code = consent(provider.authorize_url(state="s", code_challenge=challenge, redirect_uri=REDIRECT))["code"]
@@ -152,7 +162,11 @@ def test_wrong_client_secret_is_not_invalid_grant(fake_zoom: ServedFakeZoom, tok
     assert type(err.value) is VideoProviderError and err.value.status == 401 and err.value.code == "invalid_client"
 
 
-def test_refresh_rotates_and_old_refresh_token_fails(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_refresh_rotates_and_old_refresh_token_fails(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     fake_zoom.clock.advance(minutes=30)
     fresh = provider.refresh(tokens.refresh_token)
     assert fresh.refresh_token != tokens.refresh_token and fresh.access_token != tokens.access_token
@@ -164,7 +178,11 @@ def test_refresh_rotates_and_old_refresh_token_fails(fake_zoom: ServedFakeZoom, 
     assert provider.refresh(fresh.refresh_token).refresh_token != fresh.refresh_token
 
 
-def test_expired_access_token_maps_to_access_token_invalid(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_expired_access_token_maps_to_access_token_invalid(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     fake_zoom.clock.advance(seconds=3600)
     with pytest.raises(AccessTokenInvalid) as err:
         provider.current_account(tokens.access_token)
@@ -175,7 +193,11 @@ def test_expired_access_token_maps_to_access_token_invalid(fake_zoom: ServedFake
     assert provider.current_account(fresh.access_token).user_id == fake_zoom.user.id
 
 
-def test_revoke_kills_access_and_refresh_tokens(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_revoke_kills_access_and_refresh_tokens(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     provider.revoke(tokens.refresh_token)
     assert {tokens.access_token, tokens.refresh_token} <= fake_zoom.fake.revoked_tokens
     with pytest.raises(AccessTokenInvalid):
@@ -185,7 +207,11 @@ def test_revoke_kills_access_and_refresh_tokens(fake_zoom: ServedFakeZoom, provi
     provider.revoke(tokens.refresh_token)  # already revoked: not an error
 
 
-def test_app_removed_in_zoom_makes_refresh_invalid_grant(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_app_removed_in_zoom_makes_refresh_invalid_grant(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     fake_zoom.fake.revoke_user(fake_zoom.user.id)
     with pytest.raises(InvalidGrant):
         provider.refresh(tokens.refresh_token)
@@ -231,12 +257,17 @@ def test_meeting_ids_are_unique(provider: ZoomProvider, tokens: TokenSet) -> Non
     assert len(ids) == 5
 
 
-def test_another_users_meeting_is_not_found(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_another_users_meeting_is_not_found(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     theirs = provider.create_meeting(tokens.access_token, session_request())
     other_user = fake_zoom.fake.add_user("someone.else@example.com")
     fake_zoom.fake.redirect_uris.append(REDIRECT)
     verifier, challenge = pkce_pair()
-    code = consent(provider.authorize_url(state="s", code_challenge=challenge, redirect_uri=REDIRECT), user_id=other_user.id)["code"]
+    url = provider.authorize_url(state="s", code_challenge=challenge, redirect_uri=REDIRECT)
+    code = consent(url, user_id=other_user.id)["code"]
     mine = provider.exchange_code(code=code, code_verifier=verifier, redirect_uri=REDIRECT)
     assert provider.current_account(mine.access_token).email == "someone.else@example.com"
     with pytest.raises(MeetingNotFound):
@@ -245,13 +276,21 @@ def test_another_users_meeting_is_not_found(fake_zoom: ServedFakeZoom, provider:
     assert theirs.id in fake_zoom.fake.meetings
 
 
-def test_naive_start_time_is_refused_before_any_request(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_naive_start_time_is_refused_before_any_request(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     with pytest.raises(ValueError):
         provider.create_meeting(tokens.access_token, MeetingRequest("t", datetime(2025, 4, 2, 10, 0), 30, "UTC"))
     assert fake_zoom.fake.meetings == {}
 
 
-def test_daily_cap_is_rate_limited_without_retry_after(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_daily_cap_is_rate_limited_without_retry_after(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     fake_zoom.clock.now = datetime(2025, 4, 1, 23, 50, tzinfo=timezone.utc)
     fresh = provider.refresh(tokens.refresh_token)
     first = provider.create_meeting(fresh.access_token, session_request())
@@ -272,7 +311,12 @@ def test_daily_cap_is_rate_limited_without_retry_after(fake_zoom: ServedFakeZoom
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
-def test_5xx_maps_to_provider_unavailable(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet, status: int) -> None:
+def test_5xx_maps_to_provider_unavailable(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+    status: int,
+) -> None:
     fake_zoom.fake.fail_next("create_meeting", status)
     with pytest.raises(ProviderUnavailable) as err:
         provider.create_meeting(tokens.access_token, session_request())
@@ -308,7 +352,9 @@ def test_timeout_maps_to_provider_unavailable_but_zoom_still_acted(fake_zoom: Se
 
 
 def test_connection_refused_maps_to_provider_unavailable(fake_zoom: ServedFakeZoom) -> None:
-    dead = ZoomProvider("id", "secret", oauth_base_url="http://127.0.0.1:9", api_base_url="http://127.0.0.1:9/v2", timeout=1)
+    dead = ZoomProvider(
+        "id", "secret", oauth_base_url="http://127.0.0.1:9", api_base_url="http://127.0.0.1:9/v2", timeout=1
+    )
     with pytest.raises(ProviderUnavailable):
         dead.current_account("token")
 
@@ -322,20 +368,34 @@ def test_connection_refused_maps_to_provider_unavailable(fake_zoom: ServedFakeZo
         "not json",
     ],
 )
-def test_malformed_meeting_answer_is_an_error(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet, body: object) -> None:
+def test_malformed_meeting_answer_is_an_error(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+    body: object,
+) -> None:
     fake_zoom.fake.fail_next("create_meeting", 201, body=body)
     with pytest.raises(VideoProviderError):
         provider.create_meeting(tokens.access_token, session_request())
 
 
-def test_malformed_token_answer_is_an_error(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
+def test_malformed_token_answer_is_an_error(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
     fake_zoom.fake.fail_next("token", 200, body={"access_token": "a", "token_type": "bearer", "expires_in": 3600})
     with pytest.raises(VideoProviderError, match="refresh_token"):
         provider.refresh(tokens.refresh_token)
 
 
-def test_other_4xx_is_a_plain_provider_error(fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet) -> None:
-    fake_zoom.fake.fail_next("update_meeting", 400, body={"code": 3000, "message": "Cannot access meeting information."})
+def test_other_4xx_is_a_plain_provider_error(
+    fake_zoom: ServedFakeZoom,
+    provider: ZoomProvider,
+    tokens: TokenSet,
+) -> None:
+    error = {"code": 3000, "message": "Cannot access meeting information."}
+    fake_zoom.fake.fail_next("update_meeting", 400, body=error)
     meeting = provider.create_meeting(tokens.access_token, session_request())
     with pytest.raises(VideoProviderError) as err:
         provider.update_meeting(tokens.access_token, meeting.id, session_request())
