@@ -7,15 +7,21 @@ from pathlib import Path
 
 from flask import Flask, jsonify
 
-from bot.config import Config, load_config
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.config import Config, ConfigError, load_config
 from bot.handler import ConversationHandler
 from bot.services import Services, utc_now
 from integrations.mail import ConsoleMailer, Mailer, SMTPMailer
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
+from integrations.video import VideoProviderRegistry
+from integrations.zoom.client import ZoomProvider
+from store.crypto import CipherError, TokenCipher
 from store.db import make_engine, make_session_factory, ping
 
 
-def build_services(config: Config) -> Services:
+def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> Services:
     if config.database_url.startswith("sqlite:///") and ":memory:" not in config.database_url:
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.database_url)
@@ -23,8 +29,17 @@ def build_services(config: Config) -> Services:
                                             config.twilio_whatsapp_from, api_base_url=config.twilio_api_base_url)
                             if config.twilio_enabled else ConsoleMessenger())
     mailer: Mailer = SMTPMailer.from_url(config.smtp_url, config.mail_from) if config.smtp_url else ConsoleMailer()
+    video = VideoProviderRegistry()
+    if config.zoom_enabled:
+        video.register(ZoomProvider(config.zoom_client_id, config.zoom_client_secret,
+                                    oauth_base_url=config.zoom_oauth_base_url, api_base_url=config.zoom_api_base_url,
+                                    clock=clock))
+    try:
+        cipher = TokenCipher(config.token_encryption_keys)
+    except CipherError as exc:
+        raise ConfigError(str(exc)) from exc
     return Services(config=config, engine=engine, sessions=make_session_factory(engine), messenger=messenger,
-                    mailer=mailer, clock=utc_now)
+                    mailer=mailer, video=video, cipher=cipher, clock=clock)
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:

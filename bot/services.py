@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.config import Config
 from integrations.mail import Mailer
 from integrations.twilio.messenger import Messenger
+from integrations.video import VideoProviderRegistry
+from store.crypto import TokenCipher
 
 
 def utc_now() -> datetime:
@@ -25,6 +27,8 @@ class Services:
     sessions: sessionmaker[Session]
     messenger: Messenger
     mailer: Mailer
+    video: VideoProviderRegistry
+    cipher: TokenCipher
     clock: Callable[[], datetime] = utc_now
     extras: dict[str, object] = field(default_factory=dict)
 
@@ -33,3 +37,6 @@ class Services:
         if not self.config.twilio_enabled:
             return None
         return f"{self.config.public_base_url}/webhooks/twilio/status"
+
+    def url(self, path: str) -> str:
+        return self.config.public_base_url + path

@@ -128,5 +128,44 @@ class SupportTicket(Base):
         return f"MNS-{self.id:06d}"
 
 
+class VideoConnection(Base):
+    """A provider's connected video account (Zoom today). Tokens and email are encrypted at rest; the row is deleted
+    (not flagged) on disconnect or when the provider removes the app from Zoom."""
+
+    __tablename__ = "video_connections"
+    __table_args__ = (UniqueConstraint("provider_id", "platform"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    external_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    external_account_id: Mapped[str] = mapped_column(String(64))
+    email_enc: Mapped[str] = mapped_column(Text)
+    access_token_enc: Mapped[str] = mapped_column(Text)
+    refresh_token_enc: Mapped[str] = mapped_column(Text)
+    access_expires_at: Mapped[datetime]
+    scope: Mapped[str] = mapped_column(String(255), default="")
+    status: Mapped[str] = mapped_column(String(10), default="connected")  # connected | broken
+    connected_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ConnectLink(Base):
+    """The short link the bot sends in chat (single use, 10 minutes, bound to one provider) and, once opened, the
+    OAuth `state` and PKCE verifier of that authorization. Only hashes of the link token and state are stored."""
+
+    __tablename__ = "connect_links"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    opened_at: Mapped[datetime | None]
+    state_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    code_verifier_enc: Mapped[str | None] = mapped_column(Text)
+    state_expires_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+
 __all__ = ["Base", "Contact", "Provider", "Conversation", "InboundMessage", "OutboundMessage", "SupportTicket",
-           "UniqueConstraint"]
+           "VideoConnection", "ConnectLink"]

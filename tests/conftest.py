@@ -7,8 +7,6 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from store.models import Base
 pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom"]
 
 PUBLIC_BASE_URL = "https://bot.mynextslot.test"
+ZOOM_WEBHOOK_SECRET = "test-zoom-webhook-secret-token"
 TEST_TOKEN_KEY = "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTEyMzQ="
 
 
@@ -73,41 +72,30 @@ def database_url(_database_template: str, tmp_path: Path) -> str:
 
 # -- time -------------------------------------------------------------------------------------------------------
 
-@dataclass
-class Clock:
-    """A clock the test moves by hand; the app's Services read it."""
-
-    now: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc))
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock(fake_zoom) 
+    """The one clock of a test: the app's Services and the fake Zoom read it; tests move it with .advance()."""
+    return fake_zoom.clock
 
 
 # -- the app ----------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def config(database_url: str, fake_twilio, smtp_server) -> Config:
+def config(database_url: str, fake_twilio, smtp_server, fake_zoom) -> Config:
     return Config(env="testing", database_url=database_url, public_base_url=PUBLIC_BASE_URL,
                   secret_key="test-secret", twilio_account_sid=fake_twilio.account_sid,
                   twilio_auth_token=fake_twilio.auth_token, twilio_whatsapp_from=fake_twilio.sender,
                   twilio_api_base_url=fake_twilio.url, smtp_url=smtp_server.url,
                   mail_from="MyNextSlot <bot@mynextslot.test>", support_email="support@mynextslot.test",
-                  token_encryption_keys=(TEST_TOKEN_KEY,))
+                  token_encryption_keys=(TEST_TOKEN_KEY,), zoom_client_id=fake_zoom.client_id,
+                  zoom_client_secret=fake_zoom.client_secret, zoom_webhook_secret_token=ZOOM_WEBHOOK_SECRET,
+                  zoom_oauth_base_url=fake_zoom.oauth_base_url, zoom_api_base_url=fake_zoom.api_base_url)
 
 
 @pytest.fixture
-def services(config: Config, clock: Clock):
-    services = build_services(config)
-    services.clock = clock
+def services(config: Config, clock, fake_zoom):
+    services = build_services(config, clock=clock)
+    fake_zoom.fake.redirect_uris.append(PUBLIC_BASE_URL + "/oauth/zoom/callback")
     yield services
     services.engine.dispose()
 
