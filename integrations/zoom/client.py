@@ -131,6 +131,9 @@ def _parse_meeting(data: Any) -> Meeting:
     )
 
 
+REVOKE_TIMEOUT = 3.0  # revoking is best effort: a disconnect never waits long on Zoom
+
+
 class ZoomProvider:
     """VideoProvider for Zoom (user-managed OAuth app with PKCE)."""
 
@@ -188,7 +191,7 @@ class ZoomProvider:
     def revoke(self, token: str) -> None:
         """Revoke the grant behind `token`. A token Zoom no longer knows counts as already revoked."""
         try:
-            self._oauth_post("/oauth/revoke", {"token": token})
+            self._oauth_post("/oauth/revoke", {"token": token}, timeout=min(self._timeout, REVOKE_TIMEOUT))
         except InvalidGrant:
             log.info("zoom revoke: token already invalid")
 
@@ -215,12 +218,13 @@ class ZoomProvider:
             scope=scope,
         )
 
-    def _oauth_post(self, path: str, form: dict[str, str]) -> Any:
+    def _oauth_post(self, path: str, form: dict[str, str], timeout: float | None = None) -> Any:
         response = self._send(
             "POST",
             self._oauth_base_url + path,
             data=form,
             auth=(self._client_id, self._client_secret),
+            timeout=timeout or self._timeout,
         )
         if response.status_code == 200:
             return _json_or_none(response)
@@ -316,10 +320,10 @@ class ZoomProvider:
             return MeetingNotFound(message, status=status, code=code)
         return VideoProviderError(message, status=status, code=code)
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _send(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> requests.Response:
         try:
             response = self._session.request(
-                method, url, timeout=self._timeout, allow_redirects=False, **kwargs
+                method, url, timeout=timeout or self._timeout, allow_redirects=False, **kwargs
             )
         except requests.Timeout:
             log.warning("zoom %s %s timed out", method, _path_of(url))
