@@ -73,7 +73,7 @@ def database_url(_database_template: str, tmp_path: Path) -> str:
 # -- time -------------------------------------------------------------------------------------------------------
 
 @pytest.fixture
-def clock(fake_zoom) 
+def clock(fake_zoom):
     """The one clock of a test: the app's Services and the fake Zoom read it; tests move it with .advance()."""
     return fake_zoom.clock
 
