@@ -53,9 +53,10 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.extensions["services"] = services
     app.extensions["handler"] = ConversationHandler(services)
 
-    from bot import cli, webhook
+    from bot import cli, web, webhook
 
     app.register_blueprint(webhook.bp)
+    app.register_blueprint(web.bp)
     cli.register(app)
 
     @app.get("/healthz")

@@ -86,3 +86,62 @@ Last messages (oldest first):
 
 # --- outbound outside the 24-hour window -------------------------------------------------------------------------
 TEMPLATE_FALLBACK_VARIABLE = "{text}"
+
+# --- Zoom (video platform) connection --------------------------------------------------------------------------
+OPT_INTEGRATIONS = "Integrations: Zoom"
+OPT_CONNECT_ZOOM = "Connect Zoom (or switch to another Zoom account)"
+OPT_RECONNECT_ZOOM = "Connect a different Zoom account"
+OPT_DISCONNECT_ZOOM = "Disconnect Zoom"
+OPT_YES_DISCONNECT = "Yes, disconnect"
+OPT_NO_KEEP = "No, keep it connected"
+INTEGRATIONS_CONNECTED = "*Zoom*: Connected as {email}."
+INTEGRATIONS_BROKEN = "*Zoom*: ⚠️ the connection to {email} stopped working. Connect Zoom again to fix it."
+INTEGRATIONS_NOT_CONNECTED = ("*Zoom*: not connected. Connect it to create a Zoom meeting automatically for every "
+                              "booking of your online sessions.")
+INTEGRATIONS_MENU = "{status}\n{options}"
+ZOOM_LINK = ("Tap this link to connect your Zoom account (it works once, for 10 minutes):\n{link}\n\nZoom will ask "
+             "you to sign in and to allow MyNextSlot to create meetings for your bookings. We only read your Zoom "
+             "email address (to show which account is connected) and create, update or delete meetings for your "
+             "bookings; never your recordings, chats or contacts.")
+ZOOM_NEEDS_PLAN = ("Connecting Zoom needs an active trial or the *Pro* plan, and your account is on the Free plan. "
+                   "To upgrade, write to {support_email} or send *help* → *Talk to a person*.")
+ZOOM_NOT_PROVIDER = HELP_PLAN_NOT_PROVIDER
+ZOOM_NOT_CONFIGURED = ("Zoom isn't available on this MyNextSlot server yet (the operator has not set it up). "
+                       "Please contact {support_email}.")
+ZOOM_CONNECTED_CHAT = "✅ {platform} connected as {email}. New bookings of your online {platform} sessions will get a meeting link automatically."
+ZOOM_DECLINED = ("{platform} was not connected: the authorization was declined. Send *connect zoom* whenever you "
+                 "want to try again.")
+ZOOM_AUTH_FAILED = ("{platform} didn't accept the authorization (it may have timed out). Send *connect zoom* for a "
+                    "fresh link and try again; if it keeps failing, clear your browser's cookies for zoom.us.")
+ZOOM_ALREADY_CONNECTED = "You're already connected as {email}."
+ZOOM_NOT_CONNECTED = "Zoom isn't connected, so there is nothing to disconnect. Send *connect zoom* to connect it."
+ZOOM_CONFIRM_DISCONNECT = ("Disconnect the Zoom account {email}?\n• Your Zoom tokens and email are deleted from "
+                           "MyNextSlot right away.\n• Existing bookings keep their Zoom links (meetings already "
+                           "created stay in Zoom).\n• New bookings of online sessions won't get a Zoom link until "
+                           "you connect Zoom again or switch them to Google Meet.\n{options}")
+ZOOM_DISCONNECTED = ("Zoom is disconnected: your Zoom tokens and email ({email}) have been deleted from MyNextSlot. "
+                     "Existing bookings keep their Zoom links; new bookings of online sessions will get no Zoom "
+                     "link until you connect Zoom again (*connect zoom*) or switch the session to Google Meet.")
+ZOOM_KEPT = "OK, Zoom stays connected as {email}."
+ZOOM_BROKEN = ("⚠️ Your {platform} connection stopped working (access was revoked or expired), so new bookings "
+               "can't get {platform} links. Reconnect with this link (it works once, for 10 minutes):\n{link}")
+ZOOM_REMOVED_FROM_PLATFORM = ("MyNextSlot was removed from your {platform} account, so {platform} is now "
+                              "disconnected: your {platform} tokens and email have been deleted from MyNextSlot. "
+                              "Existing bookings keep their links; new bookings won't get {platform} links until "
+                              "you send *connect zoom* again.")
+
+# --- web pages after the browser part of connecting --------------------------------------------------------------
+PAGE_TITLE = "MyNextSlot · {platform}"
+PAGE_CONNECTED = "{platform} connected as {email}. You can go back to WhatsApp."
+PAGE_LINK_UNKNOWN = "This link isn't valid. Send “connect zoom” to the MyNextSlot bot on WhatsApp for a new one."
+PAGE_LINK_USED = ("This link has already been used. Send “connect zoom” to the MyNextSlot bot on WhatsApp for a "
+                  "fresh one.")
+PAGE_LINK_EXPIRED = ("This link has expired (links work for 10 minutes). Send “connect zoom” to the MyNextSlot bot "
+                     "on WhatsApp for a fresh one.")
+PAGE_LINK_PLAN = ("Connecting {platform} needs an active trial or the Pro plan. Send “help” to the MyNextSlot bot on "
+                  "WhatsApp to upgrade.")
+PAGE_DECLINED = ("{platform} was not connected because the authorization was declined. You can go back to "
+                 "WhatsApp and send “connect zoom” to try again.")
+PAGE_FAILED = ("{platform} didn't accept the authorization (it may have timed out). Go back to WhatsApp and send "
+               "“connect zoom” for a fresh link.")
+PAGE_LINK_PREVIEW = "Open this link in your browser to connect {platform} to MyNextSlot."

@@ -13,7 +13,7 @@ from transitions import Machine, State
 
 from bot import messages as msg
 from bot.text import normalise
-from bot.flows import common, help as help_flow, onboarding
+from bot.flows import common, help as help_flow, onboarding, zoom
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,7 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("help", msg.OPT_HELP, ("support",)),
     ),
     "provider_menu": (
+        Option("integrations", msg.OPT_INTEGRATIONS, ("integrations", "integration", "zoom", "settings")),
         Option("my_plan", msg.OPT_MY_PLAN, ("plan", "my plan", "trial", "upgrade")),
         Option("help", msg.OPT_HELP, ("support",)),
     ),
@@ -38,6 +39,14 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("help_auth", msg.OPT_HELP_AUTH, ("authorization", "auth", "timeout", "times out", "fails")),
         Option("help_wrong_account", msg.OPT_HELP_WRONG_ACCOUNT, ("wrong account", "wrong zoom", "other account")),
         Option("talk_to_person", msg.OPT_HELP_PERSON, ("person", "human", "agent", "talk", "ticket", "contact")),
+    ),
+    "integrations": (
+        Option("connect_zoom", msg.OPT_CONNECT_ZOOM, ("connect", "reconnect", "connect another", "connect zoom")),
+        Option("disconnect_zoom", msg.OPT_DISCONNECT_ZOOM, ("disconnect",)),
+    ),
+    "confirm_disconnect": (
+        Option("confirm", msg.OPT_YES_DISCONNECT, ("yes", "y", "disconnect", "confirm", "ok")),
+        Option("decline", msg.OPT_NO_KEEP, ("no", "n", "keep", "don't")),
     ),
 }
 
@@ -52,6 +61,8 @@ STATES = [
     State("signup_timezone", on_enter=[onboarding.ask_timezone]),
     State("help_menu", on_enter=[help_flow.show_help_menu]),
     State("support_describe", on_enter=[help_flow.ask_description]),
+    State("integrations", on_enter=[zoom.show_integrations]),
+    State("confirm_disconnect", on_enter=[zoom.ask_disconnect]),
 ]
 
 MENU_STATES = ("customer_menu", "provider_menu")
@@ -72,6 +83,7 @@ TRANSITIONS: list[dict] = [
     # -- back -------------------------------------------------------------------------------------------------
     {"trigger": "back", "source": "signup_timezone", "dest": "signup_name"},
     {"trigger": "back", "source": "support_describe", "dest": "help_menu"},
+    {"trigger": "back", "source": ["integrations", "confirm_disconnect"], "dest": "provider_menu"},
     {"trigger": "back", "source": ["help_menu", "signup_name", "start"], "dest": "provider_menu",
      "conditions": common.is_provider},
     {"trigger": "back", "source": ["help_menu", "signup_name", "start"], "dest": "customer_menu"},
@@ -87,6 +99,23 @@ TRANSITIONS: list[dict] = [
      "conditions": onboarding.timezone_chosen, "before": onboarding.create_provider},
     {"trigger": "answer", "source": "signup_timezone", "dest": None, "after": onboarding.timezone_not_understood},
     {"trigger": "my_plan", "source": "provider_menu", "dest": None, "after": onboarding.show_plan},
+    # -- Zoom: connect, see, disconnect (global commands for providers) --------------------------------------
+    {"trigger": "integrations", "source": "provider_menu", "dest": "integrations"},
+    {"trigger": "connect_zoom", "source": "*", "dest": None, "unless": common.is_provider,
+     "after": zoom.explain_not_provider},
+    {"trigger": "connect_zoom", "source": "*", "dest": None, "unless": zoom.zoom_allowed,
+     "after": zoom.explain_plan_needed},
+    {"trigger": "connect_zoom", "source": "*", "dest": None, "unless": zoom.zoom_configured,
+     "after": zoom.explain_not_configured},
+    {"trigger": "connect_zoom", "source": "integrations", "dest": "provider_menu", "before": zoom.send_connect_link},
+    {"trigger": "connect_zoom", "source": "*", "dest": "integrations", "conditions": zoom.zoom_connected},
+    {"trigger": "connect_zoom", "source": "*", "dest": "provider_menu", "before": zoom.send_connect_link},
+    {"trigger": "disconnect_zoom", "source": "*", "dest": None, "unless": common.is_provider,
+     "after": zoom.explain_not_provider},
+    {"trigger": "disconnect_zoom", "source": "*", "dest": "confirm_disconnect", "conditions": zoom.zoom_connected},
+    {"trigger": "disconnect_zoom", "source": "*", "dest": None, "after": zoom.explain_not_connected},
+    {"trigger": "confirm", "source": "confirm_disconnect", "dest": "provider_menu", "before": zoom.disconnect},
+    {"trigger": "decline", "source": "confirm_disconnect", "dest": "provider_menu", "before": zoom.keep},
     # -- help and support -------------------------------------------------------------------------------------
     {"trigger": "help_plan", "source": "help_menu", "dest": None, "after": help_flow.explain_plan},
     {"trigger": "help_auth", "source": "help_menu", "dest": None, "after": help_flow.explain_auth},
@@ -119,6 +148,8 @@ GREETINGS = frozenset({"hi", "hello", "hey", "hola", "namaste", "good morning", 
 # Commands with arguments, tried after the global words; (pattern on the normalised text, trigger).
 COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(sign ?up|register)( as (a )?provider)?$"), "signup"),
+    (re.compile(r"^(re)?connect( my)? zoom( account)?$"), "connect_zoom"),
+    (re.compile(r"^(disconnect|remove|unlink)( my)? zoom( account)?$"), "disconnect_zoom"),
 )
 
 
@@ -141,7 +172,7 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
     for pattern, trigger in COMMANDS:
         match = pattern.match(words)
         if match:
-            return Intent(trigger, match.group(1) if pattern.groups and trigger != "signup" else None)
+            return Intent(trigger, match.groupdict().get("arg"))
     if state in TEXT_STATES:
         return Intent("answer", text.strip())
     if words.isdigit() and 1 <= int(words) <= len(options):

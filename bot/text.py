@@ -9,10 +9,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 def normalise(text: str) -> str:
     """Case- and accent-insensitive form: 'Ménu!! ' -> 'menu'."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))
     no_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
     cleaned = re.sub(r"[^\w\s?'/+-]", " ", no_accents.casefold())
-    return re.sub(r"\s+", " ", cleaned).strip(" .!'-")
+    words = re.sub(r"\s+", " ", cleaned).strip(" .!'-")
+    return words if words == "?" else words.rstrip(" ?")
 
 
 def clean_input(text: str, limit: int = 4096) -> str:

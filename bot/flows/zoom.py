@@ -1,0 +1,91 @@
+"""Providers connect Zoom by a link sent in chat, see "Connected as <email>", and disconnect (with confirmation).
+The guide's "Adding the App" and "Removing the App", moved from the dashboard into chat."""
+from __future__ import annotations
+
+from transitions import EventData
+
+from bot import messages as msg, plans, video_accounts
+from bot.flows.common import dialogue
+
+PLATFORM = "zoom"
+
+
+def _connection(d):
+    return video_accounts.connection(d.session, d.provider.id, PLATFORM) if d.provider else None
+
+
+def zoom_allowed(event: EventData) -> bool:
+    d = dialogue(event)
+    return plans.can_use_zoom(d.provider, d.now)
+
+
+def zoom_configured(event: EventData) -> bool:
+    return PLATFORM in dialogue(event).services.video.names()
+
+
+def zoom_connected(event: EventData) -> bool:
+    conn = _connection(dialogue(event))
+    return conn is not None
+
+
+def explain_not_provider(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.ZOOM_NOT_PROVIDER)
+
+
+def explain_plan_needed(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.ZOOM_NEEDS_PLAN, support_email=d.services.config.support_email)
+
+
+def explain_not_configured(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.ZOOM_NOT_CONFIGURED, support_email=d.services.config.support_email)
+
+
+def send_connect_link(event: EventData) -> None:
+    d = dialogue(event)
+    link = video_accounts.new_connect_link(d.services, d.session, d.provider, PLATFORM, d.now)
+    d.say(msg.ZOOM_LINK, link=link)
+
+
+def show_integrations(event: EventData) -> None:
+    from bot.state_machine import render_options
+
+    d = dialogue(event)
+    conn = _connection(d)
+    if conn is None:
+        status = msg.INTEGRATIONS_NOT_CONNECTED
+    elif conn.status == "broken":
+        status = msg.INTEGRATIONS_BROKEN.format(email=video_accounts.connected_email(d.services, conn))
+    else:
+        status = msg.INTEGRATIONS_CONNECTED.format(email=video_accounts.connected_email(d.services, conn))
+    d.say(msg.INTEGRATIONS_MENU, status=status, options=render_options("integrations"))
+
+
+def explain_not_connected(event: EventData) -> None:
+    dialogue(event).say(msg.ZOOM_NOT_CONNECTED)
+
+
+def ask_disconnect(event: EventData) -> None:
+    from bot.state_machine import render_options
+
+    d = dialogue(event)
+    conn = _connection(d)
+    d.say(msg.ZOOM_CONFIRM_DISCONNECT, email=video_accounts.connected_email(d.services, conn),
+          options=render_options("confirm_disconnect"))
+
+
+def disconnect(event: EventData) -> None:
+    d = dialogue(event)
+    conn = _connection(d)
+    email = video_accounts.connected_email(d.services, conn) if conn else ""
+    token = video_accounts.disconnect(d.services, d.session, d.provider.id, PLATFORM)
+    d.say(msg.ZOOM_DISCONNECTED, email=email)
+    d.later(lambda: video_accounts.after_disconnect(d.services, PLATFORM, token))
+
+
+def keep(event: EventData) -> None:
+    d = dialogue(event)
+    conn = _connection(d)
+    d.say(msg.ZOOM_KEPT, email=video_accounts.connected_email(d.services, conn) if conn else "-")
