@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import phones
@@ -24,6 +24,9 @@ log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
 TEMPLATE_VARIABLE_LIMIT = 1000
 STALE_SENDING = timedelta(minutes=10)
+# Twilio's delivery progress; callbacks may arrive out of order, so a later one never moves a message back.
+PROGRESS = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4, "failed": 4,
+            "read": 5}
 
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime) -> list[int]:
@@ -39,11 +42,18 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
 
 
 def dispatch(services: "Services", ids: Iterable[int] | None = None) -> int:
-    """Send pending messages (the given ones, or all); returns how many Twilio accepted."""
+    """Send pending messages (the given ones, or all); returns how many Twilio accepted. Older messages still
+    pending for the same contacts go first, so a reply never overtakes one that Twilio could not take earlier."""
     with unit_of_work(services.sessions) as session:
         query = select(OutboundMessage.id).where(OutboundMessage.status == "pending").order_by(OutboundMessage.id)
         if ids is not None:
-            query = query.where(OutboundMessage.id.in_(list(ids)))
+            ids = list(ids)
+            if not ids:
+                return 0
+            same_contacts = select(OutboundMessage.contact_id).where(OutboundMessage.id.in_(ids))
+            query = query.where(or_(OutboundMessage.id.in_(ids),
+                                    and_(OutboundMessage.contact_id.in_(same_contacts),
+                                         OutboundMessage.id < max(ids))))
         pending = session.scalars(query).all()
     accepted = 0
     for message_id in pending:
@@ -74,9 +84,11 @@ def _send_one(services: "Services", message_id: int) -> int:
     try:
         if in_window:
             result, via_template = services.messenger.send_text(to, body, status_callback=callback), False
-        elif template:
-            result = services.messenger.send_template(to, template, {"1": body[:TEMPLATE_VARIABLE_LIMIT]},
-                                                      status_callback=callback)
+        elif template:  # one template message per part: a template variable holds at most 1,000 characters
+            for part in split_body(body, TEMPLATE_VARIABLE_LIMIT) or [body]:
+                result = services.messenger.send_template(to, template, {"1": part}, status_callback=callback)
+                if not result.ok:
+                    break
             via_template = True
         else:
             log.warning("message %s to %s not sendable: 24-hour window closed and no template configured",
@@ -118,6 +130,9 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid)).one_or_none()
         if row is None:
             return False
+        if PROGRESS.get(status, 99) < PROGRESS.get(row.status, -1):
+            log.info("late status %s for message %s ignored (already %s)", status, row.id, row.status)
+            return True
         row.status = status[:20]
         row.error_code = error_code
         row.updated_at = services.clock()

@@ -58,9 +58,13 @@ def _index() -> dict[str, str]:
     for zone in available_timezones():
         if zone.startswith(("Etc/", "SystemV/", "posix/", "right/")) or "/" not in zone:
             continue
-        zone = canonical(zone)
-        index.setdefault(normalise(zone), zone)
-        index.setdefault(normalise(zone.rsplit("/", 1)[-1].replace("_", " ")), zone)
+        target = canonical(zone)
+        index.setdefault(normalise(target), target)
+        index.setdefault(normalise(target.rsplit("/", 1)[-1].replace("_", " ")), target)
+    for zone in available_timezones():  # legacy names ('Asia/Calcutta', 'US/Eastern') after today's, never over them
+        if "/" in zone and not zone.startswith(("Etc/", "SystemV/", "posix/", "right/")):
+            index.setdefault(normalise(zone), canonical(zone))
+            index.setdefault(normalise(zone.rsplit("/", 1)[-1].replace("_", " ")), canonical(zone))
     index.update(CITY_ALIASES)
     return index
 

@@ -1,0 +1,223 @@
+"""The outbox: long replies split under Twilio's 1,600-character cap, kept and retried when Twilio is down, and
+messages outside WhatsApp's 24-hour window sent as the approved template or recorded as not_sendable."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from bot import messages as msg, outbox
+from bot.state_machine import render_options
+from store import repos
+from store.db import unit_of_work
+from store.models import OutboundMessage
+
+PHONE = "+919940790402"
+ADDRESS = "whatsapp:" + PHONE
+TEMPLATE_SID = "HX" + "0123456789abcdef" * 2
+
+
+def long_text(chars: int = 3500) -> str:
+    lines, n = [], 0
+    while sum(len(line) + 1 for line in lines) < chars:
+        n += 1
+        lines.append(f"{n:03d} " + "slot available " * 4)
+    return "\n".join(lines)[:chars].rstrip()
+
+
+def notify(services, clock, *texts: str) -> list[int]:
+    """Queue a notification for PHONE as a flow would, and dispatch it after commit."""
+    with unit_of_work(services.sessions) as session:
+        contact = repos.contact_by_phone(session, PHONE)
+        ids = outbox.queue(session, contact, texts, clock.now)
+    outbox.dispatch(services, ids)
+    return ids
+
+
+def rows(services) -> list[OutboundMessage]:
+    with unit_of_work(services.sessions) as session:
+        return list(session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all())
+
+
+def test_long_reply_arrives_as_several_messages_in_order(whatsapp, services, clock, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    text = long_text(3500)
+    assert len(text) >= 3400
+    notify(services, clock, text)
+    parts = user.new_replies()
+    assert len(parts) >= 3
+    assert all(0 < len(part) <= 1600 for part in parts)
+    assert "\n".join(parts) == text, "split at line boundaries, nothing lost, in order"
+    assert all(part.split("\n")[-1] in text.split("\n") for part in parts), "no line is cut"
+    stored = rows(services)[1:]
+    assert [r.body for r in stored] == parts
+    assert all(r.status == "queued" and r.twilio_sid and not r.via_template for r in stored)
+
+
+def test_short_texts_go_as_one_message(whatsapp, services, clock):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    notify(services, clock, "first", "", "second")
+    assert user.new_replies() == ["first\n\nsecond"]
+    assert notify(services, clock) == [] and notify(services, clock, "") == []
+
+
+def test_twilio_500_keeps_the_reply_pending_until_a_later_dispatch(whatsapp, services, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    fake_twilio.fake.fail_next(500, 20500)
+    assert user.send("help") == "", "nothing reached the user yet"
+    pending = rows(services)[-1]
+    assert (pending.status, pending.attempts, pending.twilio_sid) == ("pending", 1, None)
+
+    assert outbox.dispatch(services) == 1
+    assert msg.HELP_MENU.split("\n")[0] in "\n".join(user.new_replies())
+    sent = rows(services)[-1]
+    assert (sent.status, sent.attempts) == ("queued", 2) and sent.twilio_sid
+    assert outbox.dispatch(services) == 0, "sent once"
+
+
+def test_twilio_down_for_a_long_message_then_all_parts_go_in_order(whatsapp, services, clock, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    fake_twilio.fake.fail_next(503, 20503)
+    text = long_text(3500)
+    notify(services, clock, text)
+    assert user.new_replies() == []
+    assert {r.status for r in rows(services)[1:]} == {"pending"}
+    assert outbox.dispatch(services) == len(rows(services)) - 1
+    assert "\n".join(user.new_replies()) == text
+
+
+def test_twilio_429_is_retried_too(whatsapp, services, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    fake_twilio.fake.fail_next(429, 20429)
+    user.send("menu")
+    assert rows(services)[-1].status == "pending"
+    assert outbox.dispatch(services) == 1
+    assert msg.CUSTOMER_MENU.format(options=render_options("customer_menu")) in "\n".join(user.new_replies())
+
+
+def test_an_older_pending_reply_is_not_overtaken_by_a_newer_one(whatsapp, services, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    fake_twilio.fake.fail_next(500, 20500)
+    user.send("help")
+    replies = user.send("menu").split("\n")
+    help_at = replies.index(msg.HELP_MENU.split("\n")[0])
+    menu_at = max(i for i, line in enumerate(replies) if line == msg.CUSTOMER_MENU.split("\n")[0])
+    assert help_at < menu_at
+
+
+def test_twilio_refusal_is_recorded_as_failed_and_not_retried(whatsapp, services, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    fake_twilio.fake.fail_next(400, 21211)
+    user.send("menu")
+    row = rows(services)[-1]
+    assert (row.status, row.error_code) == ("failed", 21211)
+    assert outbox.dispatch(services) == 0
+
+
+def test_outside_24_hours_a_notification_goes_as_the_template(whatsapp, services, clock, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    clock.advance(hours=24, minutes=1)
+    notify(services, clock, "Your session with Asha starts at 10:00.")
+    sent = fake_twilio.fake.messages[-1]
+    assert sent["to"] == ADDRESS and sent["body"] is None
+    assert sent["content_sid"] == TEMPLATE_SID
+    assert sent["content_variables"] == {"1": "Your session with Asha starts at 10:00."}
+    row = rows(services)[-1]
+    assert row.via_template and row.status == "queued" and row.twilio_sid == sent["sid"]
+
+
+def test_inside_24_hours_a_notification_goes_as_text_even_with_a_template(whatsapp, services, clock, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    clock.advance(hours=23, minutes=59)
+    notify(services, clock, "Reminder")
+    assert user.new_replies() == ["Reminder"]
+    assert not rows(services)[-1].via_template
+
+
+def test_long_notification_outside_24_hours_loses_nothing(whatsapp, services, clock, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    clock.advance(days=2)
+    text = long_text(3500)
+    before = len(fake_twilio.fake.messages)
+    notify(services, clock, text)
+    sent = fake_twilio.fake.messages[before:]
+    assert all(m["content_sid"] == TEMPLATE_SID for m in sent)
+    assert all(len(m["content_variables"]["1"]) <= outbox.TEMPLATE_VARIABLE_LIMIT for m in sent)
+    assert "\n".join(m["content_variables"]["1"] for m in sent) == text
+    assert {r.status for r in rows(services)[1:]} == {"queued"}
+
+
+def test_outside_24_hours_without_template_it_is_recorded_not_sendable(whatsapp, services, clock, fake_twilio,
+                                                                       caplog):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    assert services.config.twilio_template_content_sid == ""
+    clock.advance(hours=25)
+    before = len(fake_twilio.fake.messages)
+    notify(services, clock, "Your session was moved.")
+    assert len(fake_twilio.fake.messages) == before
+    row = rows(services)[-1]
+    assert row.status == "not_sendable" and row.twilio_sid is None
+    assert "TWILIO_TEMPLATE_CONTENT_SID" in row.error_message
+    assert any("not sendable" in r.getMessage() for r in caplog.records)
+    assert outbox.dispatch(services) == 0, "not retried"
+
+
+def test_a_new_inbound_message_reopens_the_window(whatsapp, services, clock):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    clock.advance(days=3)
+    assert msg.CUSTOMER_MENU.format(options=render_options("customer_menu")) in user.send("menu")
+    assert rows(services)[-1].status == "queued"
+
+
+def test_status_callbacks_store_status_and_63016(whatsapp, services, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    sid = fake_twilio.fake.messages[-1]["sid"]
+    assert fake_twilio.fake.deliver(sid, status="failed", error_code=63016).status_code == 200
+    row = rows(services)[-1]
+    assert (row.status, row.error_code) == ("failed", 63016)
+    assert "24-hour window" in row.error_message
+
+
+def test_late_status_callback_does_not_move_the_status_back(whatsapp, services, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    sid = fake_twilio.fake.messages[-1]["sid"]
+    fake_twilio.fake.deliver(sid, status="delivered")
+    fake_twilio.fake.deliver(sid, status="sent")  # Twilio does not promise callbacks in order
+    assert rows(services)[-1].status == "delivered"
+    fake_twilio.fake.deliver(sid, status="read")
+    assert rows(services)[-1].status == "read"
+
+
+def test_status_callback_for_an_unknown_sid_is_harmless(client, fake_twilio, whatsapp):
+    response = whatsapp(PHONE).post({"MessageSid": "SM" + "f" * 32, "MessageStatus": "delivered"},
+                                    path="/webhooks/twilio/status")
+    assert response.status_code == 200 and b"unknown" in response.data
+
+
+def test_messages_left_sending_by_a_dead_process_are_requeued(whatsapp, services, clock):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    with unit_of_work(services.sessions) as session:
+        contact = repos.contact_by_phone(session, PHONE)
+        [message_id] = outbox.queue(session, contact, ["lost in flight"], clock.now)
+        session.get(OutboundMessage, message_id).status = "sending"
+    assert outbox.requeue_stale(services) == 0, "too recent: the sender may still be working"
+    clock.advance(minutes=11)
+    assert outbox.requeue_stale(services) == 1
+    assert outbox.dispatch(services) == 1
+    assert user.new_replies() == ["lost in flight"]
