@@ -1,11 +1,13 @@
 """Operator commands: `flask --app wsgi init-db | provider add | provider set-plan | chat --as +E164 | worker`."""
 from __future__ import annotations
 
+import dataclasses
 import sys
 import uuid
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from bot import phones, plans
 from bot.dialogue import Inbound
@@ -35,7 +37,7 @@ def register(app: Flask) -> None:
         migrate.upgrade(services.engine)
         click.echo(f"database ready at revision {migrate.current_revision(services.engine)}")
 
-    provider = click.Group("provider", help="Manage providers.")
+    provider = AppGroup("provider", help="Manage providers.")  # its commands run inside the app context
     app.cli.add_command(provider)
 
     @provider.command("add")
@@ -48,9 +50,12 @@ def register(app: Flask) -> None:
         from bot import timezones
 
         services, number = _services(), _phone(phone)
-        zone = zone or (timezones.guess_for_phone(number) or ["UTC"])[0]
-        if timezones.lookup(zone) is None and zone != "UTC":
-            raise click.BadParameter(f"unknown time zone {zone!r}", param_hint="--timezone")
+        if zone is None:
+            zone = (timezones.guess_for_phone(number) or ["UTC"])[0]
+        else:  # store the zone name it stands for ('london' -> 'Europe/London'), never the typed text
+            typed, zone = zone, timezones.lookup(zone)
+            if zone is None:
+                raise click.BadParameter(f"unknown time zone {typed!r}", param_hint="--timezone")
         now = services.clock()
         with unit_of_work(services.sessions) as session:
             if repos.provider_by_phone(session, number):
@@ -79,8 +84,9 @@ def register(app: Flask) -> None:
     @click.option("--as", "as_phone", required=True, help="the WhatsApp number you are playing, +E164")
     def chat(as_phone: str) -> None:
         """Talk to the bot in the terminal: same handler and database, replies printed instead of sent."""
-        services, number = _services(), _phone(as_phone)
-        services.messenger = ConsoleMessenger(stream=sys.stdout)
+        number = _phone(as_phone)
+        # A copy of the app's services that prints instead of sending; the app's own keep using Twilio.
+        services = dataclasses.replace(_services(), messenger=ConsoleMessenger(stream=sys.stdout))
         handler = ConversationHandler(services)
         click.echo(f"Chatting as {number}. Type a message; Ctrl-D to quit.")
         for line in sys.stdin:
