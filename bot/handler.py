@@ -4,7 +4,7 @@ stores the new state and the replies (outbox), commits, then sends."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from transitions import MachineError
 
@@ -35,9 +35,10 @@ class ConversationHandler:
     def handle(self, inbound: Inbound) -> Outcome:
         services = self.services
         now = services.clock()
+        inbound = replace(inbound, text=clean_input(inbound.text), payload=clean_input(inbound.payload or "") or None)
         with unit_of_work(services.sessions) as session:
             contact = repos.get_or_create_contact(session, inbound.phone, now, lock=True)
-            body = clean_input(inbound.text) or (inbound.payload or "")
+            body = inbound.text or (inbound.payload or "")
             if not repos.record_inbound(session, contact, inbound.message_sid, body, now):
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)

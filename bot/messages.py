@@ -119,7 +119,7 @@ ZOOM_CONFIRM_DISCONNECT = ("Disconnect the Zoom account {email}?\n• Your Zoom 
                            "MyNextSlot right away.\n• Existing bookings keep their Zoom links (meetings already "
                            "created stay in Zoom).\n• New bookings of online sessions won't get a Zoom link until "
                            "you connect Zoom again or switch them to Google Meet.\n{options}")
-ZOOM_DISCONNECTED = ("Zoom is disconnected: your Zoom tokens and email ({email}) have been deleted from MyNextSlot. "
+ZOOM_DISCONNECTED = ("Zoom is disconnected: your Zoom tokens and Zoom email address have been deleted from MyNextSlot. "
                      "Existing bookings keep their Zoom links; new bookings of online sessions will get no Zoom "
                      "link until you connect Zoom again (*connect zoom*) or switch the session to Google Meet.")
 ZOOM_KEPT = "OK, Zoom stays connected as {email}."

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from bot import messages as msg, outbox, plans
 from integrations.video import AccessTokenInvalid, InvalidGrant, TokenSet, VideoAccount, VideoProviderError, pkce_pair
 from store.crypto import digest
 from store.db import unit_of_work
-from store.models import ConnectLink, Provider, VideoConnection
+from store.models import ConnectLink, InboundMessage, OutboundMessage, Provider, VideoConnection
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -28,6 +28,7 @@ LINK_TTL = timedelta(minutes=10)
 STATE_TTL = timedelta(minutes=10)
 REFRESH_MARGIN = timedelta(minutes=5)
 PLATFORM_NAMES = {"zoom": "Zoom"}
+REDACTED = "[email removed]"
 
 
 class LinkRefused(Exception):
@@ -220,6 +221,7 @@ def disconnect(services: "Services", session: Session, provider_id: int, platfor
     if conn is None:
         return None
     token = services.cipher.decrypt(conn.refresh_token_enc)
+    _forget_email(session, conn.provider_id, services.cipher.decrypt(conn.email_enc))
     session.delete(conn)
     session.flush()
     return token
@@ -245,6 +247,7 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
         ids: list[int] = []
         for conn in conns:
             provider = session.get(Provider, conn.provider_id)
+            _forget_email(session, conn.provider_id, services.cipher.decrypt(conn.email_enc))
             session.delete(conn)
             ids += outbox.queue(session, provider.contact, [msg.ZOOM_REMOVED_FROM_PLATFORM.format(
                 platform=platform_name(platform))], now)
@@ -254,6 +257,18 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
         purge_deleted_rows(services)
         outbox.dispatch(services, ids)
     return len(conns)
+
+
+def _forget_email(session: Session, provider_id: int, email: str) -> None:
+    """The chat history we keep (messages sent to the provider) named the connected email ("Connected as ..."):
+    redact it there too, so no Zoom data outlives the connection."""
+    provider = session.get(Provider, provider_id)
+    session.execute(update(OutboundMessage).where(OutboundMessage.contact_id == provider.contact_id,
+                                                  OutboundMessage.body.contains(email, autoescape=True))
+                    .values(body=func.replace(OutboundMessage.body, email, REDACTED)))
+    session.execute(update(InboundMessage).where(InboundMessage.contact_id == provider.contact_id,
+                                                 InboundMessage.body.contains(email, autoescape=True))
+                    .values(body=func.replace(InboundMessage.body, email, REDACTED)))
 
 
 def purge_deleted_rows(services: "Services") -> None:

@@ -161,3 +161,13 @@ def whatsapp(client, fake_twilio):
     def make(phone: str = "+919940790402") -> WhatsAppUser:
         return WhatsAppUser(client, fake_twilio, phone)
     return make
+
+
+@pytest.fixture
+def served_app(app):
+    """The app on a loopback port, for callers that speak real HTTP (the fake Zoom's webhooks)."""
+    from integrations.serving import serve_wsgi
+
+    served = serve_wsgi(app)
+    yield served.url
+    served.stop()

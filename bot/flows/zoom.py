@@ -78,10 +78,8 @@ def ask_disconnect(event: EventData) -> None:
 
 def disconnect(event: EventData) -> None:
     d = dialogue(event)
-    conn = _connection(d)
-    email = video_accounts.connected_email(d.services, conn) if conn else ""
     token = video_accounts.disconnect(d.services, d.session, d.provider.id, PLATFORM)
-    d.say(msg.ZOOM_DISCONNECTED, email=email)
+    d.say(msg.ZOOM_DISCONNECTED)
     d.later(lambda: video_accounts.after_disconnect(d.services, PLATFORM, token))
 
 

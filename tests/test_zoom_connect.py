@@ -1,0 +1,433 @@
+"""Connecting Zoom by chat, end to end: the provider's WhatsApp messages, the browser's clicks through the link and
+Zoom's consent page (the strict fake Zoom over HTTP), the callback, the stored (encrypted) connection, disconnect,
+and removal from Zoom's side. The guide's "Adding the App", "Removing the App" and "Data Deletion"."""
+from __future__ import annotations
+
+import html
+import re
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from sqlalchemy import select, text
+
+from bot import messages as msg, video_accounts
+from store import repos
+from store.db import unit_of_work
+from store.models import ConnectLink, VideoConnection
+from tests.conftest import PUBLIC_BASE_URL, ZOOM_WEBHOOK_SECRET
+from tests.fixtures.zoom import consent
+
+PROVIDER = "+919940790402"
+LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/zoom/[A-Za-z0-9_-]+)")
+
+
+def make_provider(services, phone=PROVIDER, plan="trial", name="Asha Coaching"):
+    with unit_of_work(services.sessions) as session:
+        contact = repos.get_or_create_contact(session, phone, services.clock())
+        provider = repos.create_provider(session, contact, name=name, timezone="Asia/Kolkata",
+                                         now=services.clock(), plan=plan)
+        return provider.id
+
+
+@pytest.fixture
+def provider_chat(services, whatsapp):
+    make_provider(services)
+    chat = whatsapp(PROVIDER)
+    chat.send("hi")
+    return chat
+
+
+def link_in(reply: str) -> str:
+    match = LINK.search(reply)
+    assert match, f"no connect link in: {reply}"
+    return match.group(1)
+
+
+def click_through(client, path: str, *, decision: str = "allow", user_id: str | None = None):
+    """The provider's browser: open our link, follow to Zoom, press Allow/Deny, come back to our callback."""
+    opened = client.get(path)
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    answer = consent(opened.headers["Location"], decision=decision, user_id=user_id)
+    assert answer["redirect_to"] == PUBLIC_BASE_URL + "/oauth/zoom/callback"
+    query = {k: v for k, v in answer.items() if k != "redirect_to"}
+    return client.get("/oauth/zoom/callback", query_string=query), query
+
+
+def connect(client, chat, **kwargs):
+    reply = chat.send("connect zoom")
+    assert msg.ZOOM_LINK.split("{link}")[0] in reply
+    return click_through(client, link_in(reply), **kwargs)
+
+
+def raw_database_text(services) -> str:
+    """Everything the database holds, read around the ORM: the SQLite file's bytes, or every row of every table."""
+    if services.engine.dialect.name == "sqlite":
+        path = Path(services.engine.url.database)
+        services.engine.dispose()
+        return path.read_bytes().decode("latin-1")
+    dump = []
+    with services.engine.connect() as conn:
+        for table in ("video_connections", "connect_links", "outbound_messages", "inbound_messages",
+                      "conversations", "support_tickets"):
+            dump += [repr(tuple(row)) for row in conn.execute(text(f"SELECT * FROM {table}"))]
+    return "\n".join(dump)
+
+
+def test_connect_by_chat_and_browser(client, provider_chat, services, fake_zoom):
+    page, _ = connect(client, provider_chat)
+    assert page.status_code == 200
+    body = page.get_data(as_text=True)
+    assert html.escape(msg.PAGE_CONNECTED.format(platform="Zoom", email=fake_zoom.user.email)) in body
+    assert msg.ZOOM_CONNECTED_CHAT.format(platform="Zoom", email=fake_zoom.user.email) in \
+        "\n".join(provider_chat.new_replies())
+    # the connected account is shown when asked again, and from the integrations menu
+    reply = provider_chat.send("connect zoom")
+    assert msg.INTEGRATIONS_CONNECTED.format(email=fake_zoom.user.email) in reply
+    provider_chat.send("menu")
+    assert msg.INTEGRATIONS_CONNECTED.format(email=fake_zoom.user.email) in provider_chat.send("1")
+
+
+def test_tokens_and_email_are_encrypted_at_rest(client, provider_chat, services, fake_zoom):
+    connect(client, provider_chat)
+    grant_tokens = [t for g in fake_zoom.fake.grants.values() for t in (*g.access_tokens, g.refresh_token)]
+    assert grant_tokens
+    with unit_of_work(services.sessions) as session:
+        conn = session.scalars(select(VideoConnection)).one()
+        assert conn.external_user_id == fake_zoom.user.id and conn.status == "connected"
+        assert video_accounts.connected_email(services, conn) == fake_zoom.user.email
+    with services.engine.connect() as conn:  # the row as stored, read around the ORM
+        stored = repr([tuple(r) for r in conn.execute(text("SELECT * FROM video_connections"))])
+    assert fake_zoom.user.email not in stored
+    raw = raw_database_text(services)
+    for secret in grant_tokens:
+        assert secret not in stored and secret not in raw
+
+
+def test_tokens_never_reach_the_logs(client, provider_chat, fake_zoom, caplog):
+    caplog.set_level("DEBUG")
+    connect(client, provider_chat)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for grant in fake_zoom.fake.grants.values():
+        assert grant.refresh_token not in logged and not any(t in logged for t in grant.access_tokens)
+    assert PROVIDER not in logged
+
+
+def test_deny_gets_a_page_and_a_chat_message_and_stores_nothing(client, provider_chat, services):
+    page, _ = connect(client, provider_chat, decision="deny")
+    assert html.escape(msg.PAGE_DECLINED.format(platform="Zoom")) in page.get_data(as_text=True)
+    assert msg.ZOOM_DECLINED.format(platform="Zoom") in "\n".join(provider_chat.new_replies())
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+
+
+def test_connect_link_is_single_use(client, provider_chat):
+    path = link_in(provider_chat.send("connect zoom"))
+    assert client.get(path).status_code == 302
+    again = client.get(path)
+    assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
+
+
+def test_link_previews_do_not_spend_the_link(client, provider_chat):
+    path = link_in(provider_chat.send("connect zoom"))
+    preview = client.get(path, headers={"User-Agent": "WhatsApp/2.23.20.0 A"})
+    assert preview.status_code == 200
+    assert client.get(path).status_code == 302
+
+
+def test_connect_link_expires_after_ten_minutes(client, provider_chat, clock):
+    path = link_in(provider_chat.send("connect zoom"))
+    clock.advance(minutes=10, seconds=1)
+    response = client.get(path)
+    assert response.status_code == 410
+    assert html.escape(msg.PAGE_LINK_EXPIRED) in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/connect/zoom/not-a-real-token", "/connect/zoom/" + "x" * 200,
+                                  "/connect/meet/whatever"])
+def test_unknown_links_are_refused(client, provider_chat, path):
+    assert client.get(path).status_code == 404
+
+
+def test_forged_state_is_refused_without_token_exchange(client, provider_chat, services, fake_zoom):
+    path = link_in(provider_chat.send("connect zoom"))
+    opened = client.get(path)
+    answer = consent(opened.headers["Location"])
+    forged = client.get("/oauth/zoom/callback", query_string={"code": answer["code"], "state": "forged-state"})
+    assert forged.status_code == 404
+    assert html.escape(msg.PAGE_LINK_UNKNOWN) in forged.get_data(as_text=True)
+    assert not any(r[1] == "/oauth/token" for r in fake_zoom.fake.requests_log)
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+
+
+def test_missing_state_is_refused(client, provider_chat):
+    assert client.get("/oauth/zoom/callback", query_string={"code": "abc"}).status_code == 404
+
+
+def test_reused_state_is_refused(client, provider_chat):
+    page, query = connect(client, provider_chat)
+    assert page.status_code == 200
+    again = client.get("/oauth/zoom/callback", query_string=query)
+    assert again.status_code == 410 and html.escape(msg.PAGE_LINK_USED) in again.get_data(as_text=True)
+
+
+def test_expired_state_is_refused(client, provider_chat, clock, services):
+    path = link_in(provider_chat.send("connect zoom"))
+    opened = client.get(path)
+    answer = consent(opened.headers["Location"])
+    clock.advance(minutes=11)
+    late = client.get("/oauth/zoom/callback", query_string={"code": answer["code"], "state": answer["state"]})
+    assert late.status_code == 410 and html.escape(msg.PAGE_LINK_EXPIRED) in late.get_data(as_text=True)
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+
+
+def test_zoom_refusing_the_code_gets_a_clear_page_and_message(client, provider_chat, fake_zoom, services):
+    path = link_in(provider_chat.send("connect zoom"))
+    opened = client.get(path)
+    answer = consent(opened.headers["Location"])
+    fake_zoom.fake.fail_next("token", 400, body={"reason": "Invalid authorization code", "error": "invalid_grant"})
+    page = client.get("/oauth/zoom/callback", query_string={"code": answer["code"], "state": answer["state"]})
+    assert page.status_code == 502
+    assert html.escape(msg.PAGE_FAILED.format(platform="Zoom")) in page.get_data(as_text=True)
+    assert msg.ZOOM_AUTH_FAILED.format(platform="Zoom") in "\n".join(provider_chat.new_replies())
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+
+
+def test_disconnect_confirms_revokes_and_deletes_everything(client, provider_chat, services, fake_zoom):
+    connect(client, provider_chat)
+    provider_chat.new_replies()
+    ask = provider_chat.send("disconnect zoom")
+    assert msg.ZOOM_CONFIRM_DISCONNECT.split("\n")[0].format(email=fake_zoom.user.email) in ask
+    done = provider_chat.send("yes")
+    assert msg.ZOOM_DISCONNECTED in done
+    assert fake_zoom.fake.revoked_tokens, "the token is revoked at Zoom"
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+    provider_chat.send("menu")
+    assert msg.INTEGRATIONS_NOT_CONNECTED in provider_chat.send("1")
+    raw = raw_database_text(services)
+    assert fake_zoom.user.email not in raw
+
+
+def test_disconnect_can_be_declined(client, provider_chat, services, fake_zoom):
+    connect(client, provider_chat)
+    provider_chat.send("disconnect zoom")
+    assert msg.ZOOM_KEPT.format(email=fake_zoom.user.email) in provider_chat.send("no")
+    with unit_of_work(services.sessions) as session:
+        assert len(session.scalars(select(VideoConnection)).all()) == 1
+
+
+def test_disconnect_when_zoom_is_down_still_deletes_at_once(client, provider_chat, services, fake_zoom):
+    connect(client, provider_chat)
+    fake_zoom.fake.fail_next("revoke", 503)
+    provider_chat.send("disconnect zoom")
+    assert msg.ZOOM_DISCONNECTED in provider_chat.send("1")
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+
+
+def test_disconnect_without_connection(provider_chat):
+    assert msg.ZOOM_NOT_CONNECTED in provider_chat.send("disconnect zoom")
+
+
+# -- the guide's troubleshooting, as tests ------------------------------------------------------------------------
+
+def test_troubleshooting_connect_option_missing_on_free_plan(services, whatsapp, clock):
+    make_provider(services, plan="free")
+    chat = whatsapp(PROVIDER)
+    chat.send("hi")
+    reply = chat.send("connect zoom")
+    assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in reply
+    assert LINK.search(reply) is None
+    chat.send("help")
+    assert msg.PLAN_FREE in chat.send("1")
+
+
+def test_trial_expiry_takes_zoom_away_until_upgrade(services, whatsapp, clock):
+    make_provider(services)
+    chat = whatsapp(PROVIDER)
+    clock.advance(days=15)
+    assert msg.ZOOM_NEEDS_PLAN.split(".")[0] in chat.send("connect zoom")
+    with unit_of_work(services.sessions) as session:
+        repos.provider_by_phone(session, PROVIDER).plan = "pro"
+    assert LINK.search(chat.send("connect zoom"))
+
+
+def test_customers_are_told_zoom_is_for_providers(whatsapp):
+    chat = whatsapp("+14155550100")
+    chat.send("hi")
+    assert msg.ZOOM_NOT_PROVIDER in chat.send("connect zoom")
+
+
+def test_troubleshooting_authorization_timed_out_then_fresh_link_works(client, provider_chat, clock, fake_zoom):
+    path = link_in(provider_chat.send("connect zoom"))
+    clock.advance(minutes=30)
+    assert client.get(path).status_code == 410
+    provider_chat.send("help")
+    assert msg.HELP_AUTH in provider_chat.send("2")
+    page, _ = connect(client, provider_chat)
+    assert page.status_code == 200
+
+
+def test_troubleshooting_wrong_account_disconnect_and_reconnect(client, provider_chat, services, fake_zoom):
+    connect(client, provider_chat)
+    other = fake_zoom.fake.add_user("asha.business@example.com")
+    provider_chat.send("help")
+    assert msg.HELP_WRONG_ACCOUNT in provider_chat.send("3")
+    provider_chat.send("disconnect zoom")
+    provider_chat.send("yes")
+    page, _ = connect(client, provider_chat, user_id=other.id)
+    assert html.escape(msg.PAGE_CONNECTED.format(platform="Zoom", email=other.email)) in page.get_data(as_text=True)
+    with unit_of_work(services.sessions) as session:
+        conn = session.scalars(select(VideoConnection)).one()
+        assert conn.external_user_id == other.id
+
+
+def test_reconnecting_another_account_replaces_and_revokes_the_old_one(client, provider_chat, services, fake_zoom):
+    connect(client, provider_chat)
+    first_grants = set(fake_zoom.fake.grants)
+    other = fake_zoom.fake.add_user("second@example.com")
+    provider_chat.send("connect zoom")  # shows the connected account and the options
+    page, _ = click_through(client, link_in(provider_chat.send("1")), user_id=other.id)
+    assert other.email in page.get_data(as_text=True)
+    assert fake_zoom.fake.revoked_tokens, "the replaced account's token is revoked"
+    with unit_of_work(services.sessions) as session:
+        assert [c.external_user_id for c in session.scalars(select(VideoConnection))] == [other.id]
+    assert first_grants
+
+
+# -- tokens: refresh, rotation, broken connections -------------------------------------------------------------
+
+def provider_id(services) -> int:
+    with unit_of_work(services.sessions) as session:
+        return repos.provider_by_phone(session, PROVIDER).id
+
+
+def test_access_token_is_refreshed_before_expiry_and_rotation_is_stored(client, provider_chat, services, clock,
+                                                                       fake_zoom):
+    connect(client, provider_chat)
+    pid = provider_id(services)
+    first = video_accounts.access_token(services, pid, "zoom")
+    assert video_accounts.access_token(services, pid, "zoom") == first  # still fresh: no refresh
+    clock.advance(minutes=56)
+    second = video_accounts.access_token(services, pid, "zoom")
+    assert second != first
+    clock.advance(minutes=56)
+    third = video_accounts.access_token(services, pid, "zoom")  # uses the rotated refresh token
+    assert third not in (first, second)
+    account = video_accounts.call(services, pid, "zoom", services.video.get("zoom").current_account)
+    assert account.email == fake_zoom.user.email
+
+
+def test_two_workers_refreshing_at_once_do_not_burn_the_refresh_token(client, provider_chat, services, clock,
+                                                                      fake_zoom):
+    connect(client, provider_chat)
+    pid = provider_id(services)
+    clock.advance(hours=2)
+    fake_zoom.fake.delay_next("token", 0.3)  # the first refresh is slow, the second worker arrives meanwhile
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def worker():
+        try:
+            results.append(video_accounts.access_token(services, pid, "zoom"))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(results) == 2 and results[0] == results[1]
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).one().status == "connected"
+    clock.advance(hours=2)
+    assert video_accounts.access_token(services, pid, "zoom")  # the stored refresh token still works
+
+
+def test_invalid_grant_marks_broken_and_asks_to_reconnect(client, provider_chat, services, clock, fake_zoom):
+    connect(client, provider_chat)
+    provider_chat.new_replies()
+    pid = provider_id(services)
+    fake_zoom.fake.revoke_user(fake_zoom.user.id)
+    clock.advance(hours=2)
+    with pytest.raises(video_accounts.NotConnected):
+        video_accounts.access_token(services, pid, "zoom")
+    warning = "\n".join(provider_chat.new_replies())
+    assert msg.ZOOM_BROKEN.split("{link}")[0].format(platform="Zoom") in warning
+    assert LINK.search(warning)
+    assert msg.INTEGRATIONS_BROKEN.format(email=fake_zoom.user.email) in provider_chat.send("connect zoom")
+    page, _ = click_through(client, link_in(provider_chat.send("1")))
+    assert page.status_code == 200
+    assert video_accounts.access_token(services, pid, "zoom")
+
+
+def test_error_124_refreshes_once_and_retries(client, provider_chat, services, fake_zoom):
+    connect(client, provider_chat)
+    pid = provider_id(services)
+    fake_zoom.fake.fail_next("users_me", 401, body={"code": 124, "message": "Invalid access token."})
+    account = video_accounts.call(services, pid, "zoom", services.video.get("zoom").current_account)
+    assert account.email == fake_zoom.user.email
+
+
+# -- removal from Zoom's side ----------------------------------------------------------------------------------------
+
+def test_deauthorization_deletes_within_seconds_and_tells_the_provider(client, provider_chat, services, fake_zoom,
+                                                                      served_app):
+    connect(client, provider_chat)
+    provider_chat.new_replies()
+    response = fake_zoom.fake.send_app_deauthorized(served_app + "/webhooks/zoom", ZOOM_WEBHOOK_SECRET,
+                                                    fake_zoom.user)
+    assert response.status_code == 200 and response.elapsed.total_seconds() < 3
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+    assert msg.ZOOM_REMOVED_FROM_PLATFORM.format(platform="Zoom") in "\n".join(provider_chat.new_replies())
+    again = fake_zoom.fake.send_app_deauthorized(served_app + "/webhooks/zoom", ZOOM_WEBHOOK_SECRET, fake_zoom.user)
+    assert again.status_code == 200 and again.json() == {"deleted": 0}
+    assert provider_chat.new_replies() == []
+    assert fake_zoom.user.email not in raw_database_text(services)
+
+
+@pytest.mark.parametrize("case", ["forged", "wrong-secret", "old", "future", "garbage-timestamp"])
+def test_deauthorization_with_a_bad_signature_changes_nothing(client, provider_chat, services, fake_zoom,
+                                                              served_app, clock, case):
+    connect(client, provider_chat)
+    url = served_app + "/webhooks/zoom"
+    user = fake_zoom.user
+    send = fake_zoom.fake.send_app_deauthorized
+    now = int(clock().timestamp())
+    if case == "forged":
+        response = send(url, ZOOM_WEBHOOK_SECRET, user, signature="v0=" + "0" * 64)
+    elif case == "wrong-secret":
+        response = send(url, "not-the-secret", user)
+    elif case == "old":
+        response = send(url, ZOOM_WEBHOOK_SECRET, user, timestamp=str(now - 301))
+    elif case == "future":
+        response = send(url, ZOOM_WEBHOOK_SECRET, user, timestamp=str(now + 301))
+    else:
+        response = send(url, ZOOM_WEBHOOK_SECRET, user, timestamp="yesterday")
+    assert response.status_code == 401
+    with unit_of_work(services.sessions) as session:
+        assert len(session.scalars(select(VideoConnection)).all()) == 1
+
+
+def test_url_validation_is_answered(served_app, fake_zoom):
+    response = fake_zoom.fake.send_url_validation(served_app + "/webhooks/zoom", ZOOM_WEBHOOK_SECRET)
+    assert response.status_code == 200
+
+
+def test_malformed_zoom_webhook_is_refused(served_app, clock):
+    import requests
+    from integrations.zoom.webhooks import zoom_webhook_signature
+
+    ts = str(int(clock().timestamp()))
+    body = b"{not json"
+    response = requests.post(served_app + "/webhooks/zoom", data=body, timeout=5, headers={
+        "x-zm-request-timestamp": ts, "x-zm-signature": zoom_webhook_signature(ZOOM_WEBHOOK_SECRET, ts, body)})
+    assert response.status_code == 400
