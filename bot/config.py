@@ -1,7 +1,9 @@
 """Configuration read once from the environment at start-up; nothing else in the bot reads os.environ."""
 from __future__ import annotations
 
+import math
 import os
+import re
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
@@ -9,6 +11,7 @@ from typing import Mapping
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET = "dev-only-secret-change-me"
+WHATSAPP_SENDER = re.compile(r"whatsapp:\+[1-9]\d{6,14}")
 # A Fernet key that only the embedded default uses, so that `flask run` works with no setup. Production refuses it.
 DEV_TOKEN_KEY = "ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kLTE="
 
@@ -65,8 +68,8 @@ def _hours(name: str, raw: str) -> timedelta:
         value = float(raw)
     except ValueError as exc:
         raise ConfigError(f"{name} must be a number of hours, got {raw!r}") from exc
-    if value <= 0:
-        raise ConfigError(f"{name} must be positive")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"{name} must be a positive number of hours, got {raw!r}")
     return timedelta(hours=value)
 
 
@@ -100,7 +103,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
         log_level=get("LOG_LEVEL", d.log_level).upper(),
     )
-    if config.twilio_whatsapp_from and not config.twilio_whatsapp_from.startswith("whatsapp:+"):
+    if config.twilio_whatsapp_from and not WHATSAPP_SENDER.fullmatch(config.twilio_whatsapp_from):
         raise ConfigError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")
     if config.production:
         _require_production_secrets(config, env)
