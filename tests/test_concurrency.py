@@ -1,0 +1,128 @@
+"""Simultaneous webhooks, as Twilio sends them when a user types fast or retries: one contact per number, each
+MessageSid handled once, one sender's messages one at a time, never a 5xx. Runs on SQLite (BEGIN IMMEDIATE) and
+on PostgreSQL (row lock) alike, whichever TEST_DATABASE_URL selects."""
+from __future__ import annotations
+
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.handler import ConversationHandler
+from store.db import unit_of_work
+from store.models import Contact, Conversation, InboundMessage
+
+from tests.conftest import WhatsAppUser
+
+PHONE = "+919940790402"
+THREADS = 6
+
+
+def count(services, model, *where) -> int:
+    with unit_of_work(services.sessions) as session:
+        return session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def post_at_once(app, fake_twilio, forms: list[dict[str, str]], phone: str = PHONE) -> list[int]:
+    """POST each form from its own thread with its own test client, all released together; the status codes."""
+    barrier = threading.Barrier(len(forms))
+    statuses: list[int | BaseException] = [0] * len(forms)
+
+    def run(i: int) -> None:
+        user = WhatsAppUser(app.test_client(), fake_twilio, phone)
+        try:
+            barrier.wait(timeout=10)
+            statuses[i] = user.post(forms[i]).status_code
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            statuses[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(forms))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads), "a request hung"
+    return statuses  # type: ignore[return-value]
+
+
+def form(fake_twilio, body: str, sid: str | None = None, phone: str = PHONE) -> dict[str, str]:
+    return WhatsAppUser(None, fake_twilio, phone).form(body, MessageSid=sid or "SM" + uuid.uuid4().hex)
+
+
+def test_a_new_number_writing_several_messages_at_once_gets_one_contact(app, services, fake_twilio):
+    forms = [form(fake_twilio, text) for text in ("hi", "hello", "menu", "help", "1", "2")[:THREADS]]
+    assert post_at_once(app, fake_twilio, forms) == [200] * THREADS
+    assert count(services, Contact) == 1
+    assert count(services, Conversation) == 1
+    assert count(services, InboundMessage) == THREADS
+    with unit_of_work(services.sessions) as session:
+        sids = session.scalars(select(InboundMessage.message_sid)).all()
+    assert sorted(sids) == sorted(f["MessageSid"] for f in forms)
+    assert len(fake_twilio.fake.bodies_to("whatsapp:" + PHONE)) == THREADS, "every message answered once"
+
+
+def test_the_same_message_sid_at_once_is_handled_once(app, services, fake_twilio):
+    same = form(fake_twilio, "hi", sid="SM" + "c" * 32)
+    assert post_at_once(app, fake_twilio, [dict(same) for _ in range(THREADS)]) == [200] * THREADS
+    assert count(services, Contact) == 1
+    assert count(services, InboundMessage) == 1
+    assert len(fake_twilio.fake.messages) == 1
+
+
+def test_retries_of_several_messages_interleaved(app, services, fake_twilio):
+    first, second = form(fake_twilio, "hi"), form(fake_twilio, "help")
+    assert post_at_once(app, fake_twilio, [first, second, dict(first), dict(second)]) == [200] * 4
+    assert count(services, InboundMessage) == 2
+    assert len(fake_twilio.fake.messages) == 2
+
+
+def test_different_new_numbers_at_once_each_get_their_contact(app, services, fake_twilio):
+    phones = [f"+4479111234{i:02d}" for i in range(THREADS)]
+    barrier = threading.Barrier(THREADS)
+    statuses: dict[str, int] = {}
+
+    def run(phone: str) -> None:
+        user = WhatsAppUser(app.test_client(), fake_twilio, phone)
+        barrier.wait(timeout=10)
+        statuses[phone] = user.post(user.form("hi")).status_code
+
+    threads = [threading.Thread(target=run, args=(p,)) for p in phones]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert statuses == {p: 200 for p in phones}
+    assert count(services, Contact) == THREADS
+    assert all(len(fake_twilio.fake.bodies_to("whatsapp:" + p)) == 1 for p in phones)
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new number", "known number"])
+def test_one_senders_messages_are_handled_one_at_a_time(app, services, fake_twilio, monkeypatch, whatsapp,
+                                                         existing):
+    """The first message to reach the state machine waits for a second one to join it; with the sender locked
+    the second cannot, so the wait runs out and no overlap is ever seen."""
+    if existing:
+        whatsapp(PHONE).send("hi")
+    inside, overlap, lock = [0], [False], threading.Lock()
+    second_arrived = threading.Event()
+    original = ConversationHandler._run
+
+    def watched(self, dialogue, state):
+        with lock:
+            inside[0] += 1
+            if inside[0] > 1:
+                overlap[0] = True
+                second_arrived.set()
+        try:
+            second_arrived.wait(timeout=0.3)
+            return original(self, dialogue, state)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(ConversationHandler, "_run", watched)
+    forms = [form(fake_twilio, "menu"), form(fake_twilio, "help")]
+    assert post_at_once(app, fake_twilio, forms) == [200, 200]
+    assert not overlap[0], "two messages from one sender were in the state machine at the same time"
+    assert count(services, InboundMessage) == 2 + existing
