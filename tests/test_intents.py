@@ -103,12 +103,10 @@ def test_button_payload_of_another_menu_falls_back_to_the_text():
     assert parse_intent("Sign up", "customer_menu", "not-a-trigger") == Intent("signup")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: bot/text.py normalise keeps a trailing '?' so 'help?' is unknown")
 def test_question_mark_after_a_word_is_ignored():
     assert parse_intent("help?", "customer_menu") == Intent("help")
 
 
-@pytest.mark.xfail(strict=True, reason="bug: typographic apostrophe (WhatsApp autocorrect) breaks keywords")
 def test_typographic_apostrophe_matches_the_keyword():
     assert parse_intent("I’m a provider", "customer_menu") == Intent("signup")
 
