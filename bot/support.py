@@ -66,6 +66,10 @@ def deliver_pending(services: "Services", limit: int = 50) -> int:
             log.warning("support ticket %s kept for later: %s", ticket_id, exc)
             _set_status(services, ticket_id, "pending", None)
             break
+        except Exception:  # noqa: BLE001 - never leave a ticket 'sending' for good; it is retried later
+            log.exception("support ticket %s kept for later: unexpected mail error", ticket_id)
+            _set_status(services, ticket_id, "pending", None)
+            break
         _set_status(services, ticket_id, "sent", services.clock())
         sent += 1
     return sent

@@ -199,3 +199,21 @@ def test_two_tickets_while_down_both_go_out_once(whatsapp, services, smtp_server
     assert support.deliver_pending(services) == 0
     subjects = sorted(m["Subject"] for m in smtp_server.wait_for(2))
     assert len(subjects) == 2 and [t.number for t in tickets(services)] == sorted(s[1:11] for s in subjects)
+
+
+def test_an_unexpected_mail_error_keeps_the_ticket_pending_not_stuck(whatsapp, services, smtp_server):
+    class BrokenMailer:
+        def send(self, email):
+            raise RuntimeError("mailer bug")
+
+    real, services.mailer = services.mailer, BrokenMailer()
+    user = whatsapp(PHONE)
+    open_help(user)
+    user.send("person")
+    reply = user.send("Calendar shows the wrong day")
+    [ticket] = tickets(services)
+    assert msg.SUPPORT_CREATED.format(ticket=ticket.number, support_email="support@mynextslot.test") in reply
+    assert ticket.status == "pending"
+    services.mailer = real
+    assert support.deliver_pending(services) == 1
+    assert len(smtp_server.wait_for(1)) == 1
