@@ -13,6 +13,7 @@ from datetime import datetime
 from bot.config import Config, ConfigError, load_config
 from bot.handler import ConversationHandler
 from bot.services import Services, utc_now
+from bot.tasks import TaskQueue, make_huey
 from integrations.mail import ConsoleMailer, Mailer, SMTPMailer
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
 from integrations.video import VideoProviderRegistry
@@ -38,8 +39,10 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> S
         cipher = TokenCipher(config.token_encryption_keys)
     except CipherError as exc:
         raise ConfigError(str(exc)) from exc
-    return Services(config=config, engine=engine, sessions=make_session_factory(engine), messenger=messenger,
-                    mailer=mailer, video=video, cipher=cipher, clock=clock)
+    services = Services(config=config, engine=engine, sessions=make_session_factory(engine), messenger=messenger,
+                        mailer=mailer, video=video, cipher=cipher, clock=clock)
+    services.queue = TaskQueue(make_huey(config.task_queue_url), services)
+    return services
 
 
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:

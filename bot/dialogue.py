@@ -41,6 +41,7 @@ class Dialogue:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     error: BaseException | None = None
     state: str = "start"
+    arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
 
     @property
     def provider(self) -> Provider | None:

@@ -11,7 +11,7 @@ from transitions import MachineError
 from bot import messages as msg, outbox, phones
 from bot.dialogue import Dialogue, Inbound
 from bot.services import Services
-from bot.state_machine import STATES, build_machine, parse_intent
+from bot.state_machine import MENU_STATES, STATES, Intent, build_machine, parse_intent
 from bot.text import clean_input
 from store import repos
 from store.db import unit_of_work
@@ -52,8 +52,11 @@ class ConversationHandler:
             stored = conv.state if conv.state in KNOWN_STATES else "start"
             if previous_inbound is not None and now - conv.updated_at > services.config.idle_reset \
                     and stored != "start":
-                stored = "start"
+                if stored not in MENU_STATES:
+                    dialogue.say(msg.IDLE_RESET)
+                stored = "provider_menu" if contact.provider else "customer_menu"
                 dialogue.context.clear()
+                dialogue.context["_after_reset"] = True
             self._run(dialogue, stored)
             conv.state, conv.context, conv.updated_at = dialogue.state, dialogue.context, now
             ids = outbox.queue(session, contact, dialogue.replies, now)
@@ -71,7 +74,9 @@ class ConversationHandler:
             dialogue.say(msg.EMPTY_MESSAGE)
             return
         intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload)
-        dialogue.context["_arg"] = intent.arg
+        if dialogue.context.pop("_after_reset", False) and intent.trigger == "unknown":
+            intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
+        dialogue.arg = intent.arg
         savepoint = dialogue.session.begin_nested()
         self.machine.add_model(dialogue, initial=state)
         try:
@@ -80,7 +85,6 @@ class ConversationHandler:
             fired = dialogue.trigger("unknown")
         finally:
             self.machine.remove_model(dialogue)
-        dialogue.context.pop("_arg", None)
         if dialogue.error is not None:
             savepoint.rollback()
             dialogue.state, dialogue.replies[:] = state, [msg.INTERNAL_ERROR]

@@ -145,3 +145,78 @@ PAGE_DECLINED = ("{platform} was not connected because the authorization was dec
 PAGE_FAILED = ("{platform} didn't accept the authorization (it may have timed out). Go back to WhatsApp and send "
                "“connect zoom” for a fresh link.")
 PAGE_LINK_PREVIEW = "Open this link in your browser to connect {platform} to MyNextSlot."
+
+# --- sessions (provider) ----------------------------------------------------------------------------------------
+OPT_CREATE_SESSION = "Create a session"
+OPT_MY_SESSIONS = "My sessions"
+OPT_MY_BOOKINGS = "My bookings"
+OPT_SHARE_LINK = "Share my booking link"
+OPT_KIND_ONE = "1:1 session"
+OPT_KIND_GROUP = "Group session"
+OPT_MODE_ONLINE = "Online"
+OPT_MODE_IN_PERSON = "In person"
+OPT_PLATFORM_ZOOM = "Zoom (a meeting link is created automatically for each booking)"
+OPT_PLATFORM_MEET = "Google Meet (your own Meet link)"
+OPT_SEND_ZOOM_LINK = "Send me a link to connect Zoom now"
+OPT_ZOOM_DONE = "I've connected Zoom: continue"
+OPT_SAVE_SESSION = "Create the session"
+OPT_START_OVER = "Start over"
+OPT_PAUSE_RESUME = "Pause / resume bookings"
+OPT_EDIT_NAME = "Change the name"
+OPT_EDIT_PRICE = "Change the price"
+OPT_EDIT_DURATION = "Change the duration"
+OPT_EDIT_AVAILABILITY = "Change the availability"
+OPT_EDIT_NOTICE = "Change the minimum notice"
+OPT_EDIT_CAPACITY = "Change the capacity (group sessions)"
+
+# --- booking (customer) and my bookings ---------------------------------------------------------------------------
+OPT_BOOK = "Book a session (you'll need the provider's booking code)"
+OPT_RESCHEDULE = "Reschedule this booking"
+OPT_CANCEL_BOOKING = "Cancel this booking"
+OPT_YES_CANCEL_BOOKING = "Yes, cancel it"
+OPT_NO_KEEP_BOOKING = "No, keep it"
+OPT_CONFIRM_BOOKING = "Confirm"
+
+# --- meeting links (worker) --------------------------------------------------------------------------------------
+WHERE_ZOOM = "Zoom: {join_url} (passcode {passcode})"
+WHERE_ZOOM_PENDING = "Zoom: the link follows shortly"
+WHERE_MEET = "Google Meet: {url}"
+WHERE_ADDRESS = "Address: {address}"
+LINK_READY = ("🔗 Your Zoom link for *{session}* on {when}:\n{join_url}\nPasscode: {passcode}\n"
+              "(booking {reference}; the same details are in your confirmation email)")
+LINK_DELAYED = ("Your booking {reference} for *{session}* on {when} is confirmed. Zoom is slow to answer right now, "
+                "so your meeting link will follow here and by email as soon as it's ready.")
+LINK_WAITING_FOR_PROVIDER = ("Your booking {reference} for *{session}* on {when} is confirmed. The provider needs to "
+                             "reconnect their Zoom account before the meeting link can be created; you'll get it "
+                             "here and by email as soon as they do.")
+LINK_FAILED = ("Your booking {reference} for *{session}* on {when} is confirmed, but Zoom refused to create the "
+               "meeting. The provider has been told and will send you a link.")
+PROVIDER_ZOOM_NEEDED_FOR_BOOKING = ("A customer booked *{session}* on {when}, but Zoom isn't connected, so no meeting "
+                                    "link could be created. Connect Zoom with this link (it works once, for 10 "
+                                    "minutes) and the link will go to the customer automatically:\n{link}")
+PROVIDER_MEETING_FAILED = ("Zoom refused to create the meeting for *{session}* on {when} after several tries. "
+                           "Please send the customer a link yourself, or check your Zoom account.")
+ICS_DESCRIPTION = "{where}\nBooking reference: {reference}\nBooked on MyNextSlot."
+EMAIL_CONFIRMED_SUBJECT = "Booked: {session} with {provider}, {when}"
+EMAIL_CONFIRMED_BODY = """Hi {name},
+
+Your booking is confirmed.
+
+Session: {session} with {provider}
+When: {when} ({duration} minutes)
+Price: {price}
+{where}
+Booking reference: {reference}
+
+The invitation is attached: open it to add the session to your calendar.
+To cancel or reschedule, message us on WhatsApp and send "my bookings".
+
+MyNextSlot · {support_email}
+"""
+EMAIL_CANCELLED_SUBJECT = "Cancelled: {session} with {provider}, {when}"
+EMAIL_CANCELLED_BODY = """Hi {name},
+
+Your booking {reference} ({session} with {provider}, {when}) has been cancelled.
+
+MyNextSlot · {support_email}
+"""

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -14,6 +16,9 @@ from integrations.mail import Mailer
 from integrations.twilio.messenger import Messenger
 from integrations.video import VideoProviderRegistry
 from store.crypto import TokenCipher
+
+if TYPE_CHECKING:
+    from bot.tasks import TaskQueue
 
 
 def utc_now() -> datetime:
@@ -30,6 +35,7 @@ class Services:
     video: VideoProviderRegistry
     cipher: TokenCipher
     clock: Callable[[], datetime] = utc_now
+    queue: "TaskQueue | None" = None  # set by build_services once the services exist (tasks need them)
     extras: dict[str, object] = field(default_factory=dict)
 
     @property

@@ -13,7 +13,7 @@ from transitions import Machine, State
 
 from bot import messages as msg
 from bot.text import normalise
-from bot.flows import common, help as help_flow, onboarding, zoom
+from bot.flows import booking, common, help as help_flow, my_bookings, onboarding, sessions, zoom
 
 
 @dataclass(frozen=True)
@@ -26,11 +26,17 @@ class Option:
 # What each menu-like state offers, in the order shown (numbers are 1-based positions).
 MENUS: dict[str, tuple[Option, ...]] = {
     "customer_menu": (
+        Option("book", msg.OPT_BOOK, ("book", "booking", "book a session", "appointment")),
+        Option("my_bookings", msg.OPT_MY_BOOKINGS, ("bookings", "my bookings", "my booking")),
         Option("signup", msg.OPT_SIGNUP, ("sign up", "signup", "register", "provider", "i'm a provider")),
         Option("help", msg.OPT_HELP, ("support",)),
     ),
     "provider_menu": (
         Option("integrations", msg.OPT_INTEGRATIONS, ("integrations", "integration", "zoom", "settings")),
+        Option("create_session", msg.OPT_CREATE_SESSION, ("create", "create session", "new session", "new")),
+        Option("my_sessions", msg.OPT_MY_SESSIONS, ("sessions", "my sessions")),
+        Option("my_bookings", msg.OPT_MY_BOOKINGS, ("bookings", "my bookings")),
+        Option("share_link", msg.OPT_SHARE_LINK, ("share", "link", "my link", "booking link", "code")),
         Option("my_plan", msg.OPT_MY_PLAN, ("plan", "my plan", "trial", "upgrade")),
         Option("help", msg.OPT_HELP, ("support",)),
     ),
@@ -44,6 +50,48 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("connect_zoom", msg.OPT_CONNECT_ZOOM, ("connect", "reconnect", "connect another", "connect zoom")),
         Option("disconnect_zoom", msg.OPT_DISCONNECT_ZOOM, ("disconnect",)),
     ),
+    "new_kind": (
+        Option("kind_one", msg.OPT_KIND_ONE, ("1:1", "1-1", "one", "one to one", "individual", "private")),
+        Option("kind_group", msg.OPT_KIND_GROUP, ("group", "class", "workshop")),
+    ),
+    "new_mode": (
+        Option("mode_online", msg.OPT_MODE_ONLINE, ("online", "video", "remote")),
+        Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
+    ),
+    "new_platform": (
+        Option("platform_zoom", msg.OPT_PLATFORM_ZOOM, ("zoom",)),
+        Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
+    ),
+    "new_zoom_needed": (
+        Option("send_zoom_link", msg.OPT_SEND_ZOOM_LINK, ("link", "connect", "connect zoom")),
+        Option("zoom_done", msg.OPT_ZOOM_DONE, ("done", "connected", "continue", "ok")),
+        Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
+    ),
+    "new_confirm": (
+        Option("save", msg.OPT_SAVE_SESSION, ("yes", "save", "create", "confirm", "ok")),
+        Option("restart", msg.OPT_START_OVER, ("start over", "restart", "again", "redo")),
+    ),
+    "session_detail": (
+        Option("toggle_pause", msg.OPT_PAUSE_RESUME, ("pause", "resume", "unpause", "activate")),
+        Option("edit_name", msg.OPT_EDIT_NAME, ("name", "rename")),
+        Option("edit_price", msg.OPT_EDIT_PRICE, ("price",)),
+        Option("edit_duration", msg.OPT_EDIT_DURATION, ("duration", "length")),
+        Option("edit_availability", msg.OPT_EDIT_AVAILABILITY, ("availability", "hours", "times")),
+        Option("edit_notice", msg.OPT_EDIT_NOTICE, ("notice", "minimum notice")),
+        Option("edit_capacity", msg.OPT_EDIT_CAPACITY, ("capacity", "places", "seats")),
+        Option("share_link", msg.OPT_SHARE_LINK, ("share", "link")),
+    ),
+    "booking_detail": (
+        Option("reschedule_booking", msg.OPT_RESCHEDULE, ("reschedule", "change", "move", "change time")),
+        Option("cancel_booking", msg.OPT_CANCEL_BOOKING, ("cancel booking", "cancel this booking")),
+    ),
+    "confirm_cancel_booking": (
+        Option("confirm", msg.OPT_YES_CANCEL_BOOKING, ("yes", "y", "confirm", "ok")),
+        Option("decline", msg.OPT_NO_KEEP_BOOKING, ("no", "n", "keep")),
+    ),
+    "book_confirm": (
+        Option("confirm_booking", msg.OPT_CONFIRM_BOOKING, ("yes", "y", "confirm", "book", "ok", "book it")),
+    ),
     "confirm_disconnect": (
         Option("confirm", msg.OPT_YES_DISCONNECT, ("yes", "y", "disconnect", "confirm", "ok")),
         Option("decline", msg.OPT_NO_KEEP, ("no", "n", "keep", "don't")),
@@ -51,7 +99,11 @@ MENUS: dict[str, tuple[Option, ...]] = {
 }
 
 # States that take free text: anything that is not a global word becomes the `answer` trigger.
-TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe"})
+TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe",
+                         "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
+                         "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
+                         "book_code", "book_session", "book_timezone", "book_day", "book_time", "book_name",
+                         "book_email"})
 
 STATES = [
     State("start"),
@@ -63,7 +115,51 @@ STATES = [
     State("support_describe", on_enter=[help_flow.ask_description]),
     State("integrations", on_enter=[zoom.show_integrations]),
     State("confirm_disconnect", on_enter=[zoom.ask_disconnect]),
+    # provider: create a session
+    State("new_kind", on_enter=[sessions.ask_kind]),
+    State("new_name", on_enter=[sessions.ask_name]),
+    State("new_duration", on_enter=[sessions.ask_duration]),
+    State("new_price", on_enter=[sessions.ask_price]),
+    State("new_mode", on_enter=[sessions.ask_mode]),
+    State("new_platform", on_enter=[sessions.ask_platform]),
+    State("new_zoom_needed", on_enter=[sessions.explain_zoom_needed]),
+    State("new_meet_url", on_enter=[sessions.ask_meet_url]),
+    State("new_address", on_enter=[sessions.ask_address]),
+    State("new_availability", on_enter=[sessions.ask_availability]),
+    State("new_capacity", on_enter=[sessions.ask_capacity]),
+    State("new_notice", on_enter=[sessions.ask_notice]),
+    State("new_confirm", on_enter=[sessions.show_summary]),
+    # provider: list, pause, resume, edit sessions
+    State("sessions_list", on_enter=[sessions.show_list]),
+    State("session_detail", on_enter=[sessions.show_detail]),
+    State("edit_value", on_enter=[sessions.ask_new_value]),
+    # customer: book
+    State("book_code", on_enter=[booking.ask_code]),
+    State("book_session", on_enter=[booking.show_sessions]),
+    State("book_timezone", on_enter=[booking.ask_timezone]),
+    State("book_day", on_enter=[booking.show_days]),
+    State("book_time", on_enter=[booking.show_times]),
+    State("book_name", on_enter=[booking.ask_name]),
+    State("book_email", on_enter=[booking.ask_email]),
+    State("book_confirm", on_enter=[booking.show_summary]),
+    # both: my bookings, cancel, reschedule
+    State("bookings_list", on_enter=[my_bookings.show_list]),
+    State("booking_detail", on_enter=[my_bookings.show_detail]),
+    State("confirm_cancel_booking", on_enter=[my_bookings.ask_cancel]),
 ]
+
+# Where `back` goes from each state (states not listed go back to the menu).
+BACK: dict[str, str] = {
+    "signup_timezone": "signup_name", "support_describe": "help_menu", "confirm_disconnect": "integrations",
+    "new_name": "new_kind", "new_duration": "new_name", "new_price": "new_duration", "new_mode": "new_price",
+    "new_platform": "new_mode", "new_zoom_needed": "new_platform", "new_meet_url": "new_platform",
+    "new_address": "new_mode", "new_availability": "new_mode", "new_capacity": "new_availability",
+    "new_notice": "new_availability", "new_confirm": "new_notice",
+    "session_detail": "sessions_list", "edit_value": "session_detail",
+    "book_session": "book_code", "book_timezone": "book_session", "book_day": "book_session",
+    "book_time": "book_day", "book_name": "book_time", "book_email": "book_name", "book_confirm": "book_email",
+    "booking_detail": "bookings_list", "confirm_cancel_booking": "booking_detail",
+}
 
 MENU_STATES = ("customer_menu", "provider_menu")
 
@@ -81,13 +177,10 @@ TRANSITIONS: list[dict] = [
     {"trigger": "unknown", "source": "start", "dest": "customer_menu", "before": common.welcome},
     {"trigger": "unknown", "source": "*", "dest": None, "after": common.not_understood},
     # -- back -------------------------------------------------------------------------------------------------
-    {"trigger": "back", "source": "signup_timezone", "dest": "signup_name"},
-    {"trigger": "back", "source": "support_describe", "dest": "help_menu"},
-    {"trigger": "back", "source": ["integrations", "confirm_disconnect"], "dest": "provider_menu"},
-    {"trigger": "back", "source": ["help_menu", "signup_name", "start"], "dest": "provider_menu",
-     "conditions": common.is_provider},
-    {"trigger": "back", "source": ["help_menu", "signup_name", "start"], "dest": "customer_menu"},
+    *({"trigger": "back", "source": source, "dest": dest} for source, dest in BACK.items()),
     {"trigger": "back", "source": list(MENU_STATES), "dest": None, "after": common.nothing_to_go_back_to},
+    {"trigger": "back", "source": "*", "dest": "provider_menu", "conditions": common.is_provider},
+    {"trigger": "back", "source": "*", "dest": "customer_menu"},
     # -- provider sign-up -------------------------------------------------------------------------------------
     {"trigger": "signup", "source": "*", "dest": None, "conditions": common.is_provider,
      "after": onboarding.already_provider},
@@ -116,6 +209,119 @@ TRANSITIONS: list[dict] = [
     {"trigger": "disconnect_zoom", "source": "*", "dest": None, "after": zoom.explain_not_connected},
     {"trigger": "confirm", "source": "confirm_disconnect", "dest": "provider_menu", "before": zoom.disconnect},
     {"trigger": "decline", "source": "confirm_disconnect", "dest": "provider_menu", "before": zoom.keep},
+    # -- provider: create a session ------------------------------------------------------------------------
+    {"trigger": "create_session", "source": "*", "dest": None, "unless": common.is_provider,
+     "after": sessions.explain_providers_only},
+    {"trigger": "create_session", "source": "*", "dest": "new_kind", "before": common.clear_context},
+    {"trigger": "kind_one", "source": "new_kind", "dest": "new_name", "before": sessions.keep_kind_one},
+    {"trigger": "kind_group", "source": "new_kind", "dest": "new_name", "before": sessions.keep_kind_group},
+    {"trigger": "answer", "source": "new_name", "dest": "new_duration", "conditions": sessions.name_ok,
+     "before": sessions.keep_name},
+    {"trigger": "answer", "source": "new_name", "dest": None, "after": sessions.name_rejected},
+    {"trigger": "answer", "source": "new_duration", "dest": "new_price", "conditions": sessions.duration_ok,
+     "before": sessions.keep_duration},
+    {"trigger": "answer", "source": "new_duration", "dest": None, "after": sessions.duration_rejected},
+    {"trigger": "answer", "source": "new_price", "dest": "new_mode", "conditions": sessions.price_ok,
+     "before": sessions.keep_price},
+    {"trigger": "answer", "source": "new_price", "dest": None, "after": sessions.price_rejected},
+    {"trigger": "mode_online", "source": "new_mode", "dest": "new_platform", "before": sessions.keep_online},
+    {"trigger": "mode_in_person", "source": "new_mode", "dest": "new_address", "before": sessions.keep_in_person},
+    {"trigger": "platform_zoom", "source": ["new_platform", "new_zoom_needed"], "dest": "new_availability",
+     "conditions": sessions.zoom_ready, "before": sessions.keep_zoom},
+    {"trigger": "platform_zoom", "source": ["new_platform", "new_zoom_needed"], "dest": "new_zoom_needed"},
+    {"trigger": "send_zoom_link", "source": "new_zoom_needed", "dest": None, "conditions": sessions.zoom_possible,
+     "after": zoom.send_connect_link},
+    {"trigger": "send_zoom_link", "source": "new_zoom_needed", "dest": None, "after": sessions.explain_zoom_needed},
+    {"trigger": "zoom_done", "source": "new_zoom_needed", "dest": "new_availability",
+     "conditions": sessions.zoom_ready, "before": sessions.keep_zoom},
+    {"trigger": "zoom_done", "source": "new_zoom_needed", "dest": None, "after": sessions.zoom_still_missing},
+    {"trigger": "platform_meet", "source": ["new_platform", "new_zoom_needed"], "dest": "new_meet_url"},
+    {"trigger": "answer", "source": "new_meet_url", "dest": "new_availability", "conditions": sessions.meet_url_ok,
+     "before": sessions.keep_meet_url},
+    {"trigger": "answer", "source": "new_meet_url", "dest": None, "after": sessions.meet_url_rejected},
+    {"trigger": "answer", "source": "new_address", "dest": "new_availability", "conditions": sessions.address_ok,
+     "before": sessions.keep_address},
+    {"trigger": "answer", "source": "new_address", "dest": None, "after": sessions.address_rejected},
+    {"trigger": "answer", "source": "new_availability", "dest": "new_capacity",
+     "conditions": [sessions.availability_ok, sessions.is_group], "before": sessions.keep_availability},
+    {"trigger": "answer", "source": "new_availability", "dest": "new_notice", "conditions": sessions.availability_ok,
+     "before": sessions.keep_availability},
+    {"trigger": "answer", "source": "new_availability", "dest": None, "after": sessions.availability_rejected},
+    {"trigger": "answer", "source": "new_capacity", "dest": "new_notice", "conditions": sessions.capacity_ok,
+     "before": sessions.keep_capacity},
+    {"trigger": "answer", "source": "new_capacity", "dest": None, "after": sessions.capacity_rejected},
+    {"trigger": "answer", "source": "new_notice", "dest": "new_confirm", "conditions": sessions.notice_ok,
+     "before": sessions.keep_notice},
+    {"trigger": "answer", "source": "new_notice", "dest": None, "after": sessions.notice_rejected},
+    {"trigger": "save", "source": "new_confirm", "dest": "provider_menu", "before": sessions.save},
+    {"trigger": "restart", "source": "new_confirm", "dest": "new_kind", "before": common.clear_context},
+    # -- provider: my sessions, pause/resume, edit, share ----------------------------------------------------
+    {"trigger": "my_sessions", "source": "*", "dest": None, "unless": common.is_provider,
+     "after": sessions.explain_providers_only},
+    {"trigger": "my_sessions", "source": "*", "dest": "sessions_list", "before": common.clear_context},
+    {"trigger": "answer", "source": "sessions_list", "dest": "session_detail", "conditions": sessions.picked_session,
+     "before": sessions.keep_picked_session},
+    {"trigger": "answer", "source": "sessions_list", "dest": None, "after": sessions.pick_rejected},
+    {"trigger": "toggle_pause", "source": "session_detail", "dest": "session_detail", "before": sessions.toggle_pause},
+    *({"trigger": f"edit_{field}", "source": "session_detail", "dest": "edit_value",
+       "before": getattr(sessions, f"start_edit_{field}")}
+      for field in ("name", "price", "duration", "availability", "notice", "capacity")),
+    {"trigger": "answer", "source": "edit_value", "dest": "session_detail", "conditions": sessions.new_value_ok,
+     "before": sessions.save_new_value},
+    {"trigger": "answer", "source": "edit_value", "dest": None, "after": sessions.new_value_rejected},
+    {"trigger": "share_link", "source": "*", "dest": None, "unless": common.is_provider,
+     "after": sessions.explain_providers_only},
+    {"trigger": "share_link", "source": "*", "dest": None, "after": sessions.share_link},
+    # -- customer: book ------------------------------------------------------------------------------------
+    {"trigger": "book", "source": "*", "dest": "book_session", "conditions": booking.code_found,
+     "before": [common.clear_context, booking.keep_provider]},
+    {"trigger": "book", "source": "*", "dest": None, "conditions": booking.code_given,
+     "after": booking.code_not_found},
+    {"trigger": "book", "source": "*", "dest": "book_code", "before": common.clear_context},
+    {"trigger": "answer", "source": "book_code", "dest": "book_session", "conditions": booking.code_found,
+     "before": booking.keep_provider},
+    {"trigger": "answer", "source": "book_code", "dest": None, "after": booking.code_not_found},
+    {"trigger": "answer", "source": "book_session", "dest": "book_timezone",
+     "conditions": [booking.picked_session, booking.timezone_unconfirmed], "before": booking.keep_session},
+    {"trigger": "answer", "source": "book_session", "dest": "book_day", "conditions": booking.picked_session,
+     "before": booking.keep_session},
+    {"trigger": "answer", "source": "book_session", "dest": None, "after": booking.pick_rejected},
+    {"trigger": "answer", "source": "book_timezone", "dest": "book_day", "conditions": booking.timezone_chosen,
+     "before": booking.keep_timezone},
+    {"trigger": "answer", "source": "book_timezone", "dest": None, "after": booking.timezone_rejected},
+    {"trigger": "answer", "source": "book_day", "dest": "book_time", "conditions": booking.picked_day,
+     "before": booking.keep_day},
+    {"trigger": "answer", "source": "book_day", "dest": None, "after": booking.pick_rejected},
+    {"trigger": "answer", "source": "book_time", "dest": "book_confirm",
+     "conditions": [booking.picked_time, booking.is_reschedule], "before": booking.keep_time},
+    {"trigger": "answer", "source": "book_time", "dest": "book_name", "conditions": booking.picked_time,
+     "before": booking.keep_time},
+    {"trigger": "answer", "source": "book_time", "dest": None, "after": booking.pick_rejected},
+    {"trigger": "answer", "source": "book_name", "dest": "book_email", "conditions": booking.name_ok,
+     "before": booking.keep_name},
+    {"trigger": "answer", "source": "book_name", "dest": None, "after": booking.name_rejected},
+    {"trigger": "answer", "source": "book_email", "dest": "book_confirm", "conditions": booking.email_ok,
+     "before": booking.keep_email},
+    {"trigger": "answer", "source": "book_email", "dest": None, "after": booking.email_rejected},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "bookings_list",
+     "conditions": [booking.is_reschedule, booking.rescheduled]},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "provider_menu",
+     "conditions": [booking.booked, common.is_provider]},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "customer_menu", "conditions": booking.booked},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "book_day", "after": booking.slot_gone},
+    # -- both: my bookings, cancel, reschedule -------------------------------------------------------------------
+    {"trigger": "my_bookings", "source": "*", "dest": "bookings_list", "before": common.clear_context},
+    {"trigger": "answer", "source": "bookings_list", "dest": "booking_detail",
+     "conditions": my_bookings.picked_booking, "before": my_bookings.keep_booking},
+    {"trigger": "answer", "source": "bookings_list", "dest": None, "after": my_bookings.pick_rejected},
+    {"trigger": "cancel_booking", "source": "booking_detail", "dest": "confirm_cancel_booking"},
+    {"trigger": "confirm", "source": "confirm_cancel_booking", "dest": "bookings_list",
+     "before": my_bookings.cancel_booking},
+    {"trigger": "decline", "source": "confirm_cancel_booking", "dest": "booking_detail"},
+    {"trigger": "reschedule_booking", "source": "booking_detail", "dest": "book_day",
+     "conditions": my_bookings.can_reschedule, "before": my_bookings.start_reschedule},
+    {"trigger": "reschedule_booking", "source": "booking_detail", "dest": None,
+     "after": my_bookings.reschedule_refused},
     # -- help and support -------------------------------------------------------------------------------------
     {"trigger": "help_plan", "source": "help_menu", "dest": None, "after": help_flow.explain_plan},
     {"trigger": "help_auth", "source": "help_menu", "dest": None, "after": help_flow.explain_auth},
@@ -150,6 +356,11 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(sign ?up|register)( as (a )?provider)?$"), "signup"),
     (re.compile(r"^(re)?connect( my)? zoom( account)?$"), "connect_zoom"),
     (re.compile(r"^(disconnect|remove|unlink)( my)? zoom( account)?$"), "disconnect_zoom"),
+    (re.compile(r"^book(?: a session)?(?: with)?\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
+    (re.compile(r"^(my )?bookings?$|^my appointments?$"), "my_bookings"),
+    (re.compile(r"^my sessions?$"), "my_sessions"),
+    (re.compile(r"^(create|new|add)( a)? session$"), "create_session"),
+    (re.compile(r"^(share|my)( booking)? (link|code)$"), "share_link"),
 )
 
 

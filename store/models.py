@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+                        UniqueConstraint, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -28,7 +29,7 @@ class UTCDateTime(TypeDecorator):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON}
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
 
 
 class Contact(Base):
@@ -167,5 +168,99 @@ class ConnectLink(Base):
     completed_at: Mapped[datetime | None]
 
 
+class Offering(Base):
+    """A session a provider sells (called a "session" in chat): 1:1 or group, online (Zoom / Google Meet) or in
+    person, with a weekly availability in the provider's time zone."""
+
+    __tablename__ = "offerings"
+    __table_args__ = (CheckConstraint("capacity >= 1", name="capacity_positive"),
+                      CheckConstraint("duration_minutes > 0", name="duration_positive"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(10))  # one_to_one | group
+    mode: Mapped[str] = mapped_column(String(10))  # online | in_person
+    platform: Mapped[str | None] = mapped_column(String(20))  # zoom | google_meet (online only)
+    meet_url: Mapped[str | None] = mapped_column(String(255))  # the provider's own Google Meet link
+    address: Mapped[str | None] = mapped_column(String(255))  # in person only
+    duration_minutes: Mapped[int]
+    price_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    capacity: Mapped[int] = mapped_column(default=1)
+    min_notice_minutes: Mapped[int] = mapped_column(default=0)
+    availability: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | paused
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    provider: Mapped[Provider] = relationship()
+
+
+class Booking(Base):
+    """A customer's place in an occurrence (offering + start time). The partial unique index on
+    (offering, start, seat) over confirmed bookings is what makes double booking and overbooking impossible, in
+    the database, whatever the number of processes racing for the last place."""
+
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("uq_booking_seat", "offering_id", "start_at", "seat", unique=True,
+              sqlite_where=text("status = 'confirmed'"), postgresql_where=text("status = 'confirmed'")),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(12), unique=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime] = mapped_column(index=True)
+    end_at: Mapped[datetime]
+    seat: Mapped[int] = mapped_column(default=0)
+    status: Mapped[str] = mapped_column(String(10), default="confirmed")  # confirmed | cancelled
+    customer_name: Mapped[str] = mapped_column(String(80))
+    customer_email: Mapped[str] = mapped_column(String(254))
+    customer_timezone: Mapped[str] = mapped_column(String(64))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    link_sent_at: Mapped[datetime | None]  # the join link (or address) went to the customer in chat
+    email_status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | none
+    email_sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE of the last invitation
+    invited: Mapped[bool] = mapped_column(default=False)  # a confirmation (REQUEST) email went out
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+    cancelled_by: Mapped[str | None] = mapped_column(String(10))
+
+    offering: Mapped[Offering] = relationship()
+    customer: Mapped[Contact] = relationship()
+    meeting: Mapped["Meeting | None"] = relationship()
+
+
+class Meeting(Base):
+    """The video meeting of one occurrence (offering + start): one per 1:1 booking, shared by a group's attendees.
+    Unique per occurrence, so retries and parallel workers can never create a second one for the same slot.
+
+    status: pending (to create) | ready | waiting (Zoom not connected or broken: waits for the provider to
+    reconnect) | failed (Zoom refused it for good) | deleting (to delete at Zoom) | deleted."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("offering_id", "start_at", "generation"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    offering_id: Mapped[int] = mapped_column(ForeignKey("offerings.id", ondelete="CASCADE"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), index=True)
+    start_at: Mapped[datetime]
+    generation: Mapped[int] = mapped_column(default=0)  # bumps when an occurrence's meeting is deleted and redone
+    platform: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    join_url: Mapped[str | None] = mapped_column(String(1024))
+    password: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(255))
+    needs_update: Mapped[bool] = mapped_column(default=False)
+    claimed_at: Mapped[datetime | None]  # a worker is talking to the platform about this meeting since then
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
 __all__ = ["Base", "Contact", "Provider", "Conversation", "InboundMessage", "OutboundMessage", "SupportTicket",
-           "VideoConnection", "ConnectLink"]
+           "VideoConnection", "ConnectLink",
+           "Offering", "Booking", "Meeting"]

@@ -89,7 +89,8 @@ def config(database_url: str, fake_twilio, smtp_server, fake_zoom) -> Config:
                   mail_from="MyNextSlot <bot@mynextslot.test>", support_email="support@mynextslot.test",
                   token_encryption_keys=(TEST_TOKEN_KEY,), zoom_client_id=fake_zoom.client_id,
                   zoom_client_secret=fake_zoom.client_secret, zoom_webhook_secret_token=ZOOM_WEBHOOK_SECRET,
-                  zoom_oauth_base_url=fake_zoom.oauth_base_url, zoom_api_base_url=fake_zoom.api_base_url)
+                  zoom_oauth_base_url=fake_zoom.oauth_base_url, zoom_api_base_url=fake_zoom.api_base_url,
+                  task_queue_url="immediate")
 
 
 @pytest.fixture

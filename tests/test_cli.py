@@ -143,7 +143,7 @@ def test_set_plan_refuses_bad_input(runner, services, args, code, words):
 # -- chat -------------------------------------------------------------------------------------------------------
 
 def test_chat_prints_replies_and_never_calls_twilio(runner, services, clock, fake_twilio):
-    result = runner.invoke(args=["chat", "--as", PHONE], input="hi\n1\nAsha\nyes\n")
+    result = runner.invoke(args=["chat", "--as", PHONE], input="hi\nsign up\nAsha\nyes\n")
     assert result.exit_code == 0, result.output
     out = result.output
     assert f"Chatting as {PHONE}" in out

@@ -27,8 +27,8 @@ def test_global_words_work_in_every_state(text, trigger):
 
 
 @pytest.mark.parametrize("state, text, trigger", [
-    ("customer_menu", "1", "signup"),
-    ("customer_menu", "2", "help"),
+    ("customer_menu", "3", "signup"),
+    ("customer_menu", "4", "help"),
     ("customer_menu", "sign up", "signup"),
     ("customer_menu", "SIGNUP", "signup"),
     ("customer_menu", "Register", "signup"),

@@ -225,7 +225,6 @@ def test_idle_reset_follows_the_configured_period(whatsapp, services, clock):
     assert providers(services) == []
 
 
-@pytest.mark.xfail(strict=True, reason="bug: bot/handler.py resets silently; msg.IDLE_RESET is never said")
 def test_idle_reset_tells_the_user(whatsapp, clock):
     user = whatsapp(INDIA)
     start_signup(user)

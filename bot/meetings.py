@@ -1,0 +1,254 @@
+"""Meetings on the provider's Zoom, one per occurrence, worked on by the background worker: create (then send the
+join link to every attendee in chat and by email), update after a reschedule, delete after the last cancellation.
+Failures never lose a booking: rate limits (including Zoom's 100 creates/updates per user per day, whose 429 may
+carry no Retry-After), 5xx and timeouts back off and retry; a broken or missing Zoom connection waits for the
+provider to reconnect. The durable state is the meetings row; the task queue only wakes the work up."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import or_, select, update
+
+from bot import messages as msg, outbox, video_accounts
+from bot.slots import format_slot_with_zone
+from integrations.video import (MeetingNotFound, MeetingRequest, ProviderUnavailable, RateLimited,
+                                VideoProviderError)
+from store.db import unit_of_work
+from store.models import Booking, Meeting, Offering, Provider
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+CLAIM_TTL = timedelta(minutes=10)
+BASE_BACKOFF = timedelta(seconds=30)
+MAX_BACKOFF = timedelta(hours=1)
+MAX_REFUSALS = 5
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(BASE_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
+
+
+def next_utc_midnight(now: datetime) -> datetime:
+    return datetime.combine(now.astimezone(timezone.utc).date() + timedelta(days=1), time(0, 1), tzinfo=timezone.utc)
+
+
+def _claim(services: "Services", meeting_id: int) -> bool:
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        return bool(session.execute(update(Meeting).where(
+            Meeting.id == meeting_id,
+            or_(Meeting.claimed_at.is_(None), Meeting.claimed_at < now - CLAIM_TTL),
+            or_(Meeting.next_attempt_at.is_(None), Meeting.next_attempt_at <= now),
+        ).values(claimed_at=now)).rowcount)
+
+
+def _release(services: "Services", meeting_id: int, **values) -> None:
+    with unit_of_work(services.sessions) as session:
+        session.execute(update(Meeting).where(Meeting.id == meeting_id)
+                        .values(claimed_at=None, updated_at=services.clock(), **values))
+
+
+def process(services: "Services", meeting_id: int) -> str:
+    """One attempt at whatever the meeting needs; returns what happened (for logs and tests)."""
+    if not _claim(services, meeting_id):
+        return "busy-or-not-due"
+    try:
+        with unit_of_work(services.sessions) as session:
+            meeting = session.get(Meeting, meeting_id)
+            offering = session.get(Offering, meeting.offering_id)
+            provider = session.get(Provider, meeting.provider_id)
+            status, needs_update, external_id = meeting.status, meeting.needs_update, meeting.external_id
+            attempts = meeting.attempts
+            attendees = session.scalars(select(Booking).where(Booking.meeting_id == meeting_id,
+                                                              Booking.status == "confirmed")).all()
+            request = MeetingRequest(
+                topic=(f"{offering.name} · {attendees[0].customer_name}" if offering.capacity == 1 and attendees
+                       else offering.name)[:200],
+                start_time=meeting.start_at, duration_minutes=offering.duration_minutes,
+                timezone=provider.timezone,
+                agenda=f"Booked on MyNextSlot ({', '.join(b.reference for b in attendees) or 'no attendees'})")
+            provider_id = provider.id
+        if status == "pending":
+            return _create(services, meeting_id, provider_id, request, attempts)
+        if status == "ready" and needs_update and external_id:
+            return _update(services, meeting_id, provider_id, external_id, request, attempts)
+        if status == "deleting" and external_id:
+            return _delete(services, meeting_id, provider_id, external_id, attempts)
+        _release(services, meeting_id)
+        return "nothing-to-do"
+    except BaseException:
+        _release(services, meeting_id)
+        raise
+
+
+def _zoom(services: "Services"):
+    return services.video.get("zoom")
+
+
+def _create(services, meeting_id, provider_id, request, attempts) -> str:
+    now = services.clock()
+    try:
+        created = video_accounts.call(services, provider_id, "zoom",
+                                      lambda token: _zoom(services).create_meeting(token, request))
+    except video_accounts.NotConnected as exc:
+        _release(services, meeting_id, status="waiting", last_error="zoom broken" if exc.broken else
+                 "zoom not connected")
+        _tell_waiting(services, meeting_id, provider_id, broken=exc.broken)
+        return "waiting"
+    except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
+        return _retry_later(services, meeting_id, exc, attempts, now, first_failure=attempts == 0)
+    _release(services, meeting_id, status="ready", external_id=created.id, join_url=created.join_url,
+             password=created.password, attempts=attempts + 1, next_attempt_at=None, last_error=None)
+    deliver_links(services, meeting_id)
+    return "created"
+
+
+def _update(services, meeting_id, provider_id, external_id, request, attempts) -> str:
+    now = services.clock()
+    zoom = _zoom(services)
+    try:
+        video_accounts.call(services, provider_id, "zoom",
+                            lambda token: zoom.update_meeting(token, external_id, request))
+        fresh = video_accounts.call(services, provider_id, "zoom",
+                                    lambda token: zoom.get_meeting(token, external_id))
+    except MeetingNotFound:  # deleted in Zoom meanwhile: make a new one
+        _release(services, meeting_id, status="pending", external_id=None, join_url=None, needs_update=False)
+        return process(services, meeting_id)
+    except video_accounts.NotConnected as exc:
+        _release(services, meeting_id, last_error="zoom broken" if exc.broken else "zoom not connected")
+        return "waiting"
+    except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
+        return _retry_later(services, meeting_id, exc, attempts, now)
+    _release(services, meeting_id, needs_update=False, join_url=fresh.join_url, password=fresh.password,
+             attempts=0, next_attempt_at=None, last_error=None)
+    deliver_links(services, meeting_id)
+    return "updated"
+
+
+def _delete(services, meeting_id, provider_id, external_id, attempts) -> str:
+    now = services.clock()
+    try:
+        video_accounts.call(services, provider_id, "zoom",
+                            lambda token: _zoom(services).delete_meeting(token, external_id))
+    except video_accounts.NotConnected:
+        _release(services, meeting_id, status="deleted", last_error="not deleted at Zoom: not connected")
+        return "deleted-locally"
+    except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
+        return _retry_later(services, meeting_id, exc, attempts, now)
+    _release(services, meeting_id, status="deleted", next_attempt_at=None, last_error=None)
+    return "deleted"
+
+
+def _retry_later(services, meeting_id, exc: VideoProviderError, attempts: int, now: datetime,
+                 first_failure: bool = False) -> str:
+    attempts += 1
+    if isinstance(exc, RateLimited):
+        wait_until = now + timedelta(seconds=exc.retry_after) if exc.retry_after else next_utc_midnight(now)
+    elif isinstance(exc, ProviderUnavailable) or (exc.status or 0) >= 500:
+        wait_until = now + backoff(attempts)
+    elif attempts >= MAX_REFUSALS:
+        _release(services, meeting_id, status="failed", attempts=attempts, last_error=exc.message[:255])
+        _tell_failed(services, meeting_id)
+        return "failed"
+    else:
+        wait_until = now + backoff(attempts)
+    log.warning("meeting %s: %s; retrying at %s", meeting_id, type(exc).__name__, wait_until.isoformat())
+    _release(services, meeting_id, attempts=attempts, next_attempt_at=wait_until,
+             last_error=f"{type(exc).__name__}: {exc.message}"[:255])
+    if first_failure:
+        _tell_attendees(services, meeting_id, msg.LINK_DELAYED)
+    services.queue.meeting(meeting_id, eta=wait_until)
+    return "retry"
+
+
+def deliver_links(services: "Services", meeting_id: int) -> int:
+    """Send the join link to every confirmed attendee who has not had it yet (chat now, email via the queue)."""
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        meeting = session.get(Meeting, meeting_id)
+        bookings = session.scalars(select(Booking).where(Booking.meeting_id == meeting_id,
+                                                         Booking.status == "confirmed",
+                                                         Booking.link_sent_at.is_(None))
+                                   .with_for_update()).all()
+        ids: list[int] = []
+        for booking in bookings:
+            offering = booking.offering
+            ids += outbox.queue(session, booking.customer, [msg.LINK_READY.format(
+                session=offering.name, when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
+                join_url=meeting.join_url, passcode=meeting.password or "-", reference=booking.reference)], now)
+            booking.link_sent_at = now
+        booking_ids = [b.id for b in bookings]
+    outbox.dispatch(services, ids)
+    for booking_id in booking_ids:
+        services.queue.booking_email(booking_id)
+    return len(booking_ids)
+
+
+def _tell_attendees(services: "Services", meeting_id: int, template: str) -> None:
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        bookings = session.scalars(select(Booking).where(Booking.meeting_id == meeting_id,
+                                                         Booking.status == "confirmed")).all()
+        ids: list[int] = []
+        for booking in bookings:
+            ids += outbox.queue(session, booking.customer, [template.format(
+                session=booking.offering.name,
+                when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
+                reference=booking.reference)], now)
+    outbox.dispatch(services, ids)
+
+
+def _tell_waiting(services: "Services", meeting_id: int, provider_id: int, broken: bool) -> None:
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        provider = session.get(Provider, provider_id)
+        meeting = session.get(Meeting, meeting_id)
+        offering = session.get(Offering, meeting.offering_id)
+        ids: list[int] = []
+        if not broken:  # (a broken connection already sent the provider a reconnect link)
+            link = video_accounts.new_connect_link(services, session, provider, "zoom", now)
+            ids = outbox.queue(session, provider.contact, [msg.PROVIDER_ZOOM_NEEDED_FOR_BOOKING.format(
+                session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone),
+                link=link)], now)
+    outbox.dispatch(services, ids)
+    _tell_attendees(services, meeting_id, msg.LINK_WAITING_FOR_PROVIDER)
+
+
+def _tell_failed(services: "Services", meeting_id: int) -> None:
+    with unit_of_work(services.sessions) as session:
+        meeting = session.get(Meeting, meeting_id)
+        provider = session.get(Provider, meeting.provider_id)
+        offering = session.get(Offering, meeting.offering_id)
+        ids = outbox.queue(session, provider.contact, [msg.PROVIDER_MEETING_FAILED.format(
+            session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone))],
+            services.clock())
+    outbox.dispatch(services, ids)
+    _tell_attendees(services, meeting_id, msg.LINK_FAILED)
+
+
+def resume_waiting(services: "Services", provider_id: int) -> int:
+    """Zoom is connected again: the meetings that waited for it are created now."""
+    with unit_of_work(services.sessions) as session:
+        ids = session.scalars(select(Meeting.id).where(Meeting.provider_id == provider_id,
+                                                       Meeting.status == "waiting")).all()
+        session.execute(update(Meeting).where(Meeting.id.in_(ids)).values(
+            status="pending", next_attempt_at=None, attempts=0))
+    for meeting_id in ids:
+        services.queue.meeting(meeting_id)
+    return len(ids)
+
+
+def due(services: "Services", limit: int = 100) -> list[int]:
+    """Meetings with work to do now (for the periodic sweep, in case a queued wake-up was lost)."""
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        return list(session.scalars(select(Meeting.id).where(
+            or_(Meeting.status.in_(("pending", "deleting")),
+                (Meeting.status == "ready") & Meeting.needs_update),
+            or_(Meeting.next_attempt_at.is_(None), Meeting.next_attempt_at <= now),
+            or_(Meeting.claimed_at.is_(None), Meeting.claimed_at < now - CLAIM_TTL),
+        ).order_by(Meeting.id).limit(limit)))
