@@ -13,6 +13,7 @@ from bot import phones, plans
 from bot.dialogue import Inbound
 from bot.handler import ConversationHandler
 from bot.services import Services
+from bot.tasks import TaskQueue, make_huey
 from integrations.twilio.messenger import ConsoleMessenger
 from store import migrate, repos
 from store.db import unit_of_work
@@ -80,15 +81,35 @@ def register(app: Flask) -> None:
             found.plan = plan
         click.echo(f"plan set to {plan}")
 
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True, help="worker threads")
+    def worker(workers: int) -> None:
+        """Run the background worker: Zoom meetings with retries, booking emails, and the sweep every minute."""
+        services = _services()
+        huey = services.queue.huey
+        if huey.immediate:
+            raise click.ClickException("TASK_QUEUE_URL=immediate runs tasks inline: there is nothing for a worker")
+        click.echo(f"worker: {workers} thread(s) on {type(huey).__name__}")
+        huey.create_consumer(workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,
+                             max_delay=2.0, check_worker_health=True).run()
+
     @app.cli.command("chat")
     @click.option("--as", "as_phone", required=True, help="the WhatsApp number you are playing, +E164")
     def chat(as_phone: str) -> None:
         """Talk to the bot in the terminal: same handler and database, replies printed instead of sent."""
         number = _phone(as_phone)
         # A copy of the app's services that prints instead of sending; the app's own keep using Twilio.
+        # Background work (Zoom meetings, emails) runs inline too, so the whole journey shows in this terminal.
         services = dataclasses.replace(_services(), messenger=ConsoleMessenger(stream=sys.stdout))
+        services.queue = TaskQueue(make_huey("immediate"), services)
         handler = ConversationHandler(services)
         click.echo(f"Chatting as {number}. Type a message; Ctrl-D to quit.")
-        for line in sys.stdin:
+        interactive = sys.stdin.isatty()
+        while True:
+            if interactive:
+                click.echo("you> ", nl=False)
+            line = sys.stdin.readline()
+            if not line:
+                break
             handler.handle(Inbound(message_sid=f"CLI{uuid.uuid4().hex}", phone=number, text=line.rstrip("\n"),
                                    received_at=services.clock()))
