@@ -119,6 +119,12 @@ def live_meeting(session: Session, offering_id: int, start: datetime) -> Meeting
         Meeting.status.not_in(("deleting", "deleted"))).order_by(Meeting.generation.desc())).first()
 
 
+def _next_generation(session: Session, offering_id: int, start: datetime) -> int:
+    highest = session.scalar(select(func.max(Meeting.generation)).where(Meeting.offering_id == offering_id,
+                                                                         Meeting.start_at == start))
+    return 0 if highest is None else highest + 1
+
+
 def attach_meeting(session: Session, booking: Booking, offering: Offering, now: datetime) -> Meeting | None:
     """The occurrence's meeting (created pending if there is none yet; unique per occurrence and generation)."""
     if not needs_meeting(offering):
@@ -126,8 +132,7 @@ def attach_meeting(session: Session, booking: Booking, offering: Offering, now: 
     for _ in range(3):
         meeting = live_meeting(session, offering.id, booking.start_at)
         if meeting is None:
-            generation = (session.scalar(select(func.max(Meeting.generation)).where(
-                Meeting.offering_id == offering.id, Meeting.start_at == booking.start_at)) or -1) + 1
+            generation = _next_generation(session, offering.id, booking.start_at)
             try:
                 with session.begin_nested():
                     meeting = Meeting(offering_id=offering.id, provider_id=offering.provider_id,
@@ -188,8 +193,7 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, now: dat
         return None
     old = session.get(Meeting, old_meeting_id) if old_meeting_id else None
     if old is not None and offering.capacity == 1 and old.status not in ("deleting", "deleted"):
-        old.generation = (session.scalar(select(func.max(Meeting.generation)).where(
-            Meeting.offering_id == offering.id, Meeting.start_at == new_start)) or -1) + 1
+        old.generation = _next_generation(session, offering.id, new_start)
         old.start_at, old.updated_at = new_start, now  # same meeting, new time
         old.needs_update = old.external_id is not None
         return old

@@ -144,11 +144,12 @@ class WhatsAppUser:
 
 
 @pytest.fixture(autouse=True)
-def _twilio_calls_back_into_the_app(request, fake_twilio):
+def _twilio_calls_back_into_the_app(request):
     """The fake Twilio's status callbacks and inbound messages to PUBLIC_BASE_URL reach the app under test."""
     if "client" not in request.fixturenames:
         return
     client = request.getfixturevalue("client")
+    fake_twilio = request.getfixturevalue("fake_twilio")
 
     def transport(url, data, headers, timeout):
         assert url.startswith(PUBLIC_BASE_URL), url
