@@ -220,3 +220,38 @@ Your booking {reference} ({session} with {provider}, {when}) has been cancelled.
 
 MyNextSlot · {support_email}
 """
+
+# --- my bookings (customers and providers: list, detail, cancel, reschedule) -------------------------------------
+MB_LIST_HEADER = "Your upcoming bookings:"
+MB_LINE_AS_CUSTOMER = "{number}. *{session}* with {provider}\n   {when}\n   {where}"
+MB_LINE_AS_PROVIDER = "{number}. *{session}* · {customer}\n   {when}\n   {where}"
+MB_LIST_MORE = "…and {count} more later on."
+MB_LIST_FOOTER = "Reply with a booking's number to see it, reschedule or cancel it. *menu* for the menu."
+MB_NONE = "You have no upcoming bookings."
+MB_NONE_CUSTOMER_HINT = ("To book a session, send *book* followed by the provider's booking code (for example "
+                         "_book ABC123_), or send *menu*.")
+MB_NONE_PROVIDER_HINT = ("Share your booking link (send *share link*) so customers can book your sessions, or "
+                         "send *menu*.")
+MB_PICK_REJECTED = "Please reply with a number from 1 to {count} (or a booking reference from the list), or *menu*."
+MB_WHERE_ZOOM_PENDING = "Zoom: link being created (it's sent here as soon as it's ready)"
+MB_WHERE_ZOOM_WAITING = "Zoom: link being created once the provider reconnects Zoom"
+MB_WHERE_ZOOM_FAILED = "Zoom: the meeting couldn't be created; the provider will send a link"
+MB_ZOOM_RECONNECT = ("⚠️ Zoom isn't connected (or stopped working), so your Zoom sessions can't get meeting links. "
+                     "Send *connect zoom* to reconnect it.")
+MB_DETAIL = "*{session}* · booking {reference}\n{who}\nWhen: {when} ({duration} min)\n{where}"
+MB_DETAIL_WITH_PROVIDER = "With: {provider}"
+MB_DETAIL_WITH_CUSTOMER = "Customer: {customer} ({email})"
+MB_DETAIL_OPTIONS = "What would you like to do?\n{options}\n\n*back* for the list, *menu* for the menu."
+MB_GONE = ("That booking is no longer upcoming (it may have been cancelled or moved). Send *my bookings* to see "
+           "the current list.")
+MB_CANT_CHANGE_STARTED = "This session has already started, so it can't be cancelled or rescheduled any more."
+MB_CANT_RESCHEDULE_PAUSED = ("Bookings for *{session}* are paused, so it can't be moved to another time right now. "
+                             "You can still cancel it.")
+MB_CONFIRM_CANCEL = "Cancel *{session}* on {when} (booking {reference})? {other} will be told.\n{options}"
+MB_CANCELLED = "❌ Booking {reference} (*{session}*, {when}) is cancelled. {other} has been told."
+MB_TELL_PROVIDER_CANCELLED = ("❌ {customer} cancelled booking {reference}: *{session}* on {when}. The slot is free "
+                              "to book again.")
+MB_TELL_CUSTOMER_CANCELLED = ("❌ {provider} cancelled your booking {reference}: *{session}* on {when}. Send *my "
+                              "bookings* to see your bookings, or book another time with *book {code}*.")
+MB_RESCHEDULE_START = ("Let's find a new time for *{session}* (now {when}). The booking stays as it is until you "
+                       "confirm the new time.")

@@ -1,44 +1,250 @@
-""""My bookings" for customers and providers: the upcoming bookings with their meeting links, and cancelling or rescheduling one."""
+""""My bookings" for customers and providers: the upcoming bookings with their meeting links, and cancelling or
+rescheduling one. The guide: "The provider can see the meeting link in their booking details".
+
+Only your own bookings are ever reachable: the list is computed from who is writing (a provider sees the bookings
+of their sessions and, if they booked someone else, their own), a pick is a number or a reference from that list,
+and every later step loads the booking again and checks it still belongs to the writer."""
 from __future__ import annotations
 
 from transitions import EventData
 
+from bot import bookings, messages as msg, outbox, video_accounts
+from bot.flows.common import dialogue
+from bot.notify import where_text
+from bot.slots import format_slot_with_zone
+from store.models import Booking
 
-def ask_cancel(event: EventData):
-    raise NotImplementedError("my_bookings.ask_cancel")
-
-
-def can_reschedule(event: EventData):
-    raise NotImplementedError("my_bookings.can_reschedule")
-
-
-def cancel_booking(event: EventData):
-    raise NotImplementedError("my_bookings.cancel_booking")
+MAX_LISTED = 20
+CONTEXT_LIST = "booking_ids"
+CONTEXT_PICKED = "booking_id"
 
 
-def keep_booking(event: EventData):
-    raise NotImplementedError("my_bookings.keep_booking")
+# -- reading ----------------------------------------------------------------------------------------------------
+
+def _upcoming(d) -> list[Booking]:
+    """The writer's upcoming confirmed bookings: as provider (their sessions) and as customer, by start time."""
+    found: dict[int, Booking] = {}
+    if d.provider is not None:
+        found.update((b.id, b) for b in bookings.upcoming_for_provider(d.session, d.provider.id, d.now))
+    found.update((b.id, b) for b in bookings.upcoming_for_customer(d.session, d.contact.id, d.now))
+    return sorted(found.values(), key=lambda b: (b.start_at, b.id))
 
 
-def pick_rejected(event: EventData):
-    raise NotImplementedError("my_bookings.pick_rejected")
+def _owns(d, booking: Booking | None) -> bool:
+    return booking is not None and (booking.customer_id == d.contact.id or
+                                    (d.provider is not None and booking.provider_id == d.provider.id))
 
 
-def picked_booking(event: EventData):
-    raise NotImplementedError("my_bookings.picked_booking")
+def _as_provider(d, booking: Booking) -> bool:
+    return d.provider is not None and booking.provider_id == d.provider.id
 
 
-def reschedule_refused(event: EventData):
-    raise NotImplementedError("my_bookings.reschedule_refused")
+def _zone(d, booking: Booking) -> str:
+    return d.provider.timezone if _as_provider(d, booking) else booking.customer_timezone
 
 
-def show_detail(event: EventData):
-    raise NotImplementedError("my_bookings.show_detail")
+def _when(d, booking: Booking) -> str:
+    return format_slot_with_zone(booking.start_at, _zone(d, booking))
 
 
-def show_list(event: EventData):
-    raise NotImplementedError("my_bookings.show_list")
+def _current(d, *, lock: bool = False) -> Booking | None:
+    """The picked booking, if it (still) belongs to the writer; locked for the rest of the message if asked."""
+    booking_id = d.context.get(CONTEXT_PICKED)
+    if not isinstance(booking_id, int):
+        return None
+    booking = d.session.get(Booking, booking_id, with_for_update=lock, populate_existing=lock)
+    return booking if _owns(d, booking) else None
 
 
-def start_reschedule(event: EventData):
-    raise NotImplementedError("my_bookings.start_reschedule")
+def _where(booking: Booking) -> str:
+    """The join link when it's there; otherwise where the link stands (Meet link or address for the others)."""
+    meeting = booking.meeting
+    if bookings.needs_meeting(booking.offering) and (meeting is None or not meeting.join_url):
+        status = meeting.status if meeting is not None else "pending"
+        return {"waiting": msg.MB_WHERE_ZOOM_WAITING, "failed": msg.MB_WHERE_ZOOM_FAILED}.get(
+            status, msg.MB_WHERE_ZOOM_PENDING)
+    return where_text(booking, meeting)[1]
+
+
+def _zoom_broken(d, rows: list[Booking]) -> bool:
+    """A Zoom session of the writer's own (as provider) while their Zoom connection is missing or broken."""
+    if d.provider is None or not any(_as_provider(d, b) and bookings.needs_meeting(b.offering) for b in rows):
+        return False
+    conn = video_accounts.connection(d.session, d.provider.id, "zoom")
+    return conn is None or conn.status != "connected"
+
+
+def _other_party(d, booking: Booking) -> str:
+    return booking.customer_name if _as_provider(d, booking) else booking.offering.provider.display_name
+
+
+# -- the list ---------------------------------------------------------------------------------------------------
+
+def show_list(event: EventData) -> None:
+    d = dialogue(event)
+    rows = _upcoming(d)
+    d.context.pop(CONTEXT_PICKED, None)
+    d.context[CONTEXT_LIST] = [b.id for b in rows[:MAX_LISTED]]
+    if not rows:
+        d.say(msg.MB_NONE)
+        d.say(msg.MB_NONE_PROVIDER_HINT if d.provider is not None else msg.MB_NONE_CUSTOMER_HINT)
+        return
+    lines = [msg.MB_LIST_HEADER]
+    for number, booking in enumerate(rows[:MAX_LISTED], 1):
+        values = dict(number=number, session=booking.offering.name, when=_when(d, booking), where=_where(booking))
+        if _as_provider(d, booking):
+            lines.append(msg.MB_LINE_AS_PROVIDER.format(customer=booking.customer_name, **values))
+        else:
+            lines.append(msg.MB_LINE_AS_CUSTOMER.format(provider=booking.offering.provider.display_name, **values))
+    if len(rows) > MAX_LISTED:
+        lines.append(msg.MB_LIST_MORE.format(count=len(rows) - MAX_LISTED))
+    d.say("\n".join(lines))
+    if _zoom_broken(d, rows):
+        d.say(msg.MB_ZOOM_RECONNECT)
+    d.say(msg.MB_LIST_FOOTER)
+
+
+def _picked_id(d) -> int | None:
+    """The booking the answer names, by number or reference, among those listed and still upcoming."""
+    listed = [i for i in d.context.get(CONTEXT_LIST) or [] if isinstance(i, int)]
+    answer = d.text.strip().lstrip("#").strip()
+    if answer.isdigit():
+        number = int(answer)
+        booking_id = listed[number - 1] if 1 <= number <= len(listed) else None
+    else:
+        by_reference = {b.reference: b.id for b in _upcoming(d) if b.id in listed}
+        booking_id = by_reference.get(answer.upper())
+    if booking_id is None or booking_id not in {b.id for b in _upcoming(d)}:
+        return None
+    return booking_id
+
+
+def picked_booking(event: EventData) -> bool:
+    return _picked_id(dialogue(event)) is not None
+
+
+def keep_booking(event: EventData) -> None:
+    d = dialogue(event)
+    d.context[CONTEXT_PICKED] = _picked_id(d)
+
+
+def pick_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    count = len(d.context.get(CONTEXT_LIST) or [])
+    if count == 0 or not _upcoming(d):
+        d.say(msg.MB_NONE)
+        d.say(msg.MB_NONE_PROVIDER_HINT if d.provider is not None else msg.MB_NONE_CUSTOMER_HINT)
+        return
+    d.say(msg.MB_PICK_REJECTED, count=count)
+
+
+# -- one booking --------------------------------------------------------------------------------------------------
+
+def show_detail(event: EventData) -> None:
+    from bot.state_machine import render_options
+
+    d = dialogue(event)
+    booking = _current(d)
+    if booking is None or booking.status != "confirmed" or booking.end_at <= d.now:
+        d.say(msg.MB_GONE)
+        return
+    who = (msg.MB_DETAIL_WITH_CUSTOMER.format(customer=booking.customer_name, email=booking.customer_email)
+           if _as_provider(d, booking) else
+           msg.MB_DETAIL_WITH_PROVIDER.format(provider=booking.offering.provider.display_name))
+    d.say(msg.MB_DETAIL, session=booking.offering.name, reference=booking.reference, who=who, when=_when(d, booking),
+          duration=booking.offering.duration_minutes, where=_where(booking))
+    if _zoom_broken(d, [booking]):
+        d.say(msg.MB_ZOOM_RECONNECT)
+    d.say(msg.MB_DETAIL_OPTIONS, options=render_options("booking_detail"))
+
+
+def _changeable(d, booking: Booking | None) -> bool:
+    return booking is not None and booking.status == "confirmed" and booking.start_at > d.now
+
+
+def _refuse(d, booking: Booking | None) -> None:
+    if booking is None or booking.status != "confirmed" or booking.end_at <= d.now:
+        d.say(msg.MB_GONE)
+    elif booking.start_at <= d.now:
+        d.say(msg.MB_CANT_CHANGE_STARTED)
+    else:
+        d.say(msg.MB_CANT_RESCHEDULE_PAUSED, session=booking.offering.name)
+
+
+# -- cancel -------------------------------------------------------------------------------------------------------
+
+def can_cancel(event: EventData) -> bool:
+    d = dialogue(event)
+    return _changeable(d, _current(d))
+
+
+def cancel_refused(event: EventData) -> None:
+    d = dialogue(event)
+    _refuse(d, _current(d))
+
+
+def ask_cancel(event: EventData) -> None:
+    from bot.state_machine import render_options
+
+    d = dialogue(event)
+    booking = _current(d)
+    if not _changeable(d, booking):
+        _refuse(d, booking)
+        return
+    d.say(msg.MB_CONFIRM_CANCEL, session=booking.offering.name, when=_when(d, booking), reference=booking.reference,
+          other=_other_party(d, booking), options=render_options("confirm_cancel_booking"))
+
+
+def cancel_booking(event: EventData) -> None:
+    """Cancel (the row is locked: a provider and a customer cancelling at once cancel once), tell the other side in
+    chat, and after commit delete the Zoom meeting nobody uses any more and send the cancellation email."""
+    d = dialogue(event)
+    booking = _current(d, lock=True)
+    if not _changeable(d, booking):
+        _refuse(d, booking)
+        return
+    as_provider = _as_provider(d, booking)
+    offering, provider = booking.offering, booking.offering.provider
+    meeting = bookings.cancel(d.session, booking, by="provider" if as_provider else "customer", now=d.now)
+    booking.email_status = "pending"
+    if as_provider:
+        other, text = booking.customer, msg.MB_TELL_CUSTOMER_CANCELLED.format(
+            provider=provider.display_name, reference=booking.reference, session=offering.name,
+            when=format_slot_with_zone(booking.start_at, booking.customer_timezone), code=provider.booking_code)
+    else:
+        other, text = provider.contact, msg.MB_TELL_PROVIDER_CANCELLED.format(
+            customer=booking.customer_name, reference=booking.reference, session=offering.name,
+            when=format_slot_with_zone(booking.start_at, provider.timezone))
+    ids = outbox.queue(d.session, other, [text], d.now) if other.id != d.contact.id else []
+    d.say(msg.MB_CANCELLED, reference=booking.reference, session=offering.name, when=_when(d, booking),
+          other=_other_party(d, booking))
+    d.context.pop(CONTEXT_PICKED, None)
+    services, booking_id = d.services, booking.id
+    meeting_id = meeting.id if meeting is not None else None
+    d.later(lambda: outbox.dispatch(services, ids))
+    if meeting_id is not None:
+        d.later(lambda: services.queue.meeting(meeting_id))
+    d.later(lambda: services.queue.booking_email(booking_id))
+
+
+# -- reschedule ---------------------------------------------------------------------------------------------------
+
+def can_reschedule(event: EventData) -> bool:
+    d = dialogue(event)
+    booking = _current(d)
+    return _changeable(d, booking) and booking.offering.status == "active"
+
+
+def reschedule_refused(event: EventData) -> None:
+    d = dialogue(event)
+    _refuse(d, _current(d))
+
+
+def start_reschedule(event: EventData) -> None:
+    """Hand over to the booking flow at the day step, for the same provider and session, in the writer's zone."""
+    d = dialogue(event)
+    booking = _current(d)
+    d.say(msg.MB_RESCHEDULE_START, session=booking.offering.name, when=_when(d, booking))
+    d.context.pop(CONTEXT_LIST, None)
+    d.context.update({"reschedule_booking_id": booking.id, "provider_id": booking.provider_id,
+                      "offering_id": booking.offering_id, "timezone": _zone(d, booking)})
