@@ -22,6 +22,27 @@ from store.crypto import CipherError, TokenCipher
 from store.db import make_engine, make_session_factory, ping
 
 
+SANDBOX_PREFIX = "/sandbox/zoom"
+SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
+SANDBOX_USER = "you@zoom-sandbox.mynextslot.test"
+
+
+def _mount_zoom_sandbox(app: Flask, config: Config) -> None:
+    """Try the whole Zoom journey with no Zoom account: the strict fake Zoom answers under /sandbox/zoom."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    from integrations.zoom.fake import FakeZoom, default_spec_path
+
+    fake = FakeZoom(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
+                    redirect_uris=[config.public_base_url + "/oauth/zoom/callback"],
+                    validate_bodies=default_spec_path().exists())
+    fake.add_user(SANDBOX_USER)
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {SANDBOX_PREFIX: fake.app})  # type: ignore[method-assign]
+    logging.getLogger(__name__).warning("Zoom sandbox on: Zoom is the local fake at %s%s (set ZOOM_CLIENT_ID "
+                                        "and ZOOM_CLIENT_SECRET for the real one)", config.public_base_url,
+                                        SANDBOX_PREFIX)
+
+
 def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> Services:
     if config.database_url.startswith("sqlite:///") and ":memory:" not in config.database_url:
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -31,7 +52,11 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> S
                             if config.twilio_enabled else ConsoleMessenger())
     mailer: Mailer = SMTPMailer.from_url(config.smtp_url, config.mail_from) if config.smtp_url else ConsoleMailer()
     video = VideoProviderRegistry()
-    if config.zoom_enabled:
+    if config.zoom_sandbox:  # the local fake Zoom mounted by create_app under /sandbox/zoom
+        video.register(ZoomProvider(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
+                                    oauth_base_url=config.public_base_url + SANDBOX_PREFIX,
+                                    api_base_url=config.public_base_url + SANDBOX_PREFIX + "/v2", clock=clock))
+    elif config.zoom_enabled:
         video.register(ZoomProvider(config.zoom_client_id, config.zoom_client_secret,
                                     oauth_base_url=config.zoom_oauth_base_url, api_base_url=config.zoom_api_base_url,
                                     clock=clock))
@@ -60,6 +85,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(web.bp)
+    if config.zoom_sandbox:
+        _mount_zoom_sandbox(app, config)
     cli.register(app)
 
     @app.get("/healthz")

@@ -41,6 +41,7 @@ class Config:
     zoom_webhook_secret_token: str = ""
     zoom_oauth_base_url: str = "https://zoom.us"
     zoom_api_base_url: str = "https://api.zoom.us/v2"
+    zoom_sandbox: bool = False
     token_encryption_keys: tuple[str, ...] = (DEV_TOKEN_KEY,)
     idle_reset: timedelta = timedelta(hours=24)
     trial_days: int = 14
@@ -73,6 +74,16 @@ def _hours(name: str, raw: str) -> timedelta:
     return timedelta(hours=value)
 
 
+def _flag(name: str, raw: str, default: bool) -> bool:
+    if not raw:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
     """Build the Config from environment variables (see README, "Configuration"); validate production secrets."""
     env = dict(os.environ if environ is None else environ)
@@ -99,6 +110,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         zoom_webhook_secret_token=get("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
         zoom_oauth_base_url=get("ZOOM_OAUTH_BASE_URL", d.zoom_oauth_base_url).rstrip("/"),
         zoom_api_base_url=get("ZOOM_API_BASE_URL", d.zoom_api_base_url).rstrip("/"),
+        zoom_sandbox=_flag("ZOOM_SANDBOX", get("ZOOM_SANDBOX", ""),
+                           default=get("APP_ENV", d.env) == "development" and not get("ZOOM_CLIENT_ID", "")),
         token_encryption_keys=keys or d.token_encryption_keys,
         idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
         log_level=get("LOG_LEVEL", d.log_level).upper(),
@@ -107,6 +120,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         raise ConfigError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")
     if config.production:
         _require_production_secrets(config, env)
+        if config.zoom_sandbox:
+            raise ConfigError("ZOOM_SANDBOX is for trying the bot locally; it cannot run with APP_ENV=production")
     return config
 
 

@@ -23,7 +23,7 @@ PRODUCTION = {
 
 def test_empty_environment_gives_the_defaults():
     config = load_config({})
-    assert config == Config()
+    assert config == Config(zoom_sandbox=True)  # development without Zoom credentials: the local fake Zoom
     assert config.env == "development" and not config.production
     assert config.database_url.startswith("sqlite:///") and config.database_url.endswith("mynextslot.db")
     assert config.idle_reset == timedelta(hours=24) and config.trial_days == 14
@@ -129,3 +129,10 @@ def test_healthz_reports_an_unreachable_database(config):
     broken = create_app(config.with_(database_url="postgresql://nobody@127.0.0.1:1/none"))
     response = broken.test_client().get("/healthz")
     assert response.status_code == 503 and response.json["status"] == "database unreachable"
+
+
+def test_zoom_sandbox_is_off_with_real_credentials_and_refused_in_production():
+    assert load_config({"ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "secret"}).zoom_sandbox is False
+    assert load_config({"ZOOM_SANDBOX": "0"}).zoom_sandbox is False
+    with pytest.raises(ConfigError, match="ZOOM_SANDBOX"):
+        load_config({"ZOOM_SANDBOX": "maybe"})

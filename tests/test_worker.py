@@ -48,8 +48,10 @@ def test_worker_process_creates_the_meeting_and_sends_the_link(zoom_provider, se
         status = None
         while time.monotonic() < deadline:
             with unit_of_work(services.sessions) as session:
-                status = session.get(Meeting, booking.meeting_id).status
-            if status == "ready":
+                meeting = session.get(Meeting, booking.meeting_id)
+                status, join_url = meeting.status, meeting.join_url
+            texts = fake_twilio.fake.bodies_to(f"whatsapp:{CUSTOMER}")
+            if status == "ready" and any(join_url in t for t in texts) and smtp_server.messages:
                 break
             time.sleep(0.2)
     finally:
@@ -60,7 +62,7 @@ def test_worker_process_creates_the_meeting_and_sends_the_link(zoom_provider, se
         join_url = session.get(Meeting, booking.meeting_id).join_url
     assert len(fake_zoom.fake.meetings) == 1
     assert any(join_url in body for body in fake_twilio.fake.bodies_to(f"whatsapp:{CUSTOMER}"))
-    assert smtp_server.wait_for(1)[0]["To"] == "priya@example.com"
+    assert [m["To"] for m in smtp_server.messages] == ["priya@example.com"]
 
 
 def test_worker_refuses_the_immediate_queue(app):
