@@ -16,13 +16,17 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
+# The web app and the background worker together; Ctrl-C stops both.
 run: install
 	$(BIN)/flask --app wsgi init-db
-	$(BIN)/flask --app wsgi run --port $(PORT)
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)}; export PUBLIC_BASE_URL; \
+	  $(BIN)/flask --app wsgi worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask --app wsgi run --port $(PORT)
 
+# Talk to the bot in this terminal (another terminal can keep `make run` going for the Zoom sandbox's pages).
 chat: install
 	$(BIN)/flask --app wsgi init-db
-	$(BIN)/flask --app wsgi chat --as $(or $(AS),+919940790402)
+	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)} $(BIN)/flask --app wsgi chat --as $(or $(AS),+919940790402)
 
 worker: install
 	$(BIN)/flask --app wsgi worker
