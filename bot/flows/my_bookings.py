@@ -83,7 +83,7 @@ def _other_party(d, booking: Booking) -> str:
 def show_list(event: EventData) -> None:
     d = dialogue(event)
     rows = _upcoming(d)
-    d.context.pop(CONTEXT_PICKED, None)
+    d.context.clear()  # also what a finished reschedule (which lands here) left behind
     d.context[CONTEXT_LIST] = [b.id for b in rows[:MAX_LISTED]]
     if not rows:
         d.say(msg.MB_NONE)
@@ -245,6 +245,7 @@ def start_reschedule(event: EventData) -> None:
     d = dialogue(event)
     booking = _current(d)
     d.say(msg.MB_RESCHEDULE_START, session=booking.offering.name, when=_when(d, booking))
-    d.context.pop(CONTEXT_LIST, None)
-    d.context.update({"reschedule_booking_id": booking.id, "provider_id": booking.provider_id,
-                      "offering_id": booking.offering_id, "timezone": _zone(d, booking)})
+    d.context.clear()
+    d.context.update({CONTEXT_PICKED: booking.id, "reschedule_booking_id": booking.id,
+                      "provider_id": booking.provider_id, "offering_id": booking.offering_id,
+                      "timezone": _zone(d, booking)})
