@@ -79,6 +79,8 @@ def process(services: "Services", meeting_id: int) -> str:
         if status == "deleting" and external_id:
             return _delete(services, meeting_id, provider_id, external_id, attempts)
         _release(services, meeting_id)
+        if status == "ready" and deliver_links(services, meeting_id):  # a later attendee of a group occurrence
+            return "delivered"
         return "nothing-to-do"
     except BaseException:
         _release(services, meeting_id)

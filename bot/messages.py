@@ -255,3 +255,67 @@ MB_TELL_CUSTOMER_CANCELLED = ("❌ {provider} cancelled your booking {reference}
                               "bookings* to see your bookings, or book another time with *book {code}*.")
 MB_RESCHEDULE_START = ("Let's find a new time for *{session}* (now {when}). The booking stays as it is until you "
                        "confirm the new time.")
+
+# --- booking (customer) ------------------------------------------------------------------------------------------
+BOOK_ASK_CODE = ("Which provider would you like to book? Send their booking code (for example *ABC123*); it's in "
+                 "the booking link they shared with you.")
+BOOK_CODE_NOT_FOUND = ("I couldn't find a provider with the code “{code}”. Please check it (letters and digits, for "
+                       "example *ABC123*) or ask the provider for their booking link.")
+BOOK_NOTHING_OPEN = "Sorry, this provider ({provider}) has no sessions open for booking right now."
+BOOK_SESSIONS = "Sessions with *{provider}*:\n{options}\n\nReply with the number of the session you'd like to book."
+BOOK_SESSION_LINE = "{number}. *{name}* · {duration} min · {price} · {where}"
+BOOK_MODE_ZOOM = "online (Zoom)"
+BOOK_MODE_MEET = "online (Google Meet)"
+BOOK_MODE_IN_PERSON = "in person"
+BOOK_GROUP_SUFFIX = " · group, up to {capacity}"
+BOOK_ASK_TIMEZONE = ("I'll show the times in *{timezone}* (it's {local_time} there now).\nReply *1* or *yes* to "
+                     "confirm, or type your city or time zone (for example _London_ or _America/New_York_).")
+BOOK_ASK_TIMEZONE_CHOICES = "Which time zone are you in? Reply with a number, or type your city:\n{options}"
+BOOK_ASK_TIMEZONE_UNKNOWN = ("Which time zone are you in? Type your city or time zone (for example _London_, "
+                             "_Kolkata_ or _America/New_York_).")
+BOOK_BAD_TIMEZONE = ("I couldn't find a time zone for “{text}”. Type a big city near you (for example _Mumbai_, "
+                     "_Berlin_, _Chicago_) or a zone like _Europe/Paris_.")
+BOOK_DAYS = ("Free days for *{session}* over the next {days} days (times in {timezone}):\n{options}\n\n"
+             "Reply with the number of a day.")
+BOOK_DAY_LINE = "{number}. {day} ({times})"
+BOOK_NO_DAYS = ("Sorry, *{session}* has no free times in the next {days} days. Send *back* to choose another "
+                "session, or *menu* for the menu.")
+BOOK_TIMES = "Free times for *{session}* on {day} ({timezone}):\n{options}\n\nReply with the number of a time."
+BOOK_TIME_LINE = "{number}. {time}"
+BOOK_TIME_LINE_GROUP = "{number}. {time} · {left} of {capacity} places left"
+BOOK_NO_TIMES = "Sorry, there are no free times left on {day}. Send *back* to choose another day."
+BOOK_PICK_NUMBER = "Please reply with a number from 1 to {count}, *back* to go back or *cancel* to stop."
+BOOK_NOTHING_TO_PICK = "There's nothing to choose here. Send *back* to go back or *menu* for the menu."
+BOOK_ASK_NAME_KNOWN = "What name should the booking be under? Reply *1* to use *{name}*, or type your name."
+BOOK_ASK_NAME = "What name should the booking be under? Please type your name."
+BOOK_BAD_NAME = "Please send a name between 2 and 80 characters (letters, not only numbers or symbols)."
+BOOK_ASK_EMAIL_KNOWN = ("Where should the confirmation go? Reply *1* to use *{email}*, or type another email "
+                        "address.")
+BOOK_ASK_EMAIL = "What's your email address? The confirmation, with a calendar invitation, goes there."
+BOOK_BAD_EMAIL = "“{text}” doesn't look like an email address. Please send one like _name@example.com_."
+BOOK_SUMMARY = ("Please check your booking:\n*{session}* with {provider}\nWhen: {when}\nDuration: {duration} min\n"
+                "Price: {price}\n{where}\nName: {name}\nEmail: {email}\n\n{options}\nReply *1* or *yes* to book, "
+                "*back* to change something, *cancel* to stop.")
+BOOK_SUMMARY_WHERE_ZOOM = "Where: online on Zoom (your own meeting link follows once you've booked)"
+BOOK_SUMMARY_WHERE_MEET = "Where: Google Meet, {url}"
+BOOK_SUMMARY_WHERE_ADDRESS = "Where: {address}"
+BOOK_RESCHEDULE_SUMMARY = ("Move your booking {reference} (*{session}* with {provider})\nfrom {old}\nto {new}?\n\n"
+                           "{options}\nReply *1* or *yes* to move it, *back* to pick another time, *cancel* to "
+                           "keep it as it is.")
+BOOK_CONFIRMED = ("✅ Booked! *{session}* with {provider} on {when}.\nBooking reference: *{reference}*\n{where}\n"
+                  "A confirmation email with a calendar invitation is on its way to {email}.")
+BOOK_CONFIRMED_ZOOM = "Your Zoom link follows in a moment."
+BOOK_CONFIRMED_MEET = "Google Meet link: {url}"
+BOOK_CONFIRMED_ADDRESS = "Address: {address}"
+BOOK_PROVIDER_NEW = ("📅 New booking: {customer} booked *{session}* on {when}. Reference {reference}.{places}\n"
+                     "Send *my bookings* to see your bookings.")
+BOOK_PROVIDER_PLACES = " {taken} of {capacity} places taken."
+BOOK_SLOT_GONE = "Sorry, that time was just taken or is no longer available. Please choose another time."
+BOOK_RESCHEDULED = ("✅ Done: your booking {reference} for *{session}* with {provider} is now on {when}.\n{where}\n"
+                    "An updated invitation is on its way by email.")
+BOOK_PROVIDER_RESCHEDULED = ("🔁 {customer} moved booking {reference} for *{session}* from {old} to {new}.\n"
+                             "Send *my bookings* to see your bookings.")
+BOOK_PROVIDER_DID_RESCHEDULE = ("✅ Done: booking {reference} ({customer}, *{session}*) is now on {when}. "
+                                "The customer has been told.")
+BOOK_CUSTOMER_RESCHEDULED_BY_PROVIDER = ("🔁 {provider} moved your booking {reference} for *{session}* from {old} "
+                                         "to {new}.\n{where}\nAn updated invitation is on its way by email.")

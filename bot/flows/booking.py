@@ -1,136 +1,559 @@
-"""Customers book a provider's session by chat: `book <CODE>` (or the click-to-chat link) → session → their time zone → day → time → name and email → confirm. Also the second half of a reschedule."""
+"""Customers book a provider's session by chat: `book <CODE>` (or the click-to-chat link) → session → their time zone → day → time → name and email → confirm. Also the second half of a reschedule.
+
+Context keys (JSON, kept between messages): provider_id, offering_id, timezone (the zone times are shown in),
+sessions / days / times (what was listed, so a number means what the customer saw), day (ISO date), start (ISO UTC),
+name, email, name_offer, email_offer, tz_guess / tz_choices; reschedule_booking_id when my_bookings started a
+reschedule (it also sets offering_id and timezone, or they are taken from the booking)."""
 from __future__ import annotations
 
+import re
+from datetime import date, datetime, timezone as dt_timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
 from transitions import EventData
 
+from bot import bookings, messages as msg, money, outbox, slots, timezones
+from bot.bookings import SlotUnavailable
+from bot.dialogue import Dialogue
+from bot.flows.common import dialogue
+from bot.text import clean_input, normalise
+from store.models import Booking, Meeting, Offering, Provider
 
-def ask_code(event: EventData):
-    raise NotImplementedError("booking.ask_code")
+YES = frozenset({"1", "yes", "y", "ok", "okay", "confirm", "correct", "sure", "yep", "si"})
+_CODE = re.compile(r"[A-Za-z0-9]{4,12}")
+# A practical address check (what mail servers accept and what is safe in a header), not the full RFC 5322.
+_EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+                    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+_HHMM = re.compile(r"(\d{1,2})[:.h](\d{2})")
 
 
-def ask_email(event: EventData):
-    raise NotImplementedError("booking.ask_email")
+# -- shared helpers ---------------------------------------------------------------------------------------------
 
+def _shown(text: str, limit: int = 40) -> str:
+    text = clean_input(text, 200)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
-def ask_name(event: EventData):
-    raise NotImplementedError("booking.ask_name")
 
+def _number(d: Dialogue, count: int) -> int | None:
+    """The 0-based index of "3" (or "3." / "#3") among `count` listed items, else None."""
+    words = normalise(d.text).lstrip("#")
+    if words.isdigit() and 1 <= int(words) <= count:
+        return int(words) - 1
+    return None
 
-def ask_timezone(event: EventData):
-    raise NotImplementedError("booking.ask_timezone")
 
+def _is_reschedule(d: Dialogue) -> bool:
+    return bool(d.context.get("reschedule_booking_id"))
 
-def booked(event: EventData):
-    raise NotImplementedError("booking.booked")
 
+def _reschedule_booking(d: Dialogue) -> Booking | None:
+    booking_id = d.context.get("reschedule_booking_id")
+    return d.session.get(Booking, booking_id) if booking_id else None
 
-def code_found(event: EventData):
-    raise NotImplementedError("booking.code_found")
 
+def _offering(d: Dialogue) -> Offering | None:
+    offering_id = d.context.get("offering_id")
+    if offering_id is None and (booking := _reschedule_booking(d)) is not None:
+        offering_id = booking.offering_id
+    return d.session.get(Offering, offering_id) if offering_id else None
 
-def code_given(event: EventData):
-    raise NotImplementedError("booking.code_given")
 
+def _zone(d: Dialogue) -> str:
+    """The zone the customer sees times in."""
+    zone = d.context.get("timezone")
+    if not zone and (booking := _reschedule_booking(d)) is not None:
+        zone = booking.customer_timezone
+    return zone or d.contact.timezone or "UTC"
 
-def code_not_found(event: EventData):
-    raise NotImplementedError("booking.code_not_found")
 
+def _free(d: Dialogue, offering: Offering) -> list[datetime]:
+    booking_id = d.context.get("reschedule_booking_id")
+    return bookings.free_slots(d.session, offering, d.now, ignore_booking=booking_id)
 
-def email_ok(event: EventData):
-    raise NotImplementedError("booking.email_ok")
 
+def _start(d: Dialogue) -> datetime | None:
+    start = d.context.get("start")
+    return datetime.fromisoformat(start) if start else None
 
-def email_rejected(event: EventData):
-    raise NotImplementedError("booking.email_rejected")
 
+def _day_label(slot: datetime, zone: str) -> str:
+    return slots.format_slot(slot, zone).split(",")[0]  # "Tue 10 Mar"
 
-def is_reschedule(event: EventData):
-    raise NotImplementedError("booking.is_reschedule")
 
+def _clock(slot: datetime, zone: str) -> str:
+    return f"{slot.astimezone(ZoneInfo(zone)):%H:%M}"
 
-def keep_day(event: EventData):
-    raise NotImplementedError("booking.keep_day")
 
+def _price(offering: Offering) -> str:
+    return money.format_price(offering.price_minor, offering.currency, offering.provider.country)
 
-def keep_email(event: EventData):
-    raise NotImplementedError("booking.keep_email")
 
+def _mode(offering: Offering) -> str:
+    if offering.mode == "in_person":
+        return msg.BOOK_MODE_IN_PERSON
+    return msg.BOOK_MODE_MEET if offering.platform == "google_meet" else msg.BOOK_MODE_ZOOM
 
-def keep_name(event: EventData):
-    raise NotImplementedError("booking.keep_name")
 
+def _where_after(offering: Offering) -> str:
+    """What the customer is told about the place once booked."""
+    if offering.mode == "in_person":
+        return msg.BOOK_CONFIRMED_ADDRESS.format(address=offering.address or "-")
+    if offering.platform == "google_meet":
+        return msg.BOOK_CONFIRMED_MEET.format(url=offering.meet_url or "-")
+    return msg.BOOK_CONFIRMED_ZOOM
 
-def keep_provider(event: EventData):
-    raise NotImplementedError("booking.keep_provider")
 
+def _tell(d: Dialogue, contact, text: str) -> None:
+    """Message another person (the provider, or the customer when the provider acts), sent after commit."""
+    ids = outbox.queue(d.session, contact, [text], d.now)
+    services = d.services
+    d.later(lambda: outbox.dispatch(services, ids))
 
-def keep_session(event: EventData):
-    raise NotImplementedError("booking.keep_session")
 
+# -- the code ---------------------------------------------------------------------------------------------------
 
-def keep_time(event: EventData):
-    raise NotImplementedError("booking.keep_time")
+def _code(d: Dialogue) -> str | None:
+    raw = d.arg if d.arg is not None else re.sub(r"[\s-]", "", d.text)
+    return raw.upper() if raw and _CODE.fullmatch(raw) else None
 
 
-def keep_timezone(event: EventData):
-    raise NotImplementedError("booking.keep_timezone")
+def _provider_for_code(d: Dialogue) -> Provider | None:
+    code = _code(d)
+    if code is None:
+        return None
+    return d.session.scalars(select(Provider).where(Provider.booking_code == code)).one_or_none()
 
 
-def name_ok(event: EventData):
-    raise NotImplementedError("booking.name_ok")
+def ask_code(event: EventData) -> None:
+    dialogue(event).say(msg.BOOK_ASK_CODE)
 
 
-def name_rejected(event: EventData):
-    raise NotImplementedError("booking.name_rejected")
+def code_given(event: EventData) -> bool:
+    return dialogue(event).arg is not None
 
 
-def pick_rejected(event: EventData):
-    raise NotImplementedError("booking.pick_rejected")
+def code_found(event: EventData) -> bool:
+    return _provider_for_code(dialogue(event)) is not None
 
 
-def picked_day(event: EventData):
-    raise NotImplementedError("booking.picked_day")
+def code_not_found(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.BOOK_CODE_NOT_FOUND, code=_code(d) or _shown(d.arg or d.text, 20))
 
 
-def picked_session(event: EventData):
-    raise NotImplementedError("booking.picked_session")
+def nothing_open(event: EventData) -> bool:
+    """The code is right but the provider has no active session: say so and stay where the customer is."""
+    provider = _provider_for_code(dialogue(event))
+    return provider is not None and dialogue(event).session.scalars(select(Offering.id).where(
+        Offering.provider_id == provider.id, Offering.status == "active").limit(1)).first() is None
 
 
-def picked_time(event: EventData):
-    raise NotImplementedError("booking.picked_time")
+def explain_nothing_open(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.BOOK_NOTHING_OPEN, provider=_provider_for_code(d).display_name)
+    d.say(msg.GLOBAL_HINT)
 
 
-def rescheduled(event: EventData):
-    raise NotImplementedError("booking.rescheduled")
+def keep_provider(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["provider_id"] = _provider_for_code(d).id
 
 
-def show_days(event: EventData):
-    raise NotImplementedError("booking.show_days")
+# -- the session ------------------------------------------------------------------------------------------------
 
+def _active_offerings(d: Dialogue) -> list[Offering]:
+    return list(d.session.scalars(select(Offering).where(Offering.provider_id == d.context.get("provider_id"),
+                                                         Offering.status == "active").order_by(Offering.id)))
 
-def show_sessions(event: EventData):
-    raise NotImplementedError("booking.show_sessions")
 
+def show_sessions(event: EventData) -> None:
+    d = dialogue(event)
+    provider = d.session.get(Provider, d.context["provider_id"])
+    offerings = _active_offerings(d)
+    d.context["sessions"] = [o.id for o in offerings]
+    if not offerings:
+        d.say(msg.BOOK_NOTHING_OPEN, provider=provider.display_name)
+        d.say(msg.GLOBAL_HINT)
+        return
+    lines = []
+    for number, o in enumerate(offerings, 1):
+        group = msg.BOOK_GROUP_SUFFIX.format(capacity=o.capacity) if o.capacity > 1 else ""
+        lines.append(msg.BOOK_SESSION_LINE.format(number=number, name=o.name, duration=o.duration_minutes,
+                                                  price=_price(o), where=_mode(o) + group))
+    d.say(msg.BOOK_SESSIONS, provider=provider.display_name, options="\n".join(lines))
 
-def show_summary(event: EventData):
-    raise NotImplementedError("booking.show_summary")
 
+def _picked_offering(d: Dialogue) -> Offering | None:
+    listed: list[int] = d.context.get("sessions") or []
+    index = _number(d, len(listed))
+    if index is None:
+        words = normalise(d.text)
+        matches = [o for o in _active_offerings(d) if o.id in listed and normalise(o.name) == words]
+        return matches[0] if len(matches) == 1 else None
+    offering = d.session.get(Offering, listed[index])
+    return offering if offering is not None and offering.status == "active" else None
 
-def show_times(event: EventData):
-    raise NotImplementedError("booking.show_times")
 
+def picked_session(event: EventData) -> bool:
+    return _picked_offering(dialogue(event)) is not None
 
-def slot_gone(event: EventData):
-    raise NotImplementedError("booking.slot_gone")
 
+def keep_session(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["offering_id"] = _picked_offering(d).id
+    if d.contact.timezone:
+        d.context["timezone"] = d.contact.timezone
 
-def timezone_chosen(event: EventData):
-    raise NotImplementedError("booking.timezone_chosen")
 
+def pick_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    listed = d.context.get({"book_session": "sessions", "book_day": "days", "book_time": "times"}.get(d.state, ""))
+    if listed:
+        d.say(msg.BOOK_PICK_NUMBER, count=len(listed))
+    else:
+        d.say(msg.BOOK_NOTHING_TO_PICK)
 
-def timezone_rejected(event: EventData):
-    raise NotImplementedError("booking.timezone_rejected")
 
+# -- the customer's time zone -----------------------------------------------------------------------------------
 
-def timezone_unconfirmed(event: EventData):
-    raise NotImplementedError("booking.timezone_unconfirmed")
+def timezone_unconfirmed(event: EventData) -> bool:
+    return not dialogue(event).contact.timezone
+
+
+def ask_timezone(event: EventData) -> None:
+    d = dialogue(event)
+    guesses = timezones.guess_for_phone(d.contact.phone)
+    d.context.pop("tz_guess", None)
+    d.context.pop("tz_choices", None)
+    if len(guesses) == 1:
+        d.context["tz_guess"] = guesses[0]
+        d.say(msg.BOOK_ASK_TIMEZONE, timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
+    elif guesses:
+        d.context["tz_choices"] = guesses
+        d.say(msg.BOOK_ASK_TIMEZONE_CHOICES, options="\n".join(
+            msg.OPTION_LINE.format(number=i, label=f"{z} ({timezones.local_time(z, d.now)})")
+            for i, z in enumerate(guesses, 1)))
+    else:
+        d.say(msg.BOOK_ASK_TIMEZONE_UNKNOWN)
+
+
+def _chosen_zone(d: Dialogue) -> str | None:
+    words = normalise(d.text)
+    guess = d.context.get("tz_guess")
+    choices: list[str] = d.context.get("tz_choices") or []
+    if guess and words in YES:
+        return guess
+    if words.isdigit() and 1 <= int(words) <= len(choices):
+        return choices[int(words) - 1]
+    return timezones.lookup(d.text)
+
+
+def timezone_chosen(event: EventData) -> bool:
+    return _chosen_zone(dialogue(event)) is not None
+
+
+def timezone_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.BOOK_BAD_TIMEZONE, text=_shown(d.text))
+
+
+def keep_timezone(event: EventData) -> None:
+    d = dialogue(event)
+    zone = _chosen_zone(d)
+    d.contact.timezone = zone  # confirmed: later bookings don't ask again
+    d.context["timezone"] = zone
+    d.context.pop("tz_guess", None)
+    d.context.pop("tz_choices", None)
+
+
+# -- day and time -----------------------------------------------------------------------------------------------
+
+def show_days(event: EventData) -> None:
+    d = dialogue(event)
+    offering, zone = _offering(d), _zone(d)
+    d.context["timezone"] = zone
+    open_ = offering is not None and offering.status == "active"
+    days = slots.group_by_day(_free(d, offering), zone) if open_ else []
+    d.context["days"] = [day.isoformat() for day, _ in days]
+    name = offering.name if offering is not None else "-"
+    if not days:
+        d.say(msg.BOOK_NO_DAYS, session=name, days=bookings.BOOKING_DAYS)
+        return
+    lines = []
+    for number, (_, starts) in enumerate(days, 1):
+        first, last = _clock(starts[0], zone), _clock(starts[-1], zone)
+        lines.append(msg.BOOK_DAY_LINE.format(number=number, day=_day_label(starts[0], zone),
+                                              times=first if first == last else f"{first}–{last}"))
+    d.say(msg.BOOK_DAYS, session=name, days=bookings.BOOKING_DAYS, timezone=zone, options="\n".join(lines))
+
+
+def picked_day(event: EventData) -> bool:
+    d = dialogue(event)
+    return _number(d, len(d.context.get("days") or [])) is not None
+
+
+def keep_day(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["day"] = d.context["days"][_number(d, len(d.context["days"]))]
+
+
+def show_times(event: EventData) -> None:
+    d = dialogue(event)
+    offering, zone = _offering(d), _zone(d)
+    day = date.fromisoformat(d.context["day"])
+    open_ = offering is not None and offering.status == "active"
+    starts = dict(slots.group_by_day(_free(d, offering), zone)).get(day, []) if open_ else []
+    d.context["times"] = [s.astimezone(dt_timezone.utc).isoformat() for s in starts]
+    label = f"{day:%a} {day.day} {day:%b}" if not starts else _day_label(starts[0], zone)
+    if not starts:
+        d.say(msg.BOOK_NO_TIMES, day=label)
+        return
+    lines = []
+    for number, start in enumerate(starts, 1):
+        if offering.capacity > 1:
+            left = offering.capacity - bookings.seats_taken(d.session, offering.id, start)
+            lines.append(msg.BOOK_TIME_LINE_GROUP.format(number=number, time=_clock(start, zone), left=left,
+                                                         capacity=offering.capacity))
+        else:
+            lines.append(msg.BOOK_TIME_LINE.format(number=number, time=_clock(start, zone)))
+    d.say(msg.BOOK_TIMES, session=offering.name, day=label, timezone=zone, options="\n".join(lines))
+
+
+def _picked_start(d: Dialogue) -> str | None:
+    listed: list[str] = d.context.get("times") or []
+    index = _number(d, len(listed))
+    if index is not None:
+        return listed[index]
+    match = _HHMM.fullmatch(d.text.replace(" ", ""))
+    if match:  # "14:30" typed instead of its number
+        wanted = f"{int(match[1]):02d}:{match[2]}"
+        zone = _zone(d)
+        hits = [s for s in listed if _clock(datetime.fromisoformat(s), zone) == wanted]
+        return hits[0] if len(hits) == 1 else None
+    return None
+
+
+def picked_time(event: EventData) -> bool:
+    return _picked_start(dialogue(event)) is not None
+
+
+def keep_time(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["start"] = _picked_start(d)
+
+
+def is_reschedule(event: EventData) -> bool:
+    return _is_reschedule(dialogue(event))
+
+
+# -- name and email ---------------------------------------------------------------------------------------------
+
+def _valid_name(text: str) -> str | None:
+    name = re.sub(r"\s+", " ", clean_input(text, 200))
+    if not 2 <= len(name) <= 80 or not re.search(r"[^\W\d_]", name):
+        return None
+    return name
+
+
+def ask_name(event: EventData) -> None:
+    d = dialogue(event)
+    offer = (d.context.get("name") or _valid_name(d.contact.name or "")
+             or _valid_name(d.inbound.profile_name or ""))
+    d.context["name_offer"] = offer
+    if offer:
+        d.say(msg.BOOK_ASK_NAME_KNOWN, name=offer)
+    else:
+        d.say(msg.BOOK_ASK_NAME)
+
+
+def _name(d: Dialogue) -> str | None:
+    offer = d.context.get("name_offer")
+    if offer and normalise(d.text) in YES:
+        return offer
+    return _valid_name(d.text)
+
+
+def name_ok(event: EventData) -> bool:
+    return _name(dialogue(event)) is not None
+
+
+def name_rejected(event: EventData) -> None:
+    dialogue(event).say(msg.BOOK_BAD_NAME)
+
+
+def keep_name(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["name"] = _name(d)
+
+
+def valid_email(text: str) -> str | None:
+    """The address with its domain lower-cased, or None."""
+    text = text.strip().strip("<>").strip()
+    if len(text) > 254 or not _EMAIL.fullmatch(text):
+        return None
+    local, domain = text.rsplit("@", 1)
+    if len(local) > 64:
+        return None
+    return f"{local}@{domain.lower()}"
+
+
+def ask_email(event: EventData) -> None:
+    d = dialogue(event)
+    offer = d.context.get("email") or valid_email(d.contact.email or "")
+    d.context["email_offer"] = offer
+    if offer:
+        d.say(msg.BOOK_ASK_EMAIL_KNOWN, email=offer)
+    else:
+        d.say(msg.BOOK_ASK_EMAIL)
+
+
+def _email(d: Dialogue) -> str | None:
+    offer = d.context.get("email_offer")
+    if offer and normalise(d.text) in YES:
+        return offer
+    return valid_email(d.text)
+
+
+def email_ok(event: EventData) -> bool:
+    return _email(dialogue(event)) is not None
+
+
+def email_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.BOOK_BAD_EMAIL, text=_shown(d.text))
+
+
+def keep_email(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["email"] = _email(d)
+
+
+# -- summary and confirmation -----------------------------------------------------------------------------------
+
+def show_summary(event: EventData) -> None:
+    from bot.state_machine import render_options
+
+    d = dialogue(event)
+    offering, zone, start = _offering(d), _zone(d), _start(d)
+    provider = offering.provider
+    if _is_reschedule(d):
+        booking = _reschedule_booking(d)
+        d.say(msg.BOOK_RESCHEDULE_SUMMARY, reference=booking.reference, session=offering.name,
+              provider=provider.display_name, old=slots.format_slot_with_zone(booking.start_at, zone),
+              new=slots.format_slot_with_zone(start, zone), options=render_options("book_confirm"))
+        return
+    if offering.mode == "in_person":
+        where = msg.BOOK_SUMMARY_WHERE_ADDRESS.format(address=offering.address or "-")
+    elif offering.platform == "google_meet":
+        where = msg.BOOK_SUMMARY_WHERE_MEET.format(url=offering.meet_url or "-")
+    else:
+        where = msg.BOOK_SUMMARY_WHERE_ZOOM
+    d.say(msg.BOOK_SUMMARY, session=offering.name, provider=provider.display_name,
+          when=slots.format_slot_with_zone(start, zone), duration=offering.duration_minutes, price=_price(offering),
+          where=where, name=d.context["name"], email=d.context["email"], options=render_options("book_confirm"))
+
+
+def booked(event: EventData) -> bool:
+    """Take the place (in a savepoint, so a lost race changes nothing), tell both sides, and after commit have the
+    Zoom meeting created and the confirmation email sent. The graph may ask twice in one message (provider, then
+    customer destination): the first answer is kept on the dialogue."""
+    d = dialogue(event)
+    if _is_reschedule(d):
+        return False
+    cached = getattr(d, "_booking_outcome", None)
+    if cached is not None:
+        return cached
+    outcome = _book(d)
+    d._booking_outcome = outcome  # type: ignore[attr-defined]
+    return outcome
+
+
+def _book(d: Dialogue) -> bool:
+    offering, zone, start = _offering(d), _zone(d), _start(d)
+    if offering is None or start is None:
+        return False
+    try:
+        with d.session.begin_nested():
+            booking = bookings.book(d.session, offering=offering, customer=d.contact, start=start,
+                                    name=d.context["name"], email=d.context["email"], timezone=zone, now=d.now)
+    except SlotUnavailable:
+        return False
+    d.contact.name, d.contact.email = booking.customer_name, booking.customer_email
+    if not bookings.needs_meeting(offering):
+        booking.link_sent_at = d.now  # the address or Meet link is in the confirmation below
+    provider = offering.provider
+    d.say(msg.BOOK_CONFIRMED, session=offering.name, provider=provider.display_name,
+          when=slots.format_slot_with_zone(start, zone), reference=booking.reference, where=_where_after(offering),
+          email=booking.customer_email)
+    places = ""
+    if offering.capacity > 1:
+        places = msg.BOOK_PROVIDER_PLACES.format(taken=bookings.seats_taken(d.session, offering.id, start),
+                                                 capacity=offering.capacity)
+    _tell(d, provider.contact, msg.BOOK_PROVIDER_NEW.format(
+        customer=booking.customer_name, session=offering.name, reference=booking.reference, places=places,
+        when=slots.format_slot_with_zone(start, provider.timezone)))
+    _after_commit(d, booking.id, booking.meeting_id)
+    return True
+
+
+def _after_commit(d: Dialogue, booking_id: int, *meeting_ids: int | None) -> None:
+    services = d.services
+
+    def run() -> None:
+        for meeting_id in dict.fromkeys(m for m in meeting_ids if m is not None):
+            services.queue.meeting(meeting_id)  # creates/updates the Zoom meeting, then sends the link
+        services.queue.booking_email(booking_id)  # (a Zoom booking's email waits for its link)
+
+    d.later(run)
+
+
+def slot_gone(event: EventData) -> None:
+    d = dialogue(event)
+    for key in ("day", "start", "times"):
+        d.context.pop(key, None)
+    d.say(msg.BOOK_SLOT_GONE)
+
+
+def rescheduled(event: EventData) -> bool:
+    """Move the booking being rescheduled to the chosen start (in a savepoint), tell the other side, and after
+    commit have the meeting updated (or moved) and a new invitation emailed."""
+    d = dialogue(event)
+    booking, start = _reschedule_booking(d), _start(d)
+    if booking is None or start is None or booking.status != "confirmed":
+        return False
+    customer_acts = booking.customer_id == d.contact.id
+    if not customer_acts and (d.provider is None or booking.provider_id != d.provider.id):
+        return False
+    old_start, old_meeting_id = booking.start_at, booking.meeting_id
+    try:
+        with d.session.begin_nested():
+            meeting = bookings.reschedule(d.session, booking, start, d.now)
+    except SlotUnavailable:
+        d.session.refresh(booking)
+        return False
+    offering, provider = booking.offering, booking.offering.provider
+    zone = booking.customer_timezone
+    where = _where_after(offering)
+    if customer_acts:
+        d.say(msg.BOOK_RESCHEDULED, reference=booking.reference, session=offering.name,
+              provider=provider.display_name, when=slots.format_slot_with_zone(start, zone), where=where)
+        _tell(d, provider.contact, msg.BOOK_PROVIDER_RESCHEDULED.format(
+            customer=booking.customer_name, reference=booking.reference, session=offering.name,
+            old=slots.format_slot_with_zone(old_start, provider.timezone),
+            new=slots.format_slot_with_zone(start, provider.timezone)))
+    else:
+        d.say(msg.BOOK_PROVIDER_DID_RESCHEDULE, reference=booking.reference, customer=booking.customer_name,
+              session=offering.name, when=slots.format_slot_with_zone(start, provider.timezone))
+        _tell(d, booking.customer, msg.BOOK_CUSTOMER_RESCHEDULED_BY_PROVIDER.format(
+            provider=provider.display_name, reference=booking.reference, session=offering.name,
+            old=slots.format_slot_with_zone(old_start, zone), new=slots.format_slot_with_zone(start, zone),
+            where=where))
+    if not bookings.needs_meeting(offering):
+        booking.link_sent_at = d.now
+    # the old occurrence's meeting, if the booking left it and nobody else uses it, is deleted at Zoom too
+    old = d.session.get(Meeting, old_meeting_id) if old_meeting_id else None
+    stale = old_meeting_id if old is not None and old.status == "deleting" else None
+    _after_commit(d, booking.id, meeting.id if meeting is not None else None, stale)
+    d.context.pop("reschedule_booking_id", None)
+    return True
