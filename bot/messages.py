@@ -256,6 +256,103 @@ MB_TELL_CUSTOMER_CANCELLED = ("❌ {provider} cancelled your booking {reference}
 MB_RESCHEDULE_START = ("Let's find a new time for *{session}* (now {when}). The booking stays as it is until you "
                        "confirm the new time.")
 
+# --- sessions (provider): create, list, pause/resume, edit, share ------------------------------------------------
+SESSION_PROVIDERS_ONLY = ("Creating and managing sessions is for providers (coaches, tutors, consultants). Send "
+                          "*sign up* to start a 14-day free trial. To book someone's session, send *book* and "
+                          "their booking code.")
+SESSION_ASK_KIND = "Let's create a session. Is it a 1:1 or a group session?\n{options}"
+SESSION_ASK_NAME = ("What's the session called? For example _Career coaching call_ or _Beginner yoga class_ "
+                    "(2 to 80 characters).")
+SESSION_BAD_NAME = "Please send a name between 2 and 80 characters, with letters (not only numbers or symbols)."
+SESSION_ASK_DURATION = ("How long is one session? For example _45_, _45 min_, _1h_, _1 h 30_, _90 minutes_ or "
+                        "_1:30_ (5 minutes to 8 hours).")
+SESSION_BAD_DURATION = ("I couldn't read “{text}” as a duration. Send minutes or hours, for example _45_, "
+                        "_90 minutes_, _1h_, _1 h 30_ or _1:30_.")
+SESSION_DURATION_RANGE = ("A session must last between 5 minutes and 8 hours, and “{text}” is {minutes} minutes. "
+                          "For hours, write _1h_ or _1:30_.")
+SESSION_DURATION_TOO_LONG = ("A {duration} session doesn't fit in any of the hours customers can book "
+                             "({availability}). Send a shorter duration, or change the availability first.")
+SESSION_ASK_PRICE = ("What's the price of one {unit}, in {currency}? For example _500_ or _49.50_. Send *free* "
+                     "for a free session.")
+SESSION_PRICE_UNIT_ONE = "session"
+SESSION_PRICE_UNIT_GROUP = "place (per person)"
+SESSION_BAD_PRICE = ("I couldn't read “{text}” as a price in {currency}. Send an amount such as _500_ or _49.50_ "
+                     "(no other currency, at most {maximum}), or *free*.")
+SESSION_ASK_MODE = "Is the session online or in person?\n{options}"
+SESSION_ASK_PLATFORM = "Which video platform?\n{options}"
+SESSION_ZOOM_NEEDED = ("Zoom must be connected before you can create a session with Zoom, and your Zoom isn't "
+                       "connected yet. I can send you a link to connect it now; when Zoom says it's connected, "
+                       "come back and choose *I've connected Zoom*.\n{options}")
+SESSION_ZOOM_NEEDED_BROKEN = ("Your Zoom connection stopped working (access was revoked or expired), so Zoom can't "
+                              "create meeting links until you connect it again. I can send you a link now; when "
+                              "Zoom says it's connected, come back and choose *I've connected Zoom*.\n{options}")
+SESSION_ZOOM_ALTERNATIVES = "You can use Google Meet or meet in person instead:\n{options}"
+SESSION_ZOOM_LINK_NEXT = "When the page says Zoom is connected, come back here and reply *done* to continue."
+SESSION_ZOOM_STILL_MISSING = "Zoom isn't connected yet."
+SESSION_ASK_MEET_URL = ("Paste your Google Meet link (it looks like https://meet.google.com/abc-defg-hij). "
+                        "Customers get it when they book.")
+SESSION_BAD_MEET_URL = ("That isn't a Google Meet link. It should look like https://meet.google.com/abc-defg-hij "
+                        "(open meet.google.com, create a meeting for later and copy its link).")
+SESSION_ASK_ADDRESS = "Where do customers meet you? Send the full address (5 to 255 characters)."
+SESSION_BAD_ADDRESS = "Please send the full address, between 5 and 255 characters."
+SESSION_ASK_AVAILABILITY = ("When can customers book it? Send your weekly hours in your time zone ({timezone}), "
+                            "for example:\n_Mon-Fri 10:00-13:00, Sat 09:00-11:00_")
+SESSION_BAD_AVAILABILITY = "I couldn't use those hours:\n{problems}"
+SESSION_AVAILABILITY_UNDERSTOOD = "The rest I read as: {availability}."
+SESSION_AVAILABILITY_AGAIN = ("Please send all your weekly hours again in one message, for example:\n"
+                              "_Mon-Fri 10:00-13:00, Sat 09:00-11:00_")
+SESSION_AVAILABILITY_TOO_SHORT = ("None of these hours ({availability}) is long enough for a {duration} session. "
+                                  "Send longer hours, for example _Mon-Fri 10:00-13:00_.")
+SESSION_ASK_CAPACITY = "How many people can join one group session? Send a number from 2 to 500."
+SESSION_BAD_CAPACITY = "Please send a whole number of places from 2 to 500, for example _10_."
+SESSION_ASK_NOTICE = ("How much notice do you need before a booking? Send hours, for example _2_, _24_ or _1.5_, "
+                      "or *none* (0 to 720 hours).")
+SESSION_BAD_NOTICE = ("I couldn't read “{text}” as hours of notice. Send a number of hours from 0 to 720, for "
+                      "example _2_, _24_ or _1.5_, or *none*.")
+SESSION_SUMMARY = "Please check your new session:\n{details}\n\n{options}"
+SESSION_FIELD_NAME = "*{name}*"
+SESSION_FIELD_KIND = "• Type: {kind}"
+SESSION_FIELD_DURATION = "• Duration: {duration}"
+SESSION_FIELD_PRICE = "• Price: {price}"
+SESSION_FIELD_WHERE = "• Where: {where}"
+SESSION_FIELD_AVAILABILITY = "• Availability: {availability} (time zone {timezone})"
+SESSION_FIELD_CAPACITY = "• Places per session: {capacity}"
+SESSION_FIELD_NOTICE = "• Minimum notice: {notice}"
+SESSION_FIELD_STATUS = "• Status: {status}"
+SESSION_KIND_ONE = "1:1"
+SESSION_KIND_GROUP = "group"
+SESSION_WHERE_ZOOM = "online, Zoom (a meeting link is created for each booking)"
+SESSION_WHERE_MEET = "online, Google Meet {url}"
+SESSION_WHERE_ADDRESS = "in person, {address}"
+SESSION_MINUTES = "{minutes} min"
+SESSION_HOURS = "{hours} h"
+SESSION_HOURS_MINUTES = "{hours} h {minutes} min"
+SESSION_NOTICE_NONE = "none"
+SESSION_NOTICE_HOURS = "{hours} h"
+SESSION_STATUS_ACTIVE = "active"
+SESSION_STATUS_PAUSED = "paused"
+SESSION_CREATED = "✅ *{name}* is live: customers can book it now."
+SHARE_LINK = ("Your booking code is *{code}*. Share this link: it opens WhatsApp with “book {code}” ready to "
+              "send:\n{link}")
+SHARE_CODE_ONLY = "Your booking code is *{code}*. Customers book by sending *book {code}* to this WhatsApp number."
+SESSION_LIST = "Your sessions:\n{lines}\n\nReply with a number to see, pause, edit or share a session."
+SESSION_LIST_LINE = "{number}. *{name}* · {kind} · {duration} · {price} · {status}"
+SESSION_LIST_ZOOM_MARK = " · ⚠️ Zoom"
+SESSION_LIST_EMPTY = "You have no sessions yet. Send *create session* to create your first one."
+SESSION_PICK_REJECTED = "Please reply with a session number from 1 to {count}."
+SESSION_DETAIL = "{details}\n\n{options}"
+SESSION_PAUSED = "⏸️ *{name}* is paused: customers can't book it until you resume it. Existing bookings stay."
+SESSION_RESUMED = "▶️ *{name}* is active again: customers can book it."
+SESSION_EDIT_CURRENT = "Now: {current}."
+SESSION_UPDATED = "✅ Saved."
+SESSION_CAPACITY_ONE_TO_ONE = "Capacity is for group sessions only: a 1:1 session always has one place."
+SESSION_CAPACITY_BELOW_BOOKED = ("{booked} places are already booked for {when}, so the capacity can't go below "
+                                 "{booked}.")
+SESSION_ZOOM_WARNING = ("⚠️ Zoom isn't connected (or stopped working), so new bookings of Zoom sessions won't get "
+                        "a meeting link. Send *connect zoom* to reconnect.")
+SESSION_ZOOM_WARNING_PLAN = ("⚠️ Zoom needs an active trial or the *Pro* plan, so new bookings of Zoom sessions "
+                             "won't get a meeting link. To upgrade, write to {support_email}.")
+
 # --- booking (customer) ------------------------------------------------------------------------------------------
 BOOK_ASK_CODE = ("Which provider would you like to book? Send their booking code (for example *ABC123*); it's in "
                  "the booking link they shared with you.")

@@ -51,7 +51,8 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("disconnect_zoom", msg.OPT_DISCONNECT_ZOOM, ("disconnect",)),
     ),
     "new_kind": (
-        Option("kind_one", msg.OPT_KIND_ONE, ("1:1", "1-1", "one", "one to one", "individual", "private")),
+        Option("kind_one", msg.OPT_KIND_ONE, ("1:1", "1 1", "1-1", "one", "one to one", "one on one", "1 to 1",
+                                                "individual", "private")),
         Option("kind_group", msg.OPT_KIND_GROUP, ("group", "class", "workshop")),
     ),
     "new_mode": (
@@ -66,6 +67,7 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("send_zoom_link", msg.OPT_SEND_ZOOM_LINK, ("link", "connect", "connect zoom")),
         Option("zoom_done", msg.OPT_ZOOM_DONE, ("done", "connected", "continue", "ok")),
         Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
+        Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
     ),
     "new_confirm": (
         Option("save", msg.OPT_SAVE_SESSION, ("yes", "save", "create", "confirm", "ok")),
@@ -225,12 +227,13 @@ TRANSITIONS: list[dict] = [
      "before": sessions.keep_price},
     {"trigger": "answer", "source": "new_price", "dest": None, "after": sessions.price_rejected},
     {"trigger": "mode_online", "source": "new_mode", "dest": "new_platform", "before": sessions.keep_online},
-    {"trigger": "mode_in_person", "source": "new_mode", "dest": "new_address", "before": sessions.keep_in_person},
+    {"trigger": "mode_in_person", "source": ["new_mode", "new_zoom_needed"], "dest": "new_address",
+     "before": sessions.keep_in_person},
     {"trigger": "platform_zoom", "source": ["new_platform", "new_zoom_needed"], "dest": "new_availability",
      "conditions": sessions.zoom_ready, "before": sessions.keep_zoom},
     {"trigger": "platform_zoom", "source": ["new_platform", "new_zoom_needed"], "dest": "new_zoom_needed"},
     {"trigger": "send_zoom_link", "source": "new_zoom_needed", "dest": None, "conditions": sessions.zoom_possible,
-     "after": zoom.send_connect_link},
+     "after": [zoom.send_connect_link, sessions.after_zoom_link]},
     {"trigger": "send_zoom_link", "source": "new_zoom_needed", "dest": None, "after": sessions.explain_zoom_needed},
     {"trigger": "zoom_done", "source": "new_zoom_needed", "dest": "new_availability",
      "conditions": sessions.zoom_ready, "before": sessions.keep_zoom},
@@ -263,6 +266,8 @@ TRANSITIONS: list[dict] = [
      "before": sessions.keep_picked_session},
     {"trigger": "answer", "source": "sessions_list", "dest": None, "after": sessions.pick_rejected},
     {"trigger": "toggle_pause", "source": "session_detail", "dest": "session_detail", "before": sessions.toggle_pause},
+    {"trigger": "edit_capacity", "source": "session_detail", "dest": None, "unless": sessions.is_group_session,
+     "after": sessions.capacity_not_for_one},
     *({"trigger": f"edit_{field}", "source": "session_detail", "dest": "edit_value",
        "before": getattr(sessions, f"start_edit_{field}")}
       for field in ("name", "price", "duration", "availability", "notice", "capacity")),

@@ -1,264 +1,788 @@
-"""Providers create sessions by chat (1:1 or group; online on Zoom or Google Meet, or in person; name, duration, price, weekly availability, capacity, minimum notice), and list, pause, resume, edit and share them."""
+"""Providers create sessions by chat (1:1 or group; online on Zoom or Google Meet, or in person; name, duration,
+price, weekly availability, capacity, minimum notice), and list, pause, resume, edit and share them.
+
+The guide's "Creating an Online Session with Zoom", moved into chat: Zoom must be connected before a Zoom session
+is created (the bot offers the connect link on the spot), and Zoom sessions of a provider without a working Zoom
+connection show a warning to reconnect wherever the provider sees them.
+
+The draft of a new session lives in `d.context["draft"]` (JSON), replaced (never mutated in place) at each step.
+The parsers (`parse_duration`, `parse_notice`, ...) are pure and return None for anything they can't use."""
 from __future__ import annotations
 
+import re
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from transitions import EventData
 
+from bot import availability, money, plans, slots, video_accounts
+from bot import messages as msg
+from bot.dialogue import Dialogue
+from bot.flows.common import dialogue
+from bot.text import clean_input
+from store.models import Booking, Offering, Provider
+
+MIN_DURATION, MAX_DURATION = 5, 480
+MIN_CAPACITY, MAX_CAPACITY = 2, 500
+MAX_NOTICE_HOURS = 720
+ZOOM = "zoom"
+MEET = "google_meet"
+ONE, GROUP = "one_to_one", "group"
+ONLINE, IN_PERSON = "online", "in_person"
+EDITABLE = ("name", "price", "duration", "availability", "notice", "capacity")
+
+
+# -- pure parsers ---------------------------------------------------------------------------------------------------
+
+_HOUR_UNITS = frozenset({"h", "hr", "hrs", "hour", "hours"})
+_MINUTE_UNITS = frozenset({"m", "min", "mins", "minute", "minutes"})
+_DAY_UNITS = frozenset({"d", "day", "days"})
+_DURATION_WORDS = {"half an hour": 30, "half hour": 30, "an hour": 60, "one hour": 60, "1 hour and a half": 90,
+                   "an hour and a half": 90, "hour and a half": 90}
+_NO_NOTICE = frozenset({"none", "no", "no notice", "nothing", "zero", "0", "-", "any time", "anytime"})
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", clean_input(text, 100).casefold().replace(",", ".")).strip(" .")
+
+
+def _whole(value: Decimal) -> int | None:
+    return int(value) if value == value.to_integral_value() else None
+
+
+def parse_duration(text: str) -> int | None:
+    """Minutes: "45", "45 min", "1h", "1 h 30", "1h30m", "90 minutes", "1:30", "1.5 hours", "an hour". Not
+    range-checked (see MIN_DURATION/MAX_DURATION), so the caller can say why a value is refused."""
+    words = _words(text)
+    if words in _DURATION_WORDS:
+        return _DURATION_WORDS[words]
+    clock = re.fullmatch(r"(\d{1,2}):([0-5]\d)(?: ?(?:h|hrs?|hours?))?", words)
+    if clock:
+        return int(clock[1]) * 60 + int(clock[2])
+    match = re.fullmatch(r"(\d{1,4}(?:\.\d{1,2})?) ?([a-z]*)(?: ?(?:and )?(\d{1,2}) ?([a-z]*))?", words)
+    if not match:
+        return None
+    first, first_unit, second, second_unit = match.groups()
+    value = Decimal(first)
+    if second is not None:  # "1 h 30", "1h30m", "2 hours 15 minutes"
+        if first_unit not in _HOUR_UNITS or (second_unit and second_unit not in _MINUTE_UNITS):
+            return None
+        hours, minutes = _whole(value), int(second)
+        return hours * 60 + minutes if hours is not None and minutes < 60 else None
+    if first_unit in _HOUR_UNITS:
+        return _whole(value * 60)
+    if first_unit == "" or first_unit in _MINUTE_UNITS:
+        return _whole(value)
+    return None
+
+
+def parse_notice(text: str) -> int | None:
+    """Minimum notice in minutes, from hours as typed: "0", "2", "24", "1.5", "2 h", "30 min", "1 day", "none".
+    None outside 0..720 hours."""
+    words = _words(text)
+    if words in _NO_NOTICE:
+        return 0
+    match = re.fullmatch(r"(\d{1,5}(?:\.\d{1,2})?) ?([a-z]*)", words)
+    if not match:
+        return None
+    try:
+        value = Decimal(match[1])
+    except InvalidOperation:
+        return None
+    unit = match[2]
+    if unit == "" or unit in _HOUR_UNITS:
+        minutes = value * 60
+    elif unit in _MINUTE_UNITS:
+        minutes = value
+    elif unit in _DAY_UNITS:
+        minutes = value * 1440
+    else:
+        return None
+    minutes = int(minutes.to_integral_value())
+    return minutes if 0 <= minutes <= MAX_NOTICE_HOURS * 60 else None
+
+
+def parse_capacity(text: str) -> int | None:
+    match = re.fullmatch(r"(\d{1,4})(?: ?(?:people|persons|places|seats|participants|max))?", _words(text))
+    if not match:
+        return None
+    value = int(match[1])
+    return value if MIN_CAPACITY <= value <= MAX_CAPACITY else None
+
+
+def parse_name(text: str) -> str | None:
+    name = re.sub(r"\s+", " ", clean_input(text, 200))
+    if not 2 <= len(name) <= 80 or not re.search(r"[^\W\d_]", name):
+        return None
+    return name
+
 
-def address_ok(event: EventData):
-    raise NotImplementedError("sessions.address_ok")
+def parse_meet_url(text: str) -> str | None:
+    """A Google Meet link (https://meet.google.com/abc-defg-hij, scheme optional, query ignored), canonical."""
+    match = re.fullmatch(r"(?:https?://)?meet\.google\.com/([a-z]{3}-[a-z]{4}-[a-z]{3})/?(?:[?#]\S*)?",
+                         clean_input(text, 300).casefold())
+    return f"https://meet.google.com/{match[1]}" if match else None
 
 
-def address_rejected(event: EventData):
-    raise NotImplementedError("sessions.address_rejected")
+def parse_address(text: str) -> str | None:
+    address = re.sub(r"[ \t]+", " ", clean_input(text, 400))
+    return address if 5 <= len(address) <= 255 and re.search(r"[^\W_]", address) else None
 
 
-def ask_address(event: EventData):
-    raise NotImplementedError("sessions.ask_address")
+def fits(windows, duration: int) -> bool:
+    """Can at least one session of `duration` minutes start in these hours?"""
+    return any(w.end_minute - w.start_minute >= duration for w in windows)
 
 
-def ask_availability(event: EventData):
-    raise NotImplementedError("sessions.ask_availability")
+# -- formatting -----------------------------------------------------------------------------------------------------
 
+def format_duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return msg.SESSION_MINUTES.format(minutes=rest)
+    if not rest:
+        return msg.SESSION_HOURS.format(hours=hours)
+    return msg.SESSION_HOURS_MINUTES.format(hours=hours, minutes=rest)
 
-def ask_capacity(event: EventData):
-    raise NotImplementedError("sessions.ask_capacity")
 
+def format_notice(minutes: int) -> str:
+    if not minutes:
+        return msg.SESSION_NOTICE_NONE
+    hours = (Decimal(minutes) / 60).quantize(Decimal("0.01")).normalize()
+    return msg.SESSION_NOTICE_HOURS.format(hours=f"{hours:f}")
 
-def ask_duration(event: EventData):
-    raise NotImplementedError("sessions.ask_duration")
 
+def _where(values: dict[str, Any]) -> str:
+    if values.get("mode") == IN_PERSON:
+        return msg.SESSION_WHERE_ADDRESS.format(address=values.get("address") or "-")
+    if values.get("platform") == MEET:
+        return msg.SESSION_WHERE_MEET.format(url=values.get("meet_url") or "-")
+    return msg.SESSION_WHERE_ZOOM
 
-def ask_kind(event: EventData):
-    raise NotImplementedError("sessions.ask_kind")
 
+def _as_values(offering: Offering) -> dict[str, Any]:
+    """An Offering in the draft's shape, so that drafts and saved sessions are shown by the same code."""
+    return {"kind": offering.kind, "name": offering.name, "duration": offering.duration_minutes,
+            "price_minor": offering.price_minor, "currency": offering.currency, "mode": offering.mode,
+            "platform": offering.platform, "meet_url": offering.meet_url, "address": offering.address,
+            "availability": offering.availability, "capacity": offering.capacity,
+            "notice": offering.min_notice_minutes}
 
-def ask_meet_url(event: EventData):
-    raise NotImplementedError("sessions.ask_meet_url")
 
+def _details(provider: Provider, values: dict[str, Any]) -> list[str]:
+    lines = [msg.SESSION_FIELD_NAME.format(name=values["name"]),
+             msg.SESSION_FIELD_KIND.format(kind=_kind_label(values["kind"])),
+             msg.SESSION_FIELD_DURATION.format(duration=format_duration(values["duration"])),
+             msg.SESSION_FIELD_PRICE.format(price=money.format_price(values["price_minor"], values["currency"],
+                                                                     provider.country)),
+             msg.SESSION_FIELD_WHERE.format(where=_where(values)),
+             msg.SESSION_FIELD_AVAILABILITY.format(
+                 availability=availability.format_availability(availability.from_json(values["availability"])),
+                 timezone=provider.timezone)]
+    if values["kind"] == GROUP:
+        lines.append(msg.SESSION_FIELD_CAPACITY.format(capacity=values["capacity"]))
+    lines.append(msg.SESSION_FIELD_NOTICE.format(notice=format_notice(values["notice"])))
+    return lines
 
-def ask_mode(event: EventData):
-    raise NotImplementedError("sessions.ask_mode")
 
+def _kind_label(kind: str) -> str:
+    return msg.SESSION_KIND_GROUP if kind == GROUP else msg.SESSION_KIND_ONE
 
-def ask_name(event: EventData):
-    raise NotImplementedError("sessions.ask_name")
 
+def _status_label(status: str) -> str:
+    return msg.SESSION_STATUS_PAUSED if status == "paused" else msg.SESSION_STATUS_ACTIVE
 
-def ask_new_value(event: EventData):
-    raise NotImplementedError("sessions.ask_new_value")
 
+def _options(state: str, only: tuple[str, ...] | None = None) -> str:
+    """The state's options with their real numbers; `only` keeps some of them (the numbers still work)."""
+    from bot.state_machine import MENUS
 
-def ask_notice(event: EventData):
-    raise NotImplementedError("sessions.ask_notice")
+    return "\n".join(msg.OPTION_LINE.format(number=i, label=o.label) for i, o in enumerate(MENUS[state], 1)
+                     if only is None or o.trigger in only)
 
 
-def ask_platform(event: EventData):
-    raise NotImplementedError("sessions.ask_platform")
+# -- Zoom -----------------------------------------------------------------------------------------------------------
 
+def zoom_warning(session: Session, provider: Provider, platform: str | None, now: datetime,
+                 support_email: str = "") -> str | None:
+    """The warning a provider sees next to a Zoom session when new bookings of it can't get a Zoom link: Zoom not
+    connected, connection broken, or a plan without Zoom. None for other sessions or a working connection."""
+    if platform != ZOOM:
+        return None
+    if not plans.can_use_zoom(provider, now):
+        return msg.SESSION_ZOOM_WARNING_PLAN.format(support_email=support_email)
+    conn = video_accounts.connection(session, provider.id, ZOOM)
+    if conn is None or conn.status != "connected":
+        return msg.SESSION_ZOOM_WARNING
+    return None
 
-def ask_price(event: EventData):
-    raise NotImplementedError("sessions.ask_price")
 
+def _zoom_warning(d: Dialogue, platform: str | None) -> str | None:
+    return zoom_warning(d.session, d.provider, platform, d.now, d.services.config.support_email)
 
-def availability_ok(event: EventData):
-    raise NotImplementedError("sessions.availability_ok")
 
+def _zoom_configured(d: Dialogue) -> bool:
+    return ZOOM in d.services.video.names()
 
-def availability_rejected(event: EventData):
-    raise NotImplementedError("sessions.availability_rejected")
 
+def zoom_possible(event: EventData) -> bool:
+    """A connect link makes sense: Zoom is set up on this server and the plan allows it."""
+    d = dialogue(event)
+    return _zoom_configured(d) and plans.can_use_zoom(d.provider, d.now)
 
-def capacity_ok(event: EventData):
-    raise NotImplementedError("sessions.capacity_ok")
 
+def zoom_ready(event: EventData) -> bool:
+    d = dialogue(event)
+    if not zoom_possible(event):
+        return False
+    conn = video_accounts.connection(d.session, d.provider.id, ZOOM)
+    return conn is not None and conn.status == "connected"
 
-def capacity_rejected(event: EventData):
-    raise NotImplementedError("sessions.capacity_rejected")
 
+def explain_zoom_needed(event: EventData) -> None:
+    d = dialogue(event)
+    if not _zoom_configured(d) or not plans.can_use_zoom(d.provider, d.now):
+        template = msg.ZOOM_NOT_CONFIGURED if not _zoom_configured(d) else msg.ZOOM_NEEDS_PLAN
+        d.say(template, support_email=d.services.config.support_email)
+        d.say(msg.SESSION_ZOOM_ALTERNATIVES,
+              options=_options("new_zoom_needed", ("platform_meet", "mode_in_person")))
+        return
+    conn = video_accounts.connection(d.session, d.provider.id, ZOOM)
+    template = msg.SESSION_ZOOM_NEEDED_BROKEN if conn is not None else msg.SESSION_ZOOM_NEEDED
+    d.say(template, options=_options("new_zoom_needed"))
 
-def duration_ok(event: EventData):
-    raise NotImplementedError("sessions.duration_ok")
 
+def after_zoom_link(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ZOOM_LINK_NEXT)
 
-def duration_rejected(event: EventData):
-    raise NotImplementedError("sessions.duration_rejected")
 
+def zoom_still_missing(event: EventData) -> None:
+    d = dialogue(event)
+    if zoom_possible(event):
+        d.say(msg.SESSION_ZOOM_STILL_MISSING)
+    explain_zoom_needed(event)
 
-def explain_providers_only(event: EventData):
-    raise NotImplementedError("sessions.explain_providers_only")
 
+def keep_zoom(event: EventData) -> None:
+    _update_draft(dialogue(event), mode=ONLINE, platform=ZOOM, meet_url=None, address=None)
 
-def explain_zoom_needed(event: EventData):
-    raise NotImplementedError("sessions.explain_zoom_needed")
 
+# -- who may --------------------------------------------------------------------------------------------------------
 
-def is_group(event: EventData):
-    raise NotImplementedError("sessions.is_group")
+def explain_providers_only(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_PROVIDERS_ONLY)
 
 
-def keep_address(event: EventData):
-    raise NotImplementedError("sessions.keep_address")
+# -- create: the draft ----------------------------------------------------------------------------------------------
 
+def _draft(d: Dialogue) -> dict[str, Any]:
+    return dict(d.context.get("draft") or {})
 
-def keep_availability(event: EventData):
-    raise NotImplementedError("sessions.keep_availability")
 
+def _update_draft(d: Dialogue, **values: Any) -> None:
+    d.context["draft"] = {**_draft(d), **values}
 
-def keep_capacity(event: EventData):
-    raise NotImplementedError("sessions.keep_capacity")
 
+def _currency(d: Dialogue) -> str:
+    return money.currency_for_country(d.provider.country)
 
-def keep_duration(event: EventData):
-    raise NotImplementedError("sessions.keep_duration")
 
+def is_group(event: EventData) -> bool:
+    return _draft(dialogue(event)).get("kind") == GROUP
 
-def keep_in_person(event: EventData):
-    raise NotImplementedError("sessions.keep_in_person")
 
+def ask_kind(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_KIND, options=_options("new_kind"))
 
-def keep_kind_group(event: EventData):
-    raise NotImplementedError("sessions.keep_kind_group")
 
+def keep_kind_one(event: EventData) -> None:
+    _update_draft(dialogue(event), kind=ONE, capacity=1)
 
-def keep_kind_one(event: EventData):
-    raise NotImplementedError("sessions.keep_kind_one")
 
+def keep_kind_group(event: EventData) -> None:
+    d = dialogue(event)
+    draft = _draft(d)
+    draft.pop("capacity", None)  # asked again after the availability
+    d.context["draft"] = {**draft, "kind": GROUP}
 
-def keep_meet_url(event: EventData):
-    raise NotImplementedError("sessions.keep_meet_url")
 
+def ask_name(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_NAME)
 
-def keep_name(event: EventData):
-    raise NotImplementedError("sessions.keep_name")
 
+def name_ok(event: EventData) -> bool:
+    return parse_name(dialogue(event).text) is not None
 
-def keep_notice(event: EventData):
-    raise NotImplementedError("sessions.keep_notice")
 
+def name_rejected(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_BAD_NAME)
 
-def keep_online(event: EventData):
-    raise NotImplementedError("sessions.keep_online")
 
+def keep_name(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, name=parse_name(d.text))
 
-def keep_picked_session(event: EventData):
-    raise NotImplementedError("sessions.keep_picked_session")
 
+def ask_duration(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_DURATION)
 
-def keep_price(event: EventData):
-    raise NotImplementedError("sessions.keep_price")
 
+def _duration_in_range(text: str) -> int | None:
+    minutes = parse_duration(text)
+    return minutes if minutes is not None and MIN_DURATION <= minutes <= MAX_DURATION else None
 
-def keep_zoom(event: EventData):
-    raise NotImplementedError("sessions.keep_zoom")
 
+def duration_ok(event: EventData) -> bool:
+    return _duration_in_range(dialogue(event).text) is not None
 
-def meet_url_ok(event: EventData):
-    raise NotImplementedError("sessions.meet_url_ok")
 
+def _say_bad_duration(d: Dialogue) -> None:
+    minutes = parse_duration(d.text)
+    shown = clean_input(d.text, 40)
+    if minutes is None:
+        d.say(msg.SESSION_BAD_DURATION, text=shown)
+    else:
+        d.say(msg.SESSION_DURATION_RANGE, text=shown, minutes=minutes)
 
-def meet_url_rejected(event: EventData):
-    raise NotImplementedError("sessions.meet_url_rejected")
 
+def duration_rejected(event: EventData) -> None:
+    _say_bad_duration(dialogue(event))
 
-def name_ok(event: EventData):
-    raise NotImplementedError("sessions.name_ok")
 
+def keep_duration(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, duration=_duration_in_range(d.text))
 
-def name_rejected(event: EventData):
-    raise NotImplementedError("sessions.name_rejected")
 
+def _price_unit(kind: str | None) -> str:
+    return msg.SESSION_PRICE_UNIT_GROUP if kind == GROUP else msg.SESSION_PRICE_UNIT_ONE
 
-def new_value_ok(event: EventData):
-    raise NotImplementedError("sessions.new_value_ok")
 
+def ask_price(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_PRICE, unit=_price_unit(_draft(d).get("kind")), currency=_currency(d))
 
-def new_value_rejected(event: EventData):
-    raise NotImplementedError("sessions.new_value_rejected")
 
+def price_ok(event: EventData) -> bool:
+    d = dialogue(event)
+    return money.parse_price(d.text, _currency(d)) is not None
 
-def notice_ok(event: EventData):
-    raise NotImplementedError("sessions.notice_ok")
 
+def _say_bad_price(d: Dialogue, currency: str) -> None:
+    maximum = money.format_price(money.MAX_MAJOR * 10 ** money.precision(currency), currency, d.provider.country)
+    d.say(msg.SESSION_BAD_PRICE, text=clean_input(d.text, 40), currency=currency, maximum=maximum)
 
-def notice_rejected(event: EventData):
-    raise NotImplementedError("sessions.notice_rejected")
 
+def price_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    _say_bad_price(d, _currency(d))
 
-def pick_rejected(event: EventData):
-    raise NotImplementedError("sessions.pick_rejected")
 
+def keep_price(event: EventData) -> None:
+    d = dialogue(event)
+    currency = _currency(d)
+    _update_draft(d, price_minor=money.parse_price(d.text, currency), currency=currency)
 
-def picked_session(event: EventData):
-    raise NotImplementedError("sessions.picked_session")
 
+def ask_mode(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_MODE, options=_options("new_mode"))
 
-def price_ok(event: EventData):
-    raise NotImplementedError("sessions.price_ok")
 
+def keep_online(event: EventData) -> None:
+    _update_draft(dialogue(event), mode=ONLINE, address=None)
 
-def price_rejected(event: EventData):
-    raise NotImplementedError("sessions.price_rejected")
 
+def keep_in_person(event: EventData) -> None:
+    _update_draft(dialogue(event), mode=IN_PERSON, platform=None, meet_url=None)
 
-def save(event: EventData):
-    raise NotImplementedError("sessions.save")
 
+def ask_platform(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_PLATFORM, options=_options("new_platform"))
 
-def save_new_value(event: EventData):
-    raise NotImplementedError("sessions.save_new_value")
 
+def ask_meet_url(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_MEET_URL)
 
-def share_link(event: EventData):
-    raise NotImplementedError("sessions.share_link")
 
+def meet_url_ok(event: EventData) -> bool:
+    return parse_meet_url(dialogue(event).text) is not None
 
-def show_detail(event: EventData):
-    raise NotImplementedError("sessions.show_detail")
 
+def meet_url_rejected(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_BAD_MEET_URL)
 
-def show_list(event: EventData):
-    raise NotImplementedError("sessions.show_list")
 
+def keep_meet_url(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, mode=ONLINE, platform=MEET, meet_url=parse_meet_url(d.text), address=None)
 
-def show_summary(event: EventData):
-    raise NotImplementedError("sessions.show_summary")
 
+def ask_address(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_ADDRESS)
 
-def start_edit_availability(event: EventData):
-    raise NotImplementedError("sessions.start_edit_availability")
 
+def address_ok(event: EventData) -> bool:
+    return parse_address(dialogue(event).text) is not None
 
-def start_edit_capacity(event: EventData):
-    raise NotImplementedError("sessions.start_edit_capacity")
 
+def address_rejected(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_BAD_ADDRESS)
 
-def start_edit_duration(event: EventData):
-    raise NotImplementedError("sessions.start_edit_duration")
 
+def keep_address(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, mode=IN_PERSON, address=parse_address(d.text), platform=None, meet_url=None)
 
-def start_edit_name(event: EventData):
-    raise NotImplementedError("sessions.start_edit_name")
 
+def ask_availability(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_AVAILABILITY, timezone=d.provider.timezone)
 
-def start_edit_notice(event: EventData):
-    raise NotImplementedError("sessions.start_edit_notice")
 
+def _availability_fits(text: str, duration: int | None):
+    result = availability.parse_availability(text)
+    return result, result.ok and (duration is None or fits(result.windows, duration))
 
-def start_edit_price(event: EventData):
-    raise NotImplementedError("sessions.start_edit_price")
 
+def _say_bad_availability(d: Dialogue, duration: int | None) -> None:
+    result = availability.parse_availability(d.text)
+    if result.problems:
+        d.say(msg.SESSION_BAD_AVAILABILITY, problems="\n".join(f"• {p}" for p in result.problems))
+        if result.windows:
+            d.say(msg.SESSION_AVAILABILITY_UNDERSTOOD,
+                  availability=availability.format_availability(result.windows))
+    else:
+        d.say(msg.SESSION_AVAILABILITY_TOO_SHORT, availability=availability.format_availability(result.windows),
+              duration=format_duration(duration or 0))
+    d.say(msg.SESSION_AVAILABILITY_AGAIN)
 
-def toggle_pause(event: EventData):
-    raise NotImplementedError("sessions.toggle_pause")
 
+def availability_ok(event: EventData) -> bool:
+    d = dialogue(event)
+    return _availability_fits(d.text, _draft(d).get("duration"))[1]
 
-def zoom_possible(event: EventData):
-    raise NotImplementedError("sessions.zoom_possible")
 
+def availability_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    _say_bad_availability(d, _draft(d).get("duration"))
 
-def zoom_ready(event: EventData):
-    raise NotImplementedError("sessions.zoom_ready")
 
+def keep_availability(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, availability=availability.to_json(availability.parse_availability(d.text).windows))
 
-def zoom_still_missing(event: EventData):
-    raise NotImplementedError("sessions.zoom_still_missing")
+
+def ask_capacity(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_CAPACITY)
+
+
+def capacity_ok(event: EventData) -> bool:
+    return parse_capacity(dialogue(event).text) is not None
+
+
+def capacity_rejected(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_BAD_CAPACITY)
+
+
+def keep_capacity(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, capacity=parse_capacity(d.text))
+
+
+def ask_notice(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_ASK_NOTICE)
+
+
+def notice_ok(event: EventData) -> bool:
+    return parse_notice(dialogue(event).text) is not None
+
+
+def notice_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_BAD_NOTICE, text=clean_input(d.text, 40))
+
+
+def keep_notice(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, notice=parse_notice(d.text))
+
+
+def show_summary(event: EventData) -> None:
+    d = dialogue(event)
+    draft = _draft(d)
+    d.say(msg.SESSION_SUMMARY, details="\n".join(_details(d.provider, draft)), options=_options("new_confirm"))
+    warning = _zoom_warning(d, draft.get("platform"))
+    if warning:
+        d.say(warning)
+
+
+def save(event: EventData) -> None:
+    d = dialogue(event)
+    draft = _draft(d)
+    group = draft["kind"] == GROUP
+    offering = Offering(provider_id=d.provider.id, name=draft["name"], kind=draft["kind"], mode=draft["mode"],
+                        platform=draft.get("platform") if draft["mode"] == ONLINE else None,
+                        meet_url=draft.get("meet_url") if draft.get("platform") == MEET else None,
+                        address=draft.get("address") if draft["mode"] == IN_PERSON else None,
+                        duration_minutes=draft["duration"], price_minor=draft["price_minor"],
+                        currency=draft["currency"], capacity=draft["capacity"] if group else 1,
+                        min_notice_minutes=draft["notice"], availability=draft["availability"], status="active",
+                        created_at=d.now, updated_at=d.now)
+    d.session.add(offering)
+    d.session.flush()
+    d.context.clear()
+    d.say(msg.SESSION_CREATED, name=offering.name)
+    _say_share(d)
+    warning = _zoom_warning(d, offering.platform)
+    if warning:
+        d.say(warning)
+
+
+# -- share ----------------------------------------------------------------------------------------------------------
+
+def share_url(bot_number: str, code: str) -> str | None:
+    """wa.me click-to-chat link that opens a chat with the bot, "book <CODE>" typed; None without a number."""
+    digits = re.sub(r"\D", "", bot_number.removeprefix("whatsapp:"))
+    return f"https://wa.me/{digits}?text=book%20{code}" if digits else None
+
+
+def _say_share(d: Dialogue) -> None:
+    code = d.provider.booking_code
+    link = share_url(d.services.config.twilio_whatsapp_from or "", code)
+    if link:
+        d.say(msg.SHARE_LINK, code=code, link=link)
+    else:
+        d.say(msg.SHARE_CODE_ONLY, code=code)
+
+
+def share_link(event: EventData) -> None:
+    _say_share(dialogue(event))
+
+
+# -- my sessions ----------------------------------------------------------------------------------------------------
+
+def _offerings(d: Dialogue) -> list[Offering]:
+    return list(d.session.scalars(select(Offering).where(Offering.provider_id == d.provider.id)
+                                  .order_by(Offering.created_at, Offering.id)))
+
+
+def _offering(d: Dialogue) -> Offering | None:
+    offering_id = d.context.get("session_id")
+    offering = d.session.get(Offering, offering_id) if isinstance(offering_id, int) else None
+    return offering if offering is not None and offering.provider_id == d.provider.id else None
+
+
+def show_list(event: EventData) -> None:
+    d = dialogue(event)
+    offerings = _offerings(d)
+    d.context["session_ids"] = [o.id for o in offerings]
+    if not offerings:
+        d.say(msg.SESSION_LIST_EMPTY)
+        return
+    lines, warnings = [], []
+    for number, o in enumerate(offerings, 1):
+        line = msg.SESSION_LIST_LINE.format(
+            number=number, name=o.name, kind=_kind_label(o.kind), duration=format_duration(o.duration_minutes),
+            price=money.format_price(o.price_minor, o.currency, d.provider.country), status=_status_label(o.status))
+        warning = _zoom_warning(d, o.platform)
+        if warning:
+            line += msg.SESSION_LIST_ZOOM_MARK
+            warnings.append(warning)
+        lines.append(line)
+    d.say(msg.SESSION_LIST, lines="\n".join(lines))
+    if warnings:
+        d.say(warnings[0])
+
+
+def _picked(d: Dialogue) -> int | None:
+    ids = d.context.get("session_ids") or []
+    words = d.text.strip().lstrip("#").rstrip(".")
+    if words.isdigit() and 1 <= int(words) <= len(ids):
+        return ids[int(words) - 1]
+    return None
+
+
+def picked_session(event: EventData) -> bool:
+    return _picked(dialogue(event)) is not None
+
+
+def pick_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    count = len(d.context.get("session_ids") or [])
+    if count:
+        d.say(msg.SESSION_PICK_REJECTED, count=count)
+    else:
+        d.say(msg.SESSION_LIST_EMPTY)
+    d.say(msg.GLOBAL_HINT)
+
+
+def keep_picked_session(event: EventData) -> None:
+    d = dialogue(event)
+    d.context["session_id"] = _picked(d)
+
+
+def show_detail(event: EventData) -> None:
+    d = dialogue(event)
+    offering = _offering(d)
+    lines = _details(d.provider, _as_values(offering))
+    lines.append(msg.SESSION_FIELD_STATUS.format(status=_status_label(offering.status)))
+    d.say(msg.SESSION_DETAIL, details="\n".join(lines), options=_options("session_detail"))
+    warning = _zoom_warning(d, offering.platform)
+    if warning:
+        d.say(warning)
+
+
+def toggle_pause(event: EventData) -> None:
+    d = dialogue(event)
+    offering = _offering(d)
+    offering.status = "active" if offering.status == "paused" else "paused"
+    offering.updated_at = d.now
+    d.say(msg.SESSION_PAUSED if offering.status == "paused" else msg.SESSION_RESUMED, name=offering.name)
+
+
+# -- edit -----------------------------------------------------------------------------------------------------------
+
+def is_group_session(event: EventData) -> bool:
+    offering = _offering(dialogue(event))
+    return offering is not None and offering.kind == GROUP
+
+
+def capacity_not_for_one(event: EventData) -> None:
+    dialogue(event).say(msg.SESSION_CAPACITY_ONE_TO_ONE)
+
+
+def _start_edit(event: EventData, field: str) -> None:
+    dialogue(event).context["edit_field"] = field
+
+
+def start_edit_name(event: EventData) -> None:
+    _start_edit(event, "name")
+
+
+def start_edit_price(event: EventData) -> None:
+    _start_edit(event, "price")
+
+
+def start_edit_duration(event: EventData) -> None:
+    _start_edit(event, "duration")
+
+
+def start_edit_availability(event: EventData) -> None:
+    _start_edit(event, "availability")
+
+
+def start_edit_notice(event: EventData) -> None:
+    _start_edit(event, "notice")
+
+
+def start_edit_capacity(event: EventData) -> None:
+    _start_edit(event, "capacity")
+
+
+def _current(d: Dialogue, offering: Offering, field: str) -> str:
+    if field == "name":
+        return offering.name
+    if field == "price":
+        return money.format_price(offering.price_minor, offering.currency, d.provider.country)
+    if field == "duration":
+        return format_duration(offering.duration_minutes)
+    if field == "availability":
+        return availability.format_availability(availability.from_json(offering.availability))
+    if field == "notice":
+        return format_notice(offering.min_notice_minutes)
+    return str(offering.capacity)
+
+
+def ask_new_value(event: EventData) -> None:
+    d = dialogue(event)
+    offering = _offering(d)
+    field = d.context["edit_field"]
+    d.say(msg.SESSION_EDIT_CURRENT, current=_current(d, offering, field))
+    if field == "name":
+        d.say(msg.SESSION_ASK_NAME)
+    elif field == "price":
+        d.say(msg.SESSION_ASK_PRICE, unit=_price_unit(offering.kind), currency=offering.currency)
+    elif field == "duration":
+        d.say(msg.SESSION_ASK_DURATION)
+    elif field == "availability":
+        d.say(msg.SESSION_ASK_AVAILABILITY, timezone=d.provider.timezone)
+    elif field == "notice":
+        d.say(msg.SESSION_ASK_NOTICE)
+    else:
+        d.say(msg.SESSION_ASK_CAPACITY)
+
+
+def most_booked(session: Session, offering_id: int, now: datetime) -> tuple[int, datetime | None]:
+    """The most confirmed places taken in one upcoming (not yet ended) occurrence, and that occurrence's start."""
+    row = session.execute(
+        select(Booking.start_at, func.count().label("taken")).where(
+            Booking.offering_id == offering_id, Booking.status == "confirmed", Booking.end_at > now)
+        .group_by(Booking.start_at).order_by(func.count().desc(), Booking.start_at).limit(1)).first()
+    return (row.taken, row.start_at) if row else (0, None)
+
+
+def _new_value(d: Dialogue, offering: Offering, field: str) -> Any:
+    """The parsed new value, or None if it can't be used (the reason is given by new_value_rejected)."""
+    text = d.text
+    if field == "name":
+        return parse_name(text)
+    if field == "price":
+        return money.parse_price(text, offering.currency)
+    if field == "duration":
+        minutes = _duration_in_range(text)
+        windows = availability.from_json(offering.availability)
+        return minutes if minutes is not None and fits(windows, minutes) else None
+    if field == "availability":
+        result, ok = _availability_fits(text, offering.duration_minutes)
+        return availability.to_json(result.windows) if ok else None
+    if field == "notice":
+        return parse_notice(text)
+    capacity = parse_capacity(text)
+    if capacity is None or capacity < most_booked(d.session, offering.id, d.now)[0]:
+        return None
+    return capacity
+
+
+def new_value_ok(event: EventData) -> bool:
+    d = dialogue(event)
+    return _new_value(d, _offering(d), d.context.get("edit_field", "")) is not None
+
+
+def new_value_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    offering = _offering(d)
+    field = d.context.get("edit_field")
+    if field == "name":
+        d.say(msg.SESSION_BAD_NAME)
+    elif field == "price":
+        _say_bad_price(d, offering.currency)
+    elif field == "duration":
+        if _duration_in_range(d.text) is None:
+            _say_bad_duration(d)
+        else:
+            d.say(msg.SESSION_DURATION_TOO_LONG, duration=format_duration(_duration_in_range(d.text)),
+                  availability=availability.format_availability(availability.from_json(offering.availability)))
+    elif field == "availability":
+        _say_bad_availability(d, offering.duration_minutes)
+    elif field == "notice":
+        d.say(msg.SESSION_BAD_NOTICE, text=clean_input(d.text, 40))
+    elif parse_capacity(d.text) is None:
+        d.say(msg.SESSION_BAD_CAPACITY)
+    else:
+        booked, start = most_booked(d.session, offering.id, d.now)
+        d.say(msg.SESSION_CAPACITY_BELOW_BOOKED, booked=booked, when=slots.format_slot(start, d.provider.timezone))
+
+
+def save_new_value(event: EventData) -> None:
+    d = dialogue(event)
+    offering = _offering(d)
+    field = d.context.pop("edit_field")
+    value = _new_value(d, offering, field)
+    column = {"name": "name", "price": "price_minor", "duration": "duration_minutes", "availability": "availability",
+              "notice": "min_notice_minutes", "capacity": "capacity"}[field]
+    setattr(offering, column, value)
+    offering.updated_at = d.now
+    d.say(msg.SESSION_UPDATED)
