@@ -3,6 +3,7 @@ cancelling and rescheduling. Each booking of an online Zoom session is attached 
 (one per 1:1 booking; one shared by a group's attendees), which bot.meetings creates on the provider's Zoom."""
 from __future__ import annotations
 
+import bisect
 import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -53,19 +54,45 @@ def free_slots(session: Session, offering: Offering, now: datetime, *, ignore_bo
         Booking.end_at > now, Booking.start_at < horizon)).all()
     if ignore_booking is not None:
         rows = [r for r in rows if r.id != ignore_booking]
-    duration = timedelta(minutes=offering.duration_minutes)
+    return slots.free_slots(windows=availability.from_json(offering.availability), provider_tz=provider.timezone,
+                            duration_minutes=offering.duration_minutes, now=now, days=days,
+                            min_notice_minutes=offering.min_notice_minutes,
+                            taken=_taken_check(rows, offering.id, offering.capacity,
+                                               timedelta(minutes=offering.duration_minutes)))
+
+
+def _taken_check(rows, offering_id: int, capacity: int, duration: timedelta):
+    """A fast `taken(start)` over the provider's confirmed bookings: the occurrence is full, or the provider is in
+    another occurrence (of this session at an overlapping time, or of another session) that overlaps it."""
+    seats: dict[datetime, int] = {}
+    own: list[tuple[datetime, datetime]] = []
+    others: list[tuple[datetime, datetime]] = []
+    for r in rows:
+        if r.offering_id == offering_id:
+            seats[r.start_at] = seats.get(r.start_at, 0) + 1
+            own.append((r.start_at, r.end_at))
+        else:
+            others.append((r.start_at, r.end_at))
+    others.sort()
+    other_starts = [start for start, _ in others]
+    reach: list[datetime] = []  # reach[i] = the latest end among others[0..i]
+    for _, end in others:
+        reach.append(max(end, reach[-1]) if reach else end)
+    own_starts = sorted(set(start for start, _ in own))
 
     def taken(start: datetime) -> bool:
         end = start + duration
-        same = sum(1 for r in rows if r.offering_id == offering.id and r.start_at == start)
-        if same >= offering.capacity:
+        if seats.get(start, 0) >= capacity:
             return True
-        return any(r.start_at < end and r.end_at > start and not (r.offering_id == offering.id and
-                                                                     r.start_at == start) for r in rows)
+        i = bisect.bisect_left(other_starts, end)  # others starting before this slot ends...
+        if i and reach[i - 1] > start:  # ...one of which ends after it starts
+            return True
+        lo, hi = bisect.bisect_right(own_starts, start - duration), bisect.bisect_left(own_starts, end)
+        return any(s != start for s in own_starts[lo:hi])  # another occurrence of this session overlaps
 
-    return slots.free_slots(windows=availability.from_json(offering.availability), provider_tz=provider.timezone,
-                            duration_minutes=offering.duration_minutes, now=now, days=days,
-                            min_notice_minutes=offering.min_notice_minutes, taken=taken)
+    return taken
+
+
 
 
 def _new_reference(session: Session) -> str:
