@@ -418,7 +418,7 @@ class FakeZoom:
             return _page(
                 200,
                 "<h1>MyNextSlot would like to create meetings on your behalf</h1>"
-                f'<form method="post" action="/oauth/authorize">{hidden}'
+                f'<form method="post" action="{html.escape(request.script_root)}/oauth/authorize">{hidden}'
                 f'<label>Account <select name="user_id">{options}</select></label>'
                 '<button type="submit" name="decision" value="allow">Allow</button>'
                 '<button type="submit" name="decision" value="deny">Deny</button></form>',

@@ -1,0 +1,47 @@
+"""The Zoom sandbox of `make run`: with no Zoom credentials in development, the strict fake Zoom is mounted under
+/sandbox/zoom and the whole connect journey works in a browser against the running app."""
+from __future__ import annotations
+
+import requests
+from sqlalchemy import select
+
+from bot import video_accounts
+from bot.app import SANDBOX_USER, build_services, create_app
+from integrations.serving import serve_wsgi
+from integrations.video import MeetingRequest
+from store import repos
+from store.db import unit_of_work
+from store.models import VideoConnection
+from tests.fixtures.twilio import _Switchboard
+from tests.fixtures.zoom import consent
+
+
+def test_connect_zoom_in_the_sandbox_and_create_a_meeting(config, clock):
+    switch = _Switchboard()
+    served = serve_wsgi(switch)
+    try:
+        sandbox = config.with_(zoom_sandbox=True, zoom_client_id="", zoom_client_secret="",
+                               public_base_url=served.url)
+        services = build_services(sandbox)  # real clock: the sandbox is a real server
+        switch.app = create_app(services=services)
+        assert services.video.names() == ["zoom"]
+        now = services.clock()
+        with unit_of_work(services.sessions) as session:
+            contact = repos.get_or_create_contact(session, "+919940790402", now)
+            provider = repos.create_provider(session, contact, name="Asha", timezone="Asia/Kolkata", now=now)
+            link = video_accounts.new_connect_link(services, session, provider, "zoom", now)
+        opened = requests.get(link, allow_redirects=False, timeout=5)
+        assert opened.status_code == 302 and opened.headers["Location"].startswith(served.url + "/sandbox/zoom/")
+        answer = consent(opened.headers["Location"])
+        page = requests.get(answer["redirect_to"], params={"code": answer["code"], "state": answer["state"]},
+                            timeout=5)
+        assert page.status_code == 200 and SANDBOX_USER in page.text
+        with unit_of_work(services.sessions) as session:
+            conn = session.scalars(select(VideoConnection)).one()
+        meeting = video_accounts.call(services, conn.provider_id, "zoom", lambda token: services.video.get(
+            "zoom").create_meeting(token, MeetingRequest(topic="Sandbox", start_time=now, duration_minutes=30,
+                                                         timezone="Asia/Kolkata")))
+        assert meeting.join_url.startswith("https://zoom.us/j/")
+        services.engine.dispose()
+    finally:
+        served.stop()
