@@ -82,6 +82,13 @@ def build_message(email: Email, mail_from: str, now: datetime) -> EmailMessage:
     return message
 
 
+def mask_address(address: str) -> str:
+    """For logs: 'Priya <priya.s@example.com>' -> 'p***@example.com'."""
+    bare = parseaddr(address)[1] or address
+    local, _, domain = bare.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
 class SMTPMailer:
     """Sends each `Email` over one short SMTP connection (plain, STARTTLS or implicit TLS)."""
 
@@ -194,7 +201,7 @@ class SMTPMailer:
             raise self._unavailable(f"server answered {exc.smtp_code}", exc.smtp_code) from exc
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, TLS failure
             raise self._unavailable(type(exc).__name__, None) from exc
-        log.info("mail sent to %s message_id=%s attachments=%d", email.to, message["Message-ID"],
+        log.info("mail sent to %s message_id=%s attachments=%d", mask_address(email.to), message["Message-ID"],
                  len(email.attachments))
 
     def _connect(self) -> smtplib.SMTP:
