@@ -1,0 +1,80 @@
+"""The booking flow's half of a reschedule (my bookings → reschedule → day → time → confirm): a group attendee
+moving into an occurrence whose meeting already exists gets that meeting's link and the old, now empty, meeting is
+deleted at Zoom; a time taken while the customer was choosing changes nothing."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from bot import messages as msg
+from store.db import unit_of_work
+from store.models import Booking, Meeting
+from tests.test_booking import CUSTOMER, OTHER_CUSTOMER, add_offering, book, has, provider, read  # noqa: F401
+
+UTC = timezone.utc
+
+
+def rows(services, model):
+    with unit_of_work(services.sessions) as session:
+        found = session.scalars(select(model).order_by(model.id)).all()
+        session.expunge_all()
+        return list(found)
+
+
+def test_group_attendee_moves_into_an_occurrence_with_a_meeting(provider, services, whatsapp, fake_zoom,
+                                                                smtp_server):
+    add_offering(services, provider.id, name="Group class", capacity=2)
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr 10:00
+    book(whatsapp(OTHER_CUSTOMER), provider.code, day="2", email="meera@example.com", profile="Meera")  # Thu
+    smtp_server.wait_for(2)
+    old_meeting, new_meeting = rows(services, Meeting)
+    provider.new_replies()
+
+    mover.send("my bookings")
+    mover.send("1")
+    days = mover.send("reschedule")
+    assert msg.BOOK_DAY_LINE.format(number=2, day="Thu 3 Apr", times="10:00–11:00") in days
+    times = mover.send("2")
+    assert msg.BOOK_TIME_LINE_GROUP.format(number=1, time="10:00", left=1, capacity=2) in times
+    summary = read(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))
+    assert summary["old"] == "Wed 2 Apr, 10:00 (Asia/Kolkata)" and summary["new"] == "Thu 3 Apr, 10:00 (Asia/Kolkata)"
+    done = mover.send("yes")
+    assert read(msg.BOOK_RESCHEDULED, done)["when"] == "Thu 3 Apr, 10:00 (Asia/Kolkata)"
+    assert read(msg.LINK_READY, done)["join_url"] == new_meeting.join_url  # the occurrence's existing meeting
+
+    moved = rows(services, Booking)[0]
+    assert moved.start_at == datetime(2025, 4, 3, 4, 30, tzinfo=UTC) and moved.meeting_id == new_meeting.id
+    assert {m.id: m.status for m in rows(services, Meeting)} == {old_meeting.id: "deleted",
+                                                                 new_meeting.id: "ready"}
+    assert list(fake_zoom.fake.meetings) == [new_meeting.external_id]  # the empty one is gone from Zoom
+    told = read(msg.BOOK_PROVIDER_RESCHEDULED, "\n".join(provider.new_replies()))
+    assert told["old"] == "Wed 2 Apr, 10:00 (Asia/Kolkata)" and told["new"] == "Thu 3 Apr, 10:00 (Asia/Kolkata)"
+    invitation = smtp_server.wait_for(3)[-1]
+    assert invitation["To"] == "ravi@example.com" and new_meeting.join_url in invitation.get_body(
+        ("plain",)).get_content()
+
+
+def test_a_time_taken_while_rescheduling_changes_nothing(provider, services, whatsapp, fake_zoom):
+    add_offering(services, provider.id)
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr 10:00
+    (before,) = rows(services, Booking)
+    mover.send("my bookings")
+    mover.send("1")
+    mover.send("reschedule")
+    mover.send("2")
+    assert has(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))  # Thu 3 Apr 10:00
+    book(whatsapp(OTHER_CUSTOMER), provider.code, day="2", email="meera@example.com", profile="Meera")
+    reply = mover.send("yes")
+    assert msg.BOOK_SLOT_GONE in reply and has(msg.BOOK_DAYS, reply)
+    after = rows(services, Booking)[0]
+    assert (after.status, after.start_at, after.meeting_id, after.seat) == \
+        ("confirmed", before.start_at, before.meeting_id, before.seat)
+    assert len(fake_zoom.fake.meetings) == 2
+    # still rescheduling: another time works
+    mover.send("2")
+    assert has(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))  # Thu 3 Apr 11:00
+    assert has(msg.BOOK_RESCHEDULED, mover.send("yes"))
+    assert rows(services, Booking)[0].start_at == datetime(2025, 4, 3, 5, 30, tzinfo=UTC)
