@@ -13,6 +13,7 @@ from bot import availability, bookings, money, slots
 from bot import messages as msg
 from bot.flows import sessions
 from bot.state_machine import render_options
+from integrations.video import VideoProviderRegistry
 from store import repos
 from store.db import unit_of_work
 from store.models import Offering, Provider, VideoConnection
@@ -341,6 +342,16 @@ def test_plan_without_zoom_offers_meet_or_in_person(services, whatsapp):
     assert msg.ZOOM_LINK.split("{link}")[0] not in reply
     assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in chat.send("done")
     assert msg.SESSION_ASK_ADDRESS in chat.send("4")
+
+
+def test_server_without_zoom_offers_meet_or_in_person(chat, services, monkeypatch):
+    monkeypatch.setattr(services, "video", VideoProviderRegistry())  # the operator did not set Zoom up
+    create_until_platform(chat)
+    reply = chat.send("zoom")
+    assert msg.ZOOM_NOT_CONFIGURED.format(support_email=services.config.support_email) in reply
+    assert msg.OPT_SEND_ZOOM_LINK not in reply and msg.OPT_PLATFORM_MEET in reply
+    assert msg.ZOOM_NOT_CONFIGURED.format(support_email=services.config.support_email) in chat.send("1")
+    assert msg.SESSION_ASK_MEET_URL in chat.send("meet")
 
 
 def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, client, services):
