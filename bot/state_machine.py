@@ -391,19 +391,21 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
             return Intent(payload)
         text = text or payload
     words = normalise(text)
+    if state in TEXT_STATES and words.isdigit():
+        return Intent("answer", text.strip())  # "0" is a price or a number of hours here, not the menu
     if words in GLOBAL_WORDS:
         return Intent(GLOBAL_WORDS[words])
+    if words.isdigit() and 1 <= int(words) <= len(options):
+        return Intent(options[int(words) - 1].trigger)
+    for option in options:  # what a word means here wins over the commands that work everywhere
+        if words == normalise(option.label) or words in option.keywords or words == option.trigger:
+            return Intent(option.trigger)
     for pattern, trigger in COMMANDS:
         match = pattern.match(words)
         if match:
             return Intent(trigger, match.groupdict().get("arg"))
     if state in TEXT_STATES:
         return Intent("answer", text.strip())
-    if words.isdigit() and 1 <= int(words) <= len(options):
-        return Intent(options[int(words) - 1].trigger)
-    for option in options:
-        if words == normalise(option.label) or words in option.keywords or words == option.trigger:
-            return Intent(option.trigger)
     if words in GREETINGS:
         return Intent("menu")
     return Intent("unknown", text.strip())

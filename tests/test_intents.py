@@ -10,10 +10,21 @@ STATE_NAMES = [s.name for s in STATES]
 MACHINE = build_machine()
 
 
-@pytest.mark.parametrize("text", ["menu", "MENU", "Ménu", " menu! ", "Main Menu", "home", "start", "0", "Restart"])
+@pytest.mark.parametrize("text", ["menu", "MENU", "Ménu", " menu! ", "Main Menu", "home", "start", "Restart"])
 def test_menu_words_work_in_every_state(text):
     for state in STATE_NAMES:
         assert parse_intent(text, state) == Intent("menu"), state
+
+
+def test_zero_is_the_menu_except_where_a_number_is_asked():
+    assert parse_intent("0", "provider_menu") == Intent("menu")
+    for state in ("new_price", "new_notice", "edit_value", "book_day"):
+        assert parse_intent("0", state) == Intent("answer", "0")
+
+
+def test_a_words_meaning_in_this_step_wins_over_the_global_command():
+    assert parse_intent("connect zoom", "new_zoom_needed") == Intent("send_zoom_link")
+    assert parse_intent("connect zoom", "provider_menu") == Intent("connect_zoom")
 
 
 @pytest.mark.parametrize("text, trigger", [
