@@ -180,6 +180,7 @@ TRANSITIONS: list[dict] = [
     {"trigger": "unknown", "source": "*", "dest": None, "after": common.not_understood},
     # -- back -------------------------------------------------------------------------------------------------
     {"trigger": "back", "source": "book_day", "dest": "booking_detail", "conditions": booking.is_reschedule},
+    {"trigger": "back", "source": "book_confirm", "dest": "book_time", "conditions": booking.is_reschedule},
     *({"trigger": "back", "source": source, "dest": dest} for source, dest in BACK.items()),
     {"trigger": "back", "source": list(MENU_STATES), "dest": None, "after": common.nothing_to_go_back_to},
     {"trigger": "back", "source": "*", "dest": "provider_menu", "conditions": common.is_provider},
