@@ -34,7 +34,11 @@ def show_menu(event: EventData) -> None:
     from bot.state_machine import render_options
 
     d = dialogue(event)
-    if event.transition is not None and event.transition.source == "start":
+    transition = event.transition
+    if transition is not None and transition.source == transition.dest and event.event.name not in ("menu", "cancel") \
+            and d.replies:
+        return  # a command answered from the menu: its answer is enough, no need to repeat the menu
+    if transition is not None and transition.source == "start":
         welcome(event)
     if d.state == "provider_menu" and d.provider is not None:
         d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state))
