@@ -103,7 +103,7 @@ def _new_reference(session: Session) -> str:
 
 
 def _lock_provider(session: Session, provider_id: int) -> None:
-    session.scalars(select(Provider.id).where(Provider.id == provider_id).with_for_update()).one()
+    session.scalars(select(Provider.id).where(Provider.id == provider_id).with_for_update(key_share=True)).one()
 
 
 def _check_bookable(session: Session, offering: Offering, start: datetime, now: datetime,
@@ -187,9 +187,10 @@ def _release_meeting(session: Session, meeting_id: int | None, now: datetime) ->
                                                          Booking.status == "confirmed").limit(1)).first()
     if still_used is not None:
         return None
-    meeting = session.get(Meeting, meeting_id)
+    meeting = session.get(Meeting, meeting_id, with_for_update=True, populate_existing=True)
     meeting.status = "deleting" if meeting.external_id else "deleted"
     meeting.updated_at, meeting.next_attempt_at = now, None
+    meeting.version += 1  # a worker creating it right now will see this and delete what it made
     return meeting if meeting.status == "deleting" else None
 
 
@@ -223,6 +224,7 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, now: dat
         old.generation = _next_generation(session, offering.id, new_start)
         old.start_at, old.updated_at = new_start, now  # same meeting, new time
         old.needs_update = old.external_id is not None
+        old.version += 1  # a worker creating or updating it right now will update it again
         return old
     attach_meeting(session, booking, offering, now)
     _release_meeting(session, old_meeting_id, now)

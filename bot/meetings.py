@@ -62,7 +62,7 @@ def process(services: "Services", meeting_id: int) -> str:
             offering = session.get(Offering, meeting.offering_id)
             provider = session.get(Provider, meeting.provider_id)
             status, needs_update, external_id = meeting.status, meeting.needs_update, meeting.external_id
-            attempts = meeting.attempts
+            attempts, version = meeting.attempts, meeting.version
             attendees = session.scalars(select(Booking).where(Booking.meeting_id == meeting_id,
                                                               Booking.status == "confirmed")).all()
             request = MeetingRequest(
@@ -73,9 +73,9 @@ def process(services: "Services", meeting_id: int) -> str:
                 agenda=f"Booked on MyNextSlot ({', '.join(b.reference for b in attendees) or 'no attendees'})")
             provider_id = provider.id
         if status == "pending":
-            return _create(services, meeting_id, provider_id, request, attempts)
+            return _create(services, meeting_id, provider_id, request, attempts, version)
         if status == "ready" and needs_update and external_id:
-            return _update(services, meeting_id, provider_id, external_id, request, attempts)
+            return _update(services, meeting_id, provider_id, external_id, request, attempts, version)
         if status == "deleting" and external_id:
             return _delete(services, meeting_id, provider_id, external_id, attempts)
         _release(services, meeting_id)
@@ -91,7 +91,24 @@ def _zoom(services: "Services"):
     return services.video.get("zoom")
 
 
-def _create(services, meeting_id, provider_id, request, attempts) -> str:
+def _settle(services: "Services", meeting_id: int, seen_version: int, **values) -> str:
+    """Store what Zoom answered. If a cancel or reschedule changed the meeting meanwhile (its version moved), the
+    answer is kept but the meeting stays due: deleted if nobody needs it any more, updated if it moved."""
+    with unit_of_work(services.sessions) as session:
+        meeting = session.get(Meeting, meeting_id, with_for_update=True, populate_existing=True)
+        for name, value in values.items():
+            setattr(meeting, name, value)
+        meeting.claimed_at, meeting.updated_at = None, services.clock()
+        if meeting.version == seen_version:
+            meeting.status, meeting.needs_update = "ready", False
+        elif meeting.status in ("deleted", "deleting"):
+            meeting.status = "deleting"
+        else:
+            meeting.status, meeting.needs_update = "ready", True
+        return "ready" if not meeting.needs_update and meeting.status == "ready" else "changed"
+
+
+def _create(services, meeting_id, provider_id, request, attempts, version) -> str:
     now = services.clock()
     try:
         created = video_accounts.call(services, provider_id, "zoom",
@@ -103,30 +120,36 @@ def _create(services, meeting_id, provider_id, request, attempts) -> str:
         return "waiting"
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, meeting_id, exc, attempts, now, first_failure=attempts == 0)
-    _release(services, meeting_id, status="ready", external_id=created.id, join_url=created.join_url,
-             password=created.password, attempts=attempts + 1, next_attempt_at=None, last_error=None)
-    deliver_links(services, meeting_id)
-    return "created"
+    outcome = _settle(services, meeting_id, version, external_id=created.id, join_url=created.join_url,
+                      password=created.password, attempts=attempts + 1, next_attempt_at=None, last_error=None)
+    if outcome == "ready":
+        deliver_links(services, meeting_id)
+        return "created"
+    services.queue.meeting(meeting_id)  # cancelled or moved while Zoom was creating it: delete or update it now
+    return "created-then-changed"
 
 
-def _update(services, meeting_id, provider_id, external_id, request, attempts) -> str:
+def _update(services, meeting_id, provider_id, external_id, request, attempts, version) -> str:
+    """Move the meeting to its new time (the join link stays the same at Zoom)."""
     now = services.clock()
     zoom = _zoom(services)
     try:
         video_accounts.call(services, provider_id, "zoom",
                             lambda token: zoom.update_meeting(token, external_id, request))
-        fresh = video_accounts.call(services, provider_id, "zoom",
-                                    lambda token: zoom.get_meeting(token, external_id))
     except MeetingNotFound:  # deleted in Zoom meanwhile: make a new one
-        _release(services, meeting_id, status="pending", external_id=None, join_url=None, needs_update=False)
+        _release(services, meeting_id, status="pending", external_id=None, join_url=None, password=None,
+                 needs_update=False)
         return process(services, meeting_id)
     except video_accounts.NotConnected as exc:
-        _release(services, meeting_id, last_error="zoom broken" if exc.broken else "zoom not connected")
+        _release(services, meeting_id, status="waiting", last_error="zoom broken" if exc.broken else
+                 "zoom not connected")
+        _tell_waiting(services, meeting_id, provider_id, broken=exc.broken)
         return "waiting"
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, meeting_id, exc, attempts, now)
-    _release(services, meeting_id, needs_update=False, join_url=fresh.join_url, password=fresh.password,
-             attempts=0, next_attempt_at=None, last_error=None)
+    if _settle(services, meeting_id, version, attempts=0, next_attempt_at=None, last_error=None) != "ready":
+        services.queue.meeting(meeting_id)  # moved again (or cancelled) while Zoom was updating it
+        return "updated-then-changed"
     deliver_links(services, meeting_id)
     return "updated"
 
@@ -235,10 +258,13 @@ def _tell_failed(services: "Services", meeting_id: int) -> None:
 def resume_waiting(services: "Services", provider_id: int) -> int:
     """Zoom is connected again: the meetings that waited for it are created now."""
     with unit_of_work(services.sessions) as session:
-        ids = session.scalars(select(Meeting.id).where(Meeting.provider_id == provider_id,
-                                                       Meeting.status == "waiting")).all()
-        session.execute(update(Meeting).where(Meeting.id.in_(ids)).values(
-            status="pending", next_attempt_at=None, attempts=0))
+        waiting = session.scalars(select(Meeting).where(Meeting.provider_id == provider_id,
+                                                        Meeting.status == "waiting").with_for_update()).all()
+        for meeting in waiting:  # never created: create it; created but not moved yet: update it
+            meeting.status = "ready" if meeting.external_id else "pending"
+            meeting.needs_update = meeting.external_id is not None
+            meeting.next_attempt_at, meeting.attempts = None, 0
+        ids = [m.id for m in waiting]
     for meeting_id in ids:
         services.queue.meeting(meeting_id)
     return len(ids)
@@ -248,9 +274,11 @@ def due(services: "Services", limit: int = 100) -> list[int]:
     """Meetings with work to do now (for the periodic sweep, in case a queued wake-up was lost)."""
     now = services.clock()
     with unit_of_work(services.sessions) as session:
+        undelivered = select(Booking.id).where(Booking.meeting_id == Meeting.id, Booking.status == "confirmed",
+                                               Booking.link_sent_at.is_(None)).exists()
         return list(session.scalars(select(Meeting.id).where(
             or_(Meeting.status.in_(("pending", "deleting")),
-                (Meeting.status == "ready") & Meeting.needs_update),
+                (Meeting.status == "ready") & (Meeting.needs_update | undelivered)),
             or_(Meeting.next_attempt_at.is_(None), Meeting.next_attempt_at <= now),
             or_(Meeting.claimed_at.is_(None), Meeting.claimed_at < now - CLAIM_TTL),
         ).order_by(Meeting.id).limit(limit)))

@@ -12,7 +12,7 @@ from sqlalchemy.pool import StaticPool
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}, "hide_parameters": True}
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
@@ -20,7 +20,7 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)  # no phone numbers in error logs
 
 
 def _sqlite_tweaks(engine: Engine) -> None:

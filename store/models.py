@@ -123,6 +123,7 @@ class SupportTicket(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+    claimed_at: Mapped[datetime | None]  # when a worker took it for sending (stale claims are retried)
 
     @property
     def number(self) -> str:
@@ -165,6 +166,7 @@ class ConnectLink(Base):
     state_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     code_verifier_enc: Mapped[str | None] = mapped_column(Text)
     state_expires_at: Mapped[datetime | None]
+    browser_hash: Mapped[str | None] = mapped_column(String(64))  # the browser that opened the link (cookie)
     completed_at: Mapped[datetime | None]
 
 
@@ -223,6 +225,7 @@ class Booking(Base):
     email_status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | none
     email_sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE of the last invitation
     invited: Mapped[bool] = mapped_column(default=False)  # a confirmation (REQUEST) email went out
+    email_claimed_at: Mapped[datetime | None]  # when a worker took the pending email (stale claims are retried)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
@@ -257,6 +260,8 @@ class Meeting(Base):
     last_error: Mapped[str | None] = mapped_column(String(255))
     needs_update: Mapped[bool] = mapped_column(default=False)
     claimed_at: Mapped[datetime | None]  # a worker is talking to the platform about this meeting since then
+    version: Mapped[int] = mapped_column(default=0)  # bumped by cancel/reschedule; a worker's result for an
+    # older version is not taken as the last word (see bot.meetings)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -17,8 +17,8 @@ def get_or_create_contact(session: Session, phone: str, now: datetime, *, lock: 
     """The contact for a number, created on first contact; with lock=True the row is locked for this transaction
     (PostgreSQL: SELECT ... FOR UPDATE) so one number's messages are handled one at a time."""
     query = select(Contact).where(Contact.phone == phone)
-    if lock:
-        query = query.with_for_update()
+    if lock:  # FOR NO KEY UPDATE: other transactions may still insert rows that reference this contact
+        query = query.with_for_update(key_share=True)
     contact = session.scalars(query).one_or_none()
     if contact is not None:
         return contact

@@ -4,6 +4,7 @@ connection), each ending with exactly one meeting per booking, one link message 
 from __future__ import annotations
 
 import threading
+import time as wallclock
 from datetime import datetime, time, timedelta, timezone
 
 import pytest
@@ -323,3 +324,73 @@ def test_racing_for_the_last_place_never_overbooks(zoom_provider, services, capa
         meeting_ids = {b.meeting_id for b in confirmed}
     assert len(confirmed) == capacity and {b.start_at for b in confirmed} == {start}
     assert len(meeting_ids) == 1
+
+
+def _in_background(target):
+    thread = threading.Thread(target=target)
+    thread.start()
+    return thread
+
+
+def test_cancel_while_zoom_is_creating_leaves_no_orphan(zoom_provider, services, fake_zoom):
+    booking = book(services, add_offering(services))
+    fake_zoom.fake.delay_next("create_meeting", 0.5)
+    worker = _in_background(lambda: meetings.process(services, booking.meeting_id))
+    wallclock.sleep(0.2)  # Zoom has the create request
+    with unit_of_work(services.sessions) as session:
+        bookings.cancel(session, session.get(Booking, booking.id), by="customer", now=services.clock())
+    worker.join()
+    assert fake_zoom.fake.meetings == {}, "the meeting made meanwhile is deleted at Zoom"
+    assert meeting_row(services, booking.meeting_id).status == "deleted"
+
+
+def test_reschedule_while_zoom_is_creating_moves_the_new_meeting(zoom_provider, services, fake_zoom):
+    offering = add_offering(services)
+    booking = book(services, offering)
+    fake_zoom.fake.delay_next("create_meeting", 0.5)
+    worker = _in_background(lambda: meetings.process(services, booking.meeting_id))
+    wallclock.sleep(0.2)
+    with unit_of_work(services.sessions) as session:
+        moved = session.get(Booking, booking.id)
+        new_start = bookings.free_slots(session, moved.offering, services.clock(), ignore_booking=moved.id)[5]
+        bookings.reschedule(session, moved, new_start, services.clock())
+    worker.join()
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "ready" and not row.needs_update
+    (zoom_meeting,) = fake_zoom.fake.meetings.values()
+    assert zoom_meeting.body["start_time"] == new_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_link_not_delivered_before_a_crash_is_sent_by_the_sweep(zoom_provider, services, fake_twilio):
+    booking = book(services, add_offering(services))
+    queue_meeting(services, booking)
+    row = meeting_row(services, booking.meeting_id)
+    with unit_of_work(services.sessions) as session:  # as if the process died between "ready" and sending
+        session.get(Booking, booking.id).link_sent_at = None
+    before = len([t for t in customer_messages(fake_twilio) if row.join_url in t])
+    tasks.sweep(services)
+    assert len([t for t in customer_messages(fake_twilio) if row.join_url in t]) == before + 1
+    tasks.sweep(services)
+    assert len([t for t in customer_messages(fake_twilio) if row.join_url in t]) == before + 1
+
+
+def test_moving_a_meeting_while_zoom_is_disconnected_waits_for_the_reconnect(zoom_provider, services, fake_zoom,
+                                                                            client):
+    from tests.test_zoom_connect import LINK, click_through
+    offering = add_offering(services)
+    booking = book(services, offering)
+    queue_meeting(services, booking)
+    zoom_provider.send("disconnect zoom")
+    zoom_provider.send("yes")
+    zoom_provider.new_replies()
+    with unit_of_work(services.sessions) as session:
+        moved = session.get(Booking, booking.id)
+        new_start = bookings.free_slots(session, moved.offering, services.clock(), ignore_booking=moved.id)[3]
+        bookings.reschedule(session, moved, new_start, services.clock())
+    queue_meeting(services, booking)
+    assert meeting_row(services, booking.meeting_id).status == "waiting"
+    tasks.sweep(services)  # nothing to retry every minute while it waits
+    assert meeting_row(services, booking.meeting_id).status == "waiting"
+    click_through(client, LINK.search("\n".join(zoom_provider.new_replies())).group(1))
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "ready" and not row.needs_update

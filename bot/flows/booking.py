@@ -519,7 +519,10 @@ def rescheduled(event: EventData) -> bool:
     """Move the booking being rescheduled to the chosen start (in a savepoint), tell the other side, and after
     commit have the meeting updated (or moved) and a new invitation emailed."""
     d = dialogue(event)
-    booking, start = _reschedule_booking(d), _start(d)
+    booking_id, start = d.context.get("reschedule_booking_id"), _start(d)
+    # Lock and re-read: the other side may have cancelled it a moment ago (lock order: booking, then provider).
+    booking = d.session.get(Booking, booking_id, with_for_update=True, populate_existing=True) \
+        if booking_id else None
     if booking is None or start is None or booking.status != "confirmed":
         return False
     customer_acts = booking.customer_id == d.contact.id
