@@ -144,6 +144,9 @@ PAGE_DECLINED = ("{platform} was not connected because the authorization was dec
                  "WhatsApp and send “connect zoom” to try again.")
 PAGE_FAILED = ("{platform} didn't accept the authorization (it may have timed out). Go back to WhatsApp and send "
                "“connect zoom” for a fresh link.")
+PAGE_OTHER_BROWSER = ("This page was opened in a different browser from the one that opened your MyNextSlot link, "
+                      "so {platform} was not connected. Open the link from WhatsApp again in one browser (send "
+                      "“connect zoom” for a fresh link).")
 PAGE_LINK_PREVIEW = "Open this link in your browser to connect {platform} to MyNextSlot."
 
 # --- sessions (provider) ----------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ SMTP being down only delays them; the periodic sweep sends what is pending."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from email.utils import parseaddr
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+STALE_CLAIM = timedelta(minutes=10)
 
 
 def where_text(booking: Booking, meeting: Meeting | None) -> tuple[str, str]:
@@ -51,18 +53,39 @@ def send_booking_email(services: "Services", booking_id: int) -> str:
             return "waiting-for-link"
         claimed = session.execute(update(Booking).where(Booking.id == booking_id,
                                                         Booking.email_status == "pending")
-                                  .values(email_status="sending")).rowcount
+                                  .values(email_status="sending", email_claimed_at=now)).rowcount
         if not claimed:
             return "nothing-to-send"
+        seen = (booking.status, booking.email_sequence)
         email = _build(services, booking, meeting, cancelled, now)
     try:
         services.mailer.send(email)
     except (MailUnavailable, ValueError) as exc:
         log.warning("booking %s email kept for later: %s", booking_id, exc)
-        _set(services, booking_id, email_status="pending")
+        _finish(services, booking_id, seen, "pending")
         return "kept"
-    _set(services, booking_id, email_status="sent", invited=not cancelled)
+    if not cancelled:
+        _set(services, booking_id, invited=True)  # whatever happens next, this invitation went out
+    _finish(services, booking_id, seen, "sent")
     return "sent"
+
+
+def _finish(services: "Services", booking_id: int, seen: tuple[str, int], email_status: str) -> None:
+    """Leave 'sending' — unless a cancel or reschedule asked for a new email meanwhile (then it stays pending)."""
+    with unit_of_work(services.sessions) as session:
+        session.execute(update(Booking).where(
+            Booking.id == booking_id, Booking.email_status == "sending", Booking.status == seen[0],
+            Booking.email_sequence == seen[1]).values(email_status=email_status, email_claimed_at=None))
+        session.execute(update(Booking).where(Booking.id == booking_id, Booking.email_status == "sending")
+                        .values(email_status="pending", email_claimed_at=None))
+
+
+def requeue_stale(services: "Services") -> int:
+    """Emails left 'sending' by a worker that died mid-send go back to pending."""
+    with unit_of_work(services.sessions) as session:
+        return session.execute(update(Booking).where(
+            Booking.email_status == "sending", Booking.email_claimed_at < services.clock() - STALE_CLAIM)
+            .values(email_status="pending", email_claimed_at=None)).rowcount
 
 
 def _build(services: "Services", booking: Booking, meeting: Meeting | None, cancelled: bool, now) -> Email:

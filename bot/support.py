@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 log = logging.getLogger(__name__)
+STALE_CLAIM = timedelta(minutes=10)
 
 
 def open_ticket(session: Session, contact: Contact, description: str, now: datetime) -> SupportTicket:
@@ -54,7 +55,8 @@ def deliver_pending(services: "Services", limit: int = 50) -> int:
         with unit_of_work(services.sessions) as session:
             claimed = session.execute(update(SupportTicket).where(SupportTicket.id == ticket_id,
                                                                   SupportTicket.status == "pending")
-                                      .values(status="sending", attempts=SupportTicket.attempts + 1)).rowcount
+                                      .values(status="sending", attempts=SupportTicket.attempts + 1,
+                                              claimed_at=services.clock())).rowcount
             if not claimed:
                 continue
             ticket = session.get(SupportTicket, ticket_id)
@@ -73,6 +75,14 @@ def deliver_pending(services: "Services", limit: int = 50) -> int:
         _set_status(services, ticket_id, "sent", services.clock())
         sent += 1
     return sent
+
+
+def requeue_stale(services: "Services") -> int:
+    """Tickets left 'sending' by a process that died mid-send go back to pending (sent at least once)."""
+    with unit_of_work(services.sessions) as session:
+        return session.execute(update(SupportTicket).where(
+            SupportTicket.status == "sending", SupportTicket.claimed_at < services.clock() - STALE_CLAIM)
+            .values(status="pending", claimed_at=None)).rowcount
 
 
 def _set_status(services: "Services", ticket_id: int, status: str, sent_at: datetime | None) -> None:

@@ -54,6 +54,8 @@ class TaskQueue:
 def sweep(services: "Services") -> dict[str, int]:
     """Send or retry everything that is due; what the worker runs every minute."""
     outbox.requeue_stale(services)
+    notify.requeue_stale(services)
+    support.requeue_stale(services)
     done = {"messages": outbox.dispatch(services), "tickets": support.deliver_pending(services)}
     done["meetings"] = sum(meetings.process(services, m) in ("created", "updated", "deleted")
                            for m in meetings.due(services))

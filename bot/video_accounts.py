@@ -34,7 +34,7 @@ REDACTED = "[email removed]"
 class LinkRefused(Exception):
     """A connect link or OAuth callback that must not go on; `reason` picks the page to show."""
 
-    def __init__(self, reason: str) -> None:  # unknown | used | expired | plan | declined | failed
+    def __init__(self, reason: str) -> None:  # unknown | used | expired | plan | browser | declined | failed
         super().__init__(reason)
         self.reason = reason
 
@@ -86,8 +86,10 @@ def new_connect_link(services: "Services", session: Session, provider: Provider,
     return services.url(f"/connect/{platform}/{token}")
 
 
-def open_link(services: "Services", platform: str, token: str) -> str:
-    """Spend the link and return the platform's authorization URL (fresh state + PKCE challenge)."""
+def open_link(services: "Services", platform: str, token: str, browser_nonce: str) -> str:
+    """Spend the link and return the platform's authorization URL (fresh state + PKCE challenge). The state only
+    completes in the browser that opened the link (`browser_nonce`, kept in a cookie), so an authorization URL
+    forwarded to somebody else cannot connect their account to this provider."""
     video = services.video.get(platform)
     now = services.clock()
     with unit_of_work(services.sessions) as session:
@@ -105,13 +107,15 @@ def open_link(services: "Services", platform: str, token: str) -> str:
         state = secrets.token_urlsafe(32)
         verifier, challenge = pkce_pair()
         link.opened_at = now
+        link.browser_hash = digest(browser_nonce)
         link.state_hash = digest(state)
         link.code_verifier_enc = services.cipher.encrypt(verifier)
         link.state_expires_at = now + STATE_TTL
     return video.authorize_url(state=state, code_challenge=challenge, redirect_uri=callback_url(services, platform))
 
 
-def complete(services: "Services", platform: str, *, state: str, code: str | None, error: str | None) -> Connected:
+def complete(services: "Services", platform: str, *, state: str, code: str | None, error: str | None,
+             browser_nonce: str | None) -> Connected:
     """The platform sent the browser back: check the state (once), exchange the code, store the connection and
     tell the provider in chat. Raises LinkRefused with the reason to show."""
     video = services.video.get(platform)
@@ -126,6 +130,8 @@ def complete(services: "Services", platform: str, *, state: str, code: str | Non
             raise LinkRefused("used")
         if link.state_expires_at is None or link.state_expires_at <= now:
             raise LinkRefused("expired")
+        if not browser_nonce or link.browser_hash != digest(browser_nonce):
+            raise LinkRefused("browser")  # not the browser that opened our link: leave the state unspent
         link.completed_at = now
         provider_id = link.provider_id
         verifier = services.cipher.decrypt(link.code_verifier_enc or "")
@@ -159,7 +165,9 @@ def _store_connection(services: "Services", provider_id: int, platform: str, tok
     encrypt = services.cipher.encrypt
     with unit_of_work(services.sessions) as session:
         conn = connection(session, provider_id, platform, lock=True)
-        replaced = services.cipher.decrypt(conn.refresh_token_enc) if conn is not None else None
+        other_account = conn is not None and conn.external_user_id != account.user_id
+        # Revoking a grant of the same Zoom user would remove the app for that user, new grant included.
+        replaced = services.cipher.decrypt(conn.refresh_token_enc) if other_account else None
         if conn is None:
             conn = VideoConnection(provider_id=provider_id, platform=platform, connected_at=now)
             session.add(conn)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import secrets
 
 from flask import Blueprint, Response, current_app, redirect, request
 
@@ -17,17 +18,19 @@ bp = Blueprint("video", __name__)
 PREVIEW_AGENTS = ("whatsapp", "facebookexternalhit", "facebot", "twitterbot", "slackbot", "telegrambot")
 REFUSAL_PAGES = {"unknown": (msg.PAGE_LINK_UNKNOWN, 404), "used": (msg.PAGE_LINK_USED, 410),
                  "expired": (msg.PAGE_LINK_EXPIRED, 410), "plan": (msg.PAGE_LINK_PLAN, 403),
-                 "declined": (msg.PAGE_DECLINED, 200), "failed": (msg.PAGE_FAILED, 502)}
+                 "browser": (msg.PAGE_OTHER_BROWSER, 403), "declined": (msg.PAGE_DECLINED, 200),
+                 "failed": (msg.PAGE_FAILED, 502)}
+BROWSER_COOKIE = "mns_connect"
 
 
 def _services():
     return current_app.extensions["services"]
 
 
-def page(platform: str, text: str, status: int = 200) -> Response:
+def page(platform: str, text: str, status: int = 200, **values: str) -> Response:
     name = video_accounts.platform_name(platform)
     title = html.escape(msg.PAGE_TITLE.format(platform=name))
-    body = html.escape(text.format(platform=name))
+    body = html.escape(text.format(platform=name, **values))
     document = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
                 f'content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">'
                 f"<title>{title}</title></head><body style=\"font-family: sans-serif; max-width: 32em; "
@@ -49,14 +52,18 @@ def connect(platform: str, token: str) -> Response:
     agent = request.headers.get("User-Agent", "").lower()
     if any(bot in agent for bot in PREVIEW_AGENTS):  # link previews must not spend the single-use link
         return page(platform, msg.PAGE_LINK_PREVIEW)
+    nonce = secrets.token_urlsafe(24)
     try:
-        authorize_url = video_accounts.open_link(_services(), platform, token)
+        authorize_url = video_accounts.open_link(_services(), platform, token, nonce)
     except video_accounts.LinkRefused as refused:
         text, status = REFUSAL_PAGES[refused.reason]
         return page(platform, text, status)
     response = redirect(authorize_url, code=302)
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
+    response.set_cookie(BROWSER_COOKIE, nonce, max_age=int(video_accounts.STATE_TTL.total_seconds()),
+                        path=f"/oauth/{platform}/callback", httponly=True, samesite="Lax",
+                        secure=_services().config.public_base_url.startswith("https://"))
     return response
 
 
@@ -67,11 +74,14 @@ def oauth_callback(platform: str) -> Response:
     args = request.args
     try:
         connected = video_accounts.complete(_services(), platform, state=args.get("state", "")[:200],
-                                            code=args.get("code") or None, error=args.get("error") or None)
+                                            code=args.get("code") or None, error=args.get("error") or None,
+                                            browser_nonce=request.cookies.get(BROWSER_COOKIE))
     except video_accounts.LinkRefused as refused:
         text, status = REFUSAL_PAGES[refused.reason]
         return page(platform, text, status)
-    return page(platform, msg.PAGE_CONNECTED.replace("{email}", connected.email))
+    response = page(platform, msg.PAGE_CONNECTED, email=connected.email)
+    response.delete_cookie(BROWSER_COOKIE, path=f"/oauth/{platform}/callback")
+    return response
 
 
 @bp.post("/webhooks/zoom")
@@ -87,7 +97,9 @@ def zoom_webhook() -> Response:
     try:
         event = json.loads(raw)
         name, payload = event["event"], event.get("payload") or {}
-    except (ValueError, KeyError, TypeError):
+        if not isinstance(name, str) or not isinstance(payload, dict):
+            raise TypeError("event must be a string and payload an object")
+    except (ValueError, KeyError, TypeError, AttributeError):
         return Response("malformed event\n", status=400, mimetype="text/plain")
     if name == "endpoint.url_validation":
         plain = payload.get("plainToken")

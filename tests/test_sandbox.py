@@ -30,11 +30,12 @@ def test_connect_zoom_in_the_sandbox_and_create_a_meeting(config, clock):
             contact = repos.get_or_create_contact(session, "+919940790402", now)
             provider = repos.create_provider(session, contact, name="Asha", timezone="Asia/Kolkata", now=now)
             link = video_accounts.new_connect_link(services, session, provider, "zoom", now)
-        opened = requests.get(link, allow_redirects=False, timeout=5)
+        browser = requests.Session()
+        opened = browser.get(link, allow_redirects=False, timeout=5)
         assert opened.status_code == 302 and opened.headers["Location"].startswith(served.url + "/sandbox/zoom/")
         answer = consent(opened.headers["Location"])
-        page = requests.get(answer["redirect_to"], params={"code": answer["code"], "state": answer["state"]},
-                            timeout=5)
+        page = browser.get(answer["redirect_to"], params={"code": answer["code"], "state": answer["state"]},
+                           timeout=5)
         assert page.status_code == 200 and SANDBOX_USER in page.text
         with unit_of_work(services.sessions) as session:
             conn = session.scalars(select(VideoConnection)).one()

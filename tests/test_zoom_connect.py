@@ -162,6 +162,29 @@ def test_forged_state_is_refused_without_token_exchange(client, provider_chat, s
         assert session.scalars(select(VideoConnection)).all() == []
 
 
+def test_an_authorization_forwarded_to_another_browser_connects_nothing(app, client, provider_chat, services):
+    """Someone opens their own link and sends Zoom's consent URL to a victim: the victim's browser lacks the cookie
+    of the browser that opened the link, so the victim's Zoom is not connected to the sender's account."""
+    path = link_in(provider_chat.send("connect zoom"))
+    opened = client.get(path)
+    answer = consent(opened.headers["Location"])  # the victim presses Allow
+    victim = app.test_client()
+    query = {"code": answer["code"], "state": answer["state"]}
+    refused = victim.get("/oauth/zoom/callback", query_string=query)
+    assert refused.status_code == 403
+    assert html.escape(msg.PAGE_OTHER_BROWSER.format(platform="Zoom")) in refused.get_data(as_text=True)
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+    assert client.get("/oauth/zoom/callback", query_string=query).status_code == 200  # the opener still can
+
+
+def test_the_browser_cookie_is_http_only_and_scoped_to_the_callback(client, provider_chat):
+    opened = client.get(link_in(provider_chat.send("connect zoom")))
+    cookie = opened.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Path=/oauth/zoom/callback" in cookie
+    assert "Secure" in cookie  # PUBLIC_BASE_URL is https
+
+
 def test_missing_state_is_refused(client, provider_chat):
     assert client.get("/oauth/zoom/callback", query_string={"code": "abc"}).status_code == 404
 

@@ -331,6 +331,9 @@ class ZoomProvider:
         except requests.ConnectionError:
             log.warning("zoom %s %s connection failed", method, _path_of(url))
             raise ProviderUnavailable("could not connect to Zoom") from None
+        except requests.RequestException as exc:  # a broken answer (truncated body, bad chunking...): retry later
+            log.warning("zoom %s %s failed: %s", method, _path_of(url), type(exc).__name__)
+            raise ProviderUnavailable("Zoom's answer could not be read") from None
         log.info("zoom %s %s -> %s", method, _path_of(url), response.status_code)
         return response
 
