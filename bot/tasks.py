@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from bot import meetings, notify, outbox, support
+from bot import meetings, notify, outbox, support, video_accounts
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -39,6 +39,10 @@ class TaskQueue:
         self._meeting = huey.task(name="meeting")(lambda meeting_id: meetings.process(services, meeting_id))
         self._email = huey.task(name="booking_email")(
             lambda booking_id: notify.send_booking_email(services, booking_id))
+        self._after_deletion = huey.task(name="after_deletion")(lambda ids: _after_deletion(services, ids))
+        self._deauthorize = huey.task(name="deauthorize", retries=5, retry_delay=2)(
+            lambda platform, user_id, account_id: video_accounts.deauthorize(services, platform, user_id,
+                                                                             account_id))
         self.sweep = huey.periodic_task(crontab(minute="*"), name="sweep")(lambda: sweep(services))
 
     def meeting(self, meeting_id: int, eta: datetime | None = None) -> None:
@@ -49,6 +53,18 @@ class TaskQueue:
 
     def booking_email(self, booking_id: int) -> None:
         self._email(booking_id)
+
+    def after_deletion(self, message_ids: list[int]) -> None:
+        """Tell the provider (their messages are already in the outbox) and reclaim the deleted rows' storage."""
+        self._after_deletion(list(message_ids))
+
+    def deauthorize(self, platform: str, user_id: str, account_id: str | None) -> None:
+        self._deauthorize(platform, user_id, account_id)
+
+
+def _after_deletion(services: "Services", message_ids: list[int]) -> None:
+    outbox.dispatch(services, message_ids)
+    video_accounts.purge_deleted_rows(services)
 
 
 def sweep(services: "Services") -> dict[str, int]:

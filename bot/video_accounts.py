@@ -250,6 +250,8 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
     Safe to receive twice (the second finds nothing)."""
     now = services.clock()
     with unit_of_work(services.sessions) as session:
+        if services.engine.dialect.name == "postgresql":  # a worker mid-refresh holds the row: don't wait long
+            session.execute(text("SET LOCAL lock_timeout = '1s'"))
         query = select(VideoConnection).where(VideoConnection.platform == platform,
                                               VideoConnection.external_user_id == external_user_id)
         if external_account_id:
@@ -264,9 +266,8 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
                 platform=platform_name(platform))], now)
         session.execute(delete(ConnectLink).where(ConnectLink.provider_id.in_([c.provider_id for c in conns]),
                                                   ConnectLink.platform == platform))
-    if conns:
-        purge_deleted_rows(services)
-        outbox.dispatch(services, ids)
+    if conns:  # telling the provider and reclaiming storage can take a while: the worker does it
+        services.queue.after_deletion(ids)
     return len(conns)
 
 
@@ -284,12 +285,15 @@ def _forget_email(session: Session, provider_id: int, email: str) -> None:
 
 def purge_deleted_rows(services: "Services") -> None:
     """Deleted means gone from storage: SQLite overwrites deleted content (secure_delete, set per connection);
-    on PostgreSQL a VACUUM reclaims the dead row versions of the table now instead of some time later."""
+    on PostgreSQL a VACUUM reclaims the dead row versions now instead of some time later: the connection's and
+    those of the chat history from which the email was redacted."""
     if services.engine.dialect.name != "postgresql":
         return
     try:
         with services.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM video_connections"))
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("video_connections", "connect_links", "outbound_messages", "inbound_messages"):
+                conn.execute(text(f"VACUUM {table}"))
     except Exception:  # noqa: BLE001 - autovacuum will do it later; the rows are already deleted
         log.warning("VACUUM after deleting video connections failed", exc_info=True)
 

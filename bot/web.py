@@ -9,6 +9,7 @@ import logging
 import secrets
 
 from flask import Blueprint, Response, current_app, redirect, request
+from sqlalchemy.exc import OperationalError
 
 from bot import messages as msg, video_accounts
 from integrations.zoom.webhooks import url_validation_response, verify_zoom_webhook
@@ -110,7 +111,12 @@ def zoom_webhook() -> Response:
         user_id = str(payload.get("user_id") or "")
         if not user_id:
             return Response("user_id missing\n", status=400, mimetype="text/plain")
-        removed = video_accounts.deauthorize(services, "zoom", user_id, payload.get("account_id") or None)
+        account_id = str(payload.get("account_id") or "") or None
+        try:
+            removed = video_accounts.deauthorize(services, "zoom", user_id, account_id)
+        except OperationalError:  # the row is busy (a refresh in flight): the worker deletes it in a moment
+            services.queue.deauthorize("zoom", user_id, account_id)
+            return Response(json.dumps({"deleted": "queued"}), mimetype="application/json")
         log.info("Zoom app_deauthorized: %d connection(s) deleted", removed)
         return Response(json.dumps({"deleted": removed}), mimetype="application/json")
     return Response(json.dumps({"ignored": name}), mimetype="application/json")

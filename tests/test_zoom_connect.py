@@ -454,3 +454,27 @@ def test_malformed_zoom_webhook_is_refused(served_app, clock):
     response = requests.post(served_app + "/webhooks/zoom", data=body, timeout=5, headers={
         "x-zm-request-timestamp": ts, "x-zm-signature": zoom_webhook_signature(ZOOM_WEBHOOK_SECRET, ts, body)})
     assert response.status_code == 400
+
+
+def test_deauthorization_answers_fast_even_while_a_refresh_holds_the_row(client, provider_chat, services,
+                                                                         fake_zoom, served_app):
+    if services.engine.dialect.name != "postgresql":
+        pytest.skip("row locks with a lock timeout are PostgreSQL's; SQLite serialises writers")
+    connect(client, provider_chat)
+    holder = services.engine.connect()
+    transaction = holder.begin()
+    holder.execute(text("SELECT id FROM video_connections FOR UPDATE"))  # a worker mid-refresh
+    try:
+        response = fake_zoom.fake.send_app_deauthorized(served_app + "/webhooks/zoom", ZOOM_WEBHOOK_SECRET,
+                                                        fake_zoom.user)
+        assert response.status_code == 200 and response.elapsed.total_seconds() < 3
+        assert response.json() == {"deleted": "queued"}
+    finally:
+        transaction.rollback()
+        holder.close()
+    huey = services.queue.huey  # the worker picks the queued deletion up (its retry, once the row is free)
+    assert huey.scheduled_count() == 1
+    (task,) = huey.scheduled()
+    assert task.execute() == 1
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
