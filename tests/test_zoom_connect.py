@@ -478,3 +478,24 @@ def test_deauthorization_answers_fast_even_while_a_refresh_holds_the_row(client,
     assert task.execute() == 1
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
+
+
+def test_reconnecting_the_same_zoom_account_keeps_it_working(client, provider_chat, services, fake_zoom, clock):
+    connect(client, provider_chat)
+    provider_chat.send("connect zoom")
+    page, _ = click_through(client, link_in(provider_chat.send("1")))  # same account again
+    assert page.status_code == 200
+    assert fake_zoom.fake.revoked_tokens == set(), "revoking would remove the app for this very user"
+    clock.advance(hours=2)
+    assert video_accounts.access_token(services, provider_id(services), "zoom")
+
+
+@pytest.mark.parametrize("body", [b'{"event": "app_deauthorized", "payload": "x"}', b'{"event": 5}', b"[]"])
+def test_signed_but_malformed_zoom_events_get_400(served_app, clock, body):
+    import requests
+    from integrations.zoom.webhooks import zoom_webhook_signature
+
+    ts = str(int(clock().timestamp()))
+    response = requests.post(served_app + "/webhooks/zoom", data=body, timeout=5, headers={
+        "x-zm-request-timestamp": ts, "x-zm-signature": zoom_webhook_signature(ZOOM_WEBHOOK_SECRET, ts, body)})
+    assert response.status_code == 400
