@@ -15,7 +15,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, time as dtime, timedelta, timezone
+from datetime import datetime, time as dtime, timezone
 from pathlib import Path
 
 from bot import availability, bookings

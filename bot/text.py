@@ -19,3 +19,7 @@ def normalise(text: str) -> str:
 def clean_input(text: str, limit: int = 4096) -> str:
     """What we store of user text: control characters removed, whitespace trimmed, length capped."""
     return _CONTROL.sub("", text).strip()[:limit]
+
+
+# What counts as "yes" when the bot asks to confirm a guess.
+YES = frozenset({"1", "yes", "y", "ok", "okay", "confirm", "correct", "si", "sure", "yep"})

@@ -8,7 +8,8 @@ from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot import phones
-from bot.text import normalise
+from bot import messages as msg
+from bot.text import YES, normalise
 
 # Big cities that are not zone names, by their normalised spelling.
 CITY_ALIASES = {
@@ -93,3 +94,19 @@ def lookup(text: str) -> str | None:
 
 def local_time(zone: str, now: datetime) -> str:
     return now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
+
+
+def choose(text: str, guess: str | None, choices: list[str]) -> str | None:
+    """The zone a user picked: "yes" to the guess, a number from the offered choices, or a typed city/zone."""
+    words = normalise(text)
+    if guess and words in YES:
+        return guess
+    if words.isdigit() and 1 <= int(words) <= len(choices):
+        return choices[int(words) - 1]
+    return lookup(text)
+
+
+def numbered(zones: list[str], now: datetime) -> str:
+    """'1. Australia/Perth (17:00)' lines for a pick list."""
+    return "\n".join(msg.OPTION_LINE.format(number=i, label=f"{z} ({local_time(z, now)})")
+                     for i, z in enumerate(zones, 1))

@@ -4,10 +4,9 @@ cancellation email with a CANCEL invitation, the other side told, the slot booka
 keeps the shared meeting, bad picks, somebody else's booking, past bookings, and rescheduling."""
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 
 import pytest
-from sqlalchemy import select
 
 from bot import availability, bookings, messages as msg
 from bot.slots import format_slot_with_zone

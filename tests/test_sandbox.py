@@ -7,17 +7,16 @@ from sqlalchemy import select
 
 from bot import video_accounts
 from bot.app import SANDBOX_USER, build_services, create_app
-from integrations.serving import serve_wsgi
+from integrations.serving import Switchboard, serve_wsgi
 from integrations.video import MeetingRequest
 from store import repos
 from store.db import unit_of_work
 from store.models import VideoConnection
-from tests.fixtures.twilio import _Switchboard
 from tests.fixtures.zoom import consent
 
 
 def test_connect_zoom_in_the_sandbox_and_create_a_meeting(config, clock):
-    switch = _Switchboard()
+    switch = Switchboard()
     served = serve_wsgi(switch)
     try:
         sandbox = config.with_(zoom_sandbox=True, zoom_client_id="", zoom_client_secret="",

@@ -7,7 +7,6 @@ import html
 import re
 import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select, text
@@ -15,7 +14,7 @@ from sqlalchemy import select, text
 from bot import messages as msg, video_accounts
 from store import repos
 from store.db import unit_of_work
-from store.models import ConnectLink, VideoConnection
+from store.models import VideoConnection
 from tests.conftest import PUBLIC_BASE_URL, ZOOM_WEBHOOK_SECRET
 from tests.fixtures.zoom import consent
 

@@ -17,10 +17,9 @@ from bot import bookings, messages as msg, money, outbox, slots, timezones
 from bot.bookings import SlotUnavailable
 from bot.dialogue import Dialogue
 from bot.flows.common import dialogue
-from bot.text import clean_input, normalise
+from bot.text import YES, clean_input, normalise
 from store.models import Booking, Meeting, Offering, Provider
 
-YES = frozenset({"1", "yes", "y", "ok", "okay", "confirm", "correct", "sure", "yep", "si"})
 _CODE = re.compile(r"[A-Za-z0-9]{4,12}")
 # A practical address check (what mail servers accept and what is safe in a header), not the full RFC 5322.
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -231,22 +230,13 @@ def ask_timezone(event: EventData) -> None:
         d.say(msg.BOOK_ASK_TIMEZONE, timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
     elif guesses:
         d.context["tz_choices"] = guesses
-        d.say(msg.BOOK_ASK_TIMEZONE_CHOICES, options="\n".join(
-            msg.OPTION_LINE.format(number=i, label=f"{z} ({timezones.local_time(z, d.now)})")
-            for i, z in enumerate(guesses, 1)))
+        d.say(msg.BOOK_ASK_TIMEZONE_CHOICES, options=timezones.numbered(guesses, d.now))
     else:
         d.say(msg.BOOK_ASK_TIMEZONE_UNKNOWN)
 
 
-def _chosen_zone(d: Dialogue) -> str | None:
-    words = normalise(d.text)
-    guess = d.context.get("tz_guess")
-    choices: list[str] = d.context.get("tz_choices") or []
-    if guess and words in YES:
-        return guess
-    if words.isdigit() and 1 <= int(words) <= len(choices):
-        return choices[int(words) - 1]
-    return timezones.lookup(d.text)
+def _chosen_zone(d) -> str | None:
+    return timezones.choose(d.text, d.context.get("tz_guess"), d.context.get("tz_choices") or [])
 
 
 def timezone_chosen(event: EventData) -> bool:

@@ -7,10 +7,9 @@ from transitions import EventData
 
 from bot import messages as msg, phones, plans, timezones
 from bot.flows.common import dialogue
-from bot.text import clean_input, normalise
+from bot.text import clean_input
 from store import repos
 
-YES = frozenset({"1", "yes", "y", "ok", "okay", "confirm", "correct", "si", "sure", "yep"})
 
 
 def already_provider(event: EventData) -> None:
@@ -54,22 +53,13 @@ def ask_timezone(event: EventData) -> None:
     elif guesses:
         d.context["tz_choices"] = guesses
         d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)
-        d.say(msg.SIGNUP_TIMEZONE_CHOICES, options="\n".join(
-            msg.OPTION_LINE.format(number=i, label=f"{z} ({timezones.local_time(z, d.now)})")
-            for i, z in enumerate(guesses, 1)))
+        d.say(msg.SIGNUP_TIMEZONE_CHOICES, options=timezones.numbered(guesses, d.now))
     else:
         d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)
 
 
 def _chosen_zone(d) -> str | None:
-    words = normalise(d.text)
-    guess = d.context.get("tz_guess")
-    choices: list[str] = d.context.get("tz_choices") or []
-    if guess and words in YES:
-        return guess
-    if words.isdigit() and 1 <= int(words) <= len(choices):
-        return choices[int(words) - 1]
-    return timezones.lookup(d.text)
+    return timezones.choose(d.text, d.context.get("tz_guess"), d.context.get("tz_choices") or [])
 
 
 def timezone_chosen(event: EventData) -> bool:
