@@ -23,3 +23,11 @@ def clean_input(text: str, limit: int = 4096) -> str:
 
 # What counts as "yes" when the bot asks to confirm a guess.
 YES = frozenset({"1", "yes", "y", "ok", "okay", "confirm", "correct", "si", "sure", "yep"})
+
+
+def person_name(text: str) -> str | None:
+    """A name as people type it (2 to 80 characters, at least one letter), whitespace tidied; else None."""
+    name = re.sub(r"\s+", " ", clean_input(text, 200))
+    if not 2 <= len(name) <= 80 or not re.search(r"[^\W\d_]", name):
+        return None
+    return name

@@ -17,7 +17,7 @@ from bot import bookings, messages as msg, money, outbox, slots, timezones
 from bot.bookings import SlotUnavailable
 from bot.dialogue import Dialogue
 from bot.flows.common import dialogue
-from bot.text import YES, clean_input, normalise
+from bot.text import YES, clean_input, normalise, person_name
 from store.models import Booking, Meeting, Offering, Provider
 
 _CODE = re.compile(r"[A-Za-z0-9]{4,12}")
@@ -339,17 +339,10 @@ def is_reschedule(event: EventData) -> bool:
 
 # -- name and email ---------------------------------------------------------------------------------------------
 
-def _valid_name(text: str) -> str | None:
-    name = re.sub(r"\s+", " ", clean_input(text, 200))
-    if not 2 <= len(name) <= 80 or not re.search(r"[^\W\d_]", name):
-        return None
-    return name
-
-
 def ask_name(event: EventData) -> None:
     d = dialogue(event)
-    offer = (d.context.get("name") or _valid_name(d.contact.name or "")
-             or _valid_name(d.inbound.profile_name or ""))
+    offer = (d.context.get("name") or person_name(d.contact.name or "")
+             or person_name(d.inbound.profile_name or ""))
     d.context["name_offer"] = offer
     if offer:
         d.say(msg.BOOK_ASK_NAME_KNOWN, name=offer)
@@ -361,7 +354,7 @@ def _name(d: Dialogue) -> str | None:
     offer = d.context.get("name_offer")
     if offer and normalise(d.text) in YES:
         return offer
-    return _valid_name(d.text)
+    return person_name(d.text)
 
 
 def name_ok(event: EventData) -> bool:

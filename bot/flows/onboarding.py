@@ -1,13 +1,12 @@
 """A new provider signs up by chat: name, time zone (guessed from the number, confirmed), 14-day trial."""
 from __future__ import annotations
 
-import re
 
 from transitions import EventData
 
 from bot import messages as msg, phones, plans, timezones
 from bot.flows.common import dialogue
-from bot.text import clean_input
+from bot.text import clean_input, person_name
 from store import repos
 
 
@@ -22,15 +21,8 @@ def ask_name(event: EventData) -> None:
     dialogue(event).say(msg.SIGNUP_ASK_NAME)
 
 
-def _name(text: str) -> str | None:
-    name = re.sub(r"\s+", " ", clean_input(text, 200))
-    if not 2 <= len(name) <= 80 or not re.search(r"[^\W\d_]", name):
-        return None
-    return name
-
-
 def name_ok(event: EventData) -> bool:
-    return _name(dialogue(event).text) is not None
+    return person_name(dialogue(event).text) is not None
 
 
 def name_rejected(event: EventData) -> None:
@@ -39,7 +31,7 @@ def name_rejected(event: EventData) -> None:
 
 def keep_name(event: EventData) -> None:
     d = dialogue(event)
-    d.context["name"] = _name(d.text)
+    d.context["name"] = person_name(d.text)
 
 
 def ask_timezone(event: EventData) -> None:
