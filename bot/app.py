@@ -74,7 +74,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     config = config or (services.config if services else load_config())
     services = services or build_services(config)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("transitions", "alembic"):
+    for chatty in ("transitions", "alembic", "huey"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     app = Flask(__name__)
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
