@@ -76,8 +76,8 @@ def _send_one(services: "Services", message_id: int) -> int:
             return 0
         row = session.get(OutboundMessage, message_id)
         contact = session.get(Contact, row.contact_id) if row.contact_id else None
-        to, body = row.to, row.body
-    in_window = contact is not None and contact.last_inbound_at is not None and \
+        to, body, template_only = row.to, row.body, row.via_template
+    in_window = not template_only and contact is not None and contact.last_inbound_at is not None and \
         contact.last_inbound_at >= now - WINDOW
     template = services.config.twilio_template_content_sid
     callback = services.status_callback_url
@@ -125,7 +125,9 @@ def requeue_stale(services: "Services") -> int:
 
 
 def record_status(services: "Services", sid: str, status: str, error_code: int | None) -> bool:
-    """Apply a Twilio status callback; False if the sid is not ours."""
+    """Apply a Twilio status callback; False if the sid is not ours. A free-form message WhatsApp refused as outside
+    the 24-hour window (63016) is sent again as the approved template when one is configured."""
+    resend: list[int] = []
     with unit_of_work(services.sessions) as session:
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid)).one_or_none()
         if row is None:
@@ -139,4 +141,12 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
         if error_code == 63016:
             row.error_message = "outside the 24-hour window: needs an approved template"
             log.warning("message %s to %s failed: outside the 24-hour window", row.id, phones.mask(row.to))
+            if not row.via_template and services.config.twilio_template_content_sid:
+                again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, status="pending",
+                                        via_template=True, created_at=row.updated_at, updated_at=row.updated_at)
+                session.add(again)
+                session.flush()
+                resend.append(again.id)
+    if resend:
+        dispatch(services, resend)
     return True

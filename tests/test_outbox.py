@@ -221,3 +221,28 @@ def test_messages_left_sending_by_a_dead_process_are_requeued(whatsapp, services
     assert outbox.requeue_stale(services) == 1
     assert outbox.dispatch(services) == 1
     assert user.new_replies() == ["lost in flight"]
+
+
+def test_a_63016_refusal_is_sent_again_as_the_template(whatsapp, fake_twilio, services):
+    services.config = services.config.with_(twilio_template_content_sid="HX" + "b" * 32)
+    user = whatsapp("+447700900777")
+    user.send("hi")
+    first = fake_twilio.fake.messages[-1]
+    assert first["body"] and not first["content_sid"]
+    assert fake_twilio.fake.deliver(first["sid"], status="undelivered", error_code=63016).status_code == 200
+    again = fake_twilio.fake.messages[-1]
+    assert again["content_sid"] == "HX" + "b" * 32 and again["sid"] != first["sid"]
+    assert again["content_variables"]["1"] in first["body"]
+    assert fake_twilio.fake.deliver(again["sid"], status="undelivered", error_code=63016).status_code == 200
+    assert fake_twilio.fake.messages[-1]["sid"] == again["sid"], "a refused template is not retried in a loop"
+
+
+def test_a_63016_without_a_template_is_recorded(whatsapp, fake_twilio, services):
+    user = whatsapp("+447700900778")
+    user.send("hi")
+    first = fake_twilio.fake.messages[-1]
+    fake_twilio.fake.deliver(first["sid"], status="undelivered", error_code=63016)
+    assert fake_twilio.fake.messages[-1]["sid"] == first["sid"]
+    with unit_of_work(services.sessions) as session:
+        row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == first["sid"])).one()
+        assert (row.status, row.error_code) == ("undelivered", 63016)
