@@ -32,6 +32,13 @@ def seats_taken(session: Session, offering_id: int, start: datetime) -> int:
         Booking.offering_id == offering_id, Booking.start_at == start, Booking.status == "confirmed")) or 0
 
 
+def free_seats(session: Session, offering_id: int, start: datetime, capacity: int) -> list[int]:
+    """Seat numbers still free in an occurrence (a cancelled seat in the middle is free again)."""
+    used = set(session.scalars(select(Booking.seat).where(
+        Booking.offering_id == offering_id, Booking.start_at == start, Booking.status == "confirmed")))
+    return [seat for seat in range(capacity) if seat not in used]
+
+
 def _provider_busy(session: Session, offering: Offering, start: datetime, end: datetime,
                    ignore_booking: int | None = None) -> bool:
     """Does the provider have another occurrence (of any other session, or another time) overlapping?"""
@@ -65,30 +72,28 @@ def _taken_check(rows, offering_id: int, capacity: int, duration: timedelta):
     """A fast `taken(start)` over the provider's confirmed bookings: the occurrence is full, or the provider is in
     another occurrence (of this session at an overlapping time, or of another session) that overlaps it."""
     seats: dict[datetime, int] = {}
-    own: list[tuple[datetime, datetime]] = []
-    others: list[tuple[datetime, datetime]] = []
+    intervals: list[tuple[datetime, datetime, bool]] = []  # (start, end as booked, of this session?)
     for r in rows:
-        if r.offering_id == offering_id:
+        own = r.offering_id == offering_id
+        if own:
             seats[r.start_at] = seats.get(r.start_at, 0) + 1
-            own.append((r.start_at, r.end_at))
-        else:
-            others.append((r.start_at, r.end_at))
-    others.sort()
-    other_starts = [start for start, _ in others]
-    reach: list[datetime] = []  # reach[i] = the latest end among others[0..i]
-    for _, end in others:
+        intervals.append((r.start_at, r.end_at, own))
+    intervals.sort(key=lambda i: i[0])
+    starts = [i[0] for i in intervals]
+    reach: list[datetime] = []  # reach[i] = the latest end among intervals[0..i]
+    for _, end, _own in intervals:
         reach.append(max(end, reach[-1]) if reach else end)
-    own_starts = sorted(set(start for start, _ in own))
 
     def taken(start: datetime) -> bool:
         end = start + duration
         if seats.get(start, 0) >= capacity:
             return True
-        i = bisect.bisect_left(other_starts, end)  # others starting before this slot ends...
-        if i and reach[i - 1] > start:  # ...one of which ends after it starts
-            return True
-        lo, hi = bisect.bisect_right(own_starts, start - duration), bisect.bisect_left(own_starts, end)
-        return any(s != start for s in own_starts[lo:hi])  # another occurrence of this session overlaps
+        i = bisect.bisect_left(starts, end)  # bookings starting before this slot ends...
+        if not i or reach[i - 1] <= start:  # ...none of which ends after it starts
+            return False
+        # Something overlaps; it only doesn't count if it is this very occurrence (its other attendees).
+        return any(b_end > start and not (own and b_start == start)
+                   for b_start, b_end, own in intervals[:i])
 
     return taken
 
@@ -121,7 +126,7 @@ def book(session: Session, *, offering: Offering, customer: Contact, start: date
     _lock_provider(session, offering.provider_id)  # PostgreSQL: one booking per provider at a time
     _check_bookable(session, offering, start, now)
     end = start + timedelta(minutes=offering.duration_minutes)
-    for seat in range(seats_taken(session, offering.id, start), offering.capacity):
+    for seat in free_seats(session, offering.id, start, offering.capacity):
         booking = Booking(reference=_new_reference(session), offering_id=offering.id,
                           provider_id=offering.provider_id, customer_id=customer.id, start_at=start, end_at=end,
                           seat=seat, status="confirmed", customer_name=name, customer_email=email,
@@ -203,7 +208,7 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, now: dat
     old_meeting_id = booking.meeting_id
     booking.status = "cancelled"  # leave the old seat first (the partial index only sees confirmed rows)
     session.flush()
-    for seat in range(seats_taken(session, offering.id, new_start), offering.capacity):
+    for seat in free_seats(session, offering.id, new_start, offering.capacity):
         try:
             with session.begin_nested():
                 booking.start_at, booking.end_at = new_start, new_start + timedelta(minutes=offering.duration_minutes)

@@ -394,3 +394,27 @@ def test_moving_a_meeting_while_zoom_is_disconnected_waits_for_the_reconnect(zoo
     click_through(client, LINK.search("\n".join(zoom_provider.new_replies())).group(1))
     row = meeting_row(services, booking.meeting_id)
     assert row.status == "ready" and not row.needs_update
+
+
+def test_a_place_freed_in_the_middle_of_a_group_can_be_booked_again(zoom_provider, services):
+    offering = add_offering(services, capacity=3, mode="in_person")
+    with unit_of_work(services.sessions) as session:
+        start = bookings.free_slots(session, session.get(Offering, offering), services.clock())[0]
+    first, *_ = [book(services, offering, phone=f"+4477009003{i:02d}", start=start) for i in range(3)]
+    with unit_of_work(services.sessions) as session:
+        assert start not in bookings.free_slots(session, session.get(Offering, offering), services.clock())
+        bookings.cancel(session, session.get(Booking, first.id), by="customer", now=services.clock())
+    again = book(services, offering, phone="+447700900399", start=start)
+    assert again.seat == first.seat == 0
+
+
+def test_shortening_a_session_does_not_free_time_its_bookings_still_take(zoom_provider, services):
+    offering = add_offering(services, mode="in_person")
+    booking = book(services, offering)  # 60 minutes
+    with unit_of_work(services.sessions) as session:
+        session.get(Offering, offering).duration_minutes = 30
+    with unit_of_work(services.sessions) as session:
+        free = bookings.free_slots(session, session.get(Offering, offering), services.clock())
+    assert booking.start_at not in free
+    assert booking.start_at + timedelta(minutes=30) not in free, "the 60-minute booking still runs then"
+    assert booking.start_at + timedelta(minutes=60) in free
