@@ -73,7 +73,11 @@ class ConversationHandler:
             dialogue.state = state
             dialogue.say(msg.EMPTY_MESSAGE)
             return
-        intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload)
+        try:
+            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload)
+        except Exception:  # noqa: BLE001 - whatever the text, the user gets an answer
+            log.exception("could not parse a message in state %s", state)
+            intent = Intent("unknown", dialogue.text)
         if dialogue.context.pop("_after_reset", False) and intent.trigger == "unknown":
             intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
         dialogue.arg = intent.arg

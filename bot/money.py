@@ -20,6 +20,7 @@ from babel.numbers import (
 from bot.text import normalise
 
 DEFAULT_CURRENCY = "USD"
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 MAX_MAJOR = 1_000_000
 FREE = "Free"
 FREE_WORDS = {"free", "gratis", "for free", "free of charge", "no charge", "nothing", "zero"}
@@ -119,14 +120,14 @@ def _split_decimal(number: str, digits: int) -> tuple[str, str] | None:
     else:
         integer, fraction = head, tail
     groups = re.split(r"[,. ]", integer)
-    if len({c for c in integer if c in ",. "}) > 1 or not all(g.isdigit() for g in groups):
+    if len({c for c in integer if c in ",. "}) > 1 or not all(_ASCII_DIGITS.fullmatch(g) for g in groups):
         return None
     if len(groups) > 1:
         indian = integer.count(",") == len(groups) - 1 and all(len(g) == 2 for g in groups[1:-1])
         western = all(len(g) == 3 for g in groups[1:])
         if not 1 <= len(groups[0]) <= 3 or len(groups[-1]) != 3 or not (western or indian):
             return None
-    if fraction and not fraction.isdigit():
+    if fraction and not _ASCII_DIGITS.fullmatch(fraction):
         return None
     return "".join(groups), fraction
 

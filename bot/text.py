@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+_NUMBER = re.compile(r"[0-9]{1,9}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -17,8 +18,22 @@ def normalise(text: str) -> str:
 
 
 def clean_input(text: str, limit: int = 4096) -> str:
-    """What we store of user text: control characters removed, whitespace trimmed, length capped."""
-    return _CONTROL.sub("", text).strip()[:limit]
+    """What we store of user text: control characters removed, whitespace trimmed, length capped; a reply that is
+    only a number written in other digits ('²', '٣', '፩') becomes ASCII digits, as menus and lists expect."""
+    cleaned = _CONTROL.sub("", text).strip()[:limit]
+    if cleaned and not cleaned.isascii() and all(_digit(c) is not None for c in cleaned):
+        cleaned = "".join(str(_digit(c)) for c in cleaned)
+    return cleaned
+
+
+def _digit(char: str) -> int | None:
+    return unicodedata.digit(char, None)
+
+
+def number(text: str) -> int | None:
+    """A whole number typed as ASCII digits ('12'), else None."""
+    words = text.strip()
+    return int(words) if _NUMBER.fullmatch(words) else None
 
 
 # What counts as "yes" when the bot asks to confirm a guess.

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from bot import phones
 from bot import messages as msg
-from bot.text import YES, normalise
+from bot.text import YES, normalise, number
 
 # Big cities that are not zone names, by their normalised spelling.
 CITY_ALIASES = {
@@ -101,8 +101,9 @@ def choose(text: str, guess: str | None, choices: list[str]) -> str | None:
     words = normalise(text)
     if guess and words in YES:
         return guess
-    if words.isdigit() and 1 <= int(words) <= len(choices):
-        return choices[int(words) - 1]
+    picked = number(words)
+    if picked is not None and 1 <= picked <= len(choices):
+        return choices[picked - 1]
     return lookup(text)
 
 

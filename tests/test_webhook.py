@@ -128,3 +128,12 @@ def test_status_callback_must_be_signed(client, services):
 def test_healthz(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.json["status"] == "ok"
+
+
+@pytest.mark.parametrize("digit, expected", [("፩", "BOOK_ASK_CODE"), ("²", "MB_NONE"), ("٣", "SIGNUP_ASK_NAME")])
+def test_numbers_in_other_scripts_pick_options(whatsapp, digit, expected):
+    user = whatsapp()
+    user.send("hi")
+    reply = user.send(digit)
+    assert msg.INTERNAL_ERROR not in reply
+    assert getattr(msg, expected) in reply

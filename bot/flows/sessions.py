@@ -22,7 +22,7 @@ from bot import availability, money, plans, slots, video_accounts
 from bot import messages as msg
 from bot.dialogue import Dialogue
 from bot.flows.common import dialogue
-from bot.text import clean_input
+from bot.text import clean_input, number
 from store.models import Booking, Offering, Provider
 
 MIN_DURATION, MAX_DURATION = 5, 480
@@ -583,9 +583,9 @@ def show_list(event: EventData) -> None:
         d.say(msg.SESSION_LIST_EMPTY)
         return
     lines, warnings = [], []
-    for number, o in enumerate(offerings, 1):
+    for position, o in enumerate(offerings, 1):
         line = msg.SESSION_LIST_LINE.format(
-            number=number, name=o.name, kind=_kind_label(o.kind), duration=format_duration(o.duration_minutes),
+            number=position, name=o.name, kind=_kind_label(o.kind), duration=format_duration(o.duration_minutes),
             price=money.format_price(o.price_minor, o.currency, d.provider.country), status=_status_label(o.status))
         warning = _zoom_warning(d, o.platform)
         if warning:
@@ -599,9 +599,9 @@ def show_list(event: EventData) -> None:
 
 def _picked(d: Dialogue) -> int | None:
     ids = d.context.get("session_ids") or []
-    words = d.text.strip().lstrip("#").rstrip(".")
-    if words.isdigit() and 1 <= int(words) <= len(ids):
-        return ids[int(words) - 1]
+    picked = number(d.text.strip().lstrip("#").rstrip("."))
+    if picked is not None and 1 <= picked <= len(ids):
+        return ids[picked - 1]
     return None
 
 
