@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from bot import availability, bookings, messages as msg
 from bot.availability import Window
 from bot.flows.booking import valid_email
+from bot.state_machine import render_options
 from store.db import unit_of_work
 from store.models import Booking, Contact, Meeting, Offering, Provider
 from tests.test_zoom_connect import PROVIDER, connect, make_provider
@@ -339,6 +340,10 @@ def test_group_places_left_and_capacity(provider, services, whatsapp, fake_zoom,
     add_offering(services, provider.id, name="Group class", capacity=2)
     first = book(whatsapp(CUSTOMER), provider.code)
     assert msg.BOOK_TIME_LINE_GROUP.format(number=1, time="10:00", left=2, capacity=2) in first["times"]
+    # one meeting shared by the attendees: no "your own meeting link" promised
+    assert read(msg.BOOK_SUMMARY, first["summary"])["where"] == msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP
+    assert read(msg.BOOK_CONFIRMED, first["confirmed"])["where"] == msg.BOOK_CONFIRMED_ZOOM_GROUP
+    assert "own" not in msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP + msg.BOOK_CONFIRMED_ZOOM_GROUP
     assert msg.BOOK_PROVIDER_PLACES.format(taken=1, capacity=2) in "\n".join(provider.new_replies())
     second = book(whatsapp(OTHER_CUSTOMER), provider.code, email="meera@example.com", profile="Meera")
     assert msg.BOOK_TIME_LINE_GROUP.format(number=1, time="10:00", left=1, capacity=2) in second["times"]
@@ -377,16 +382,66 @@ def test_slot_taken_between_listing_and_confirming(provider, services, whatsapp,
     assert [b.start_at.hour for b in all_bookings(services)] == [4, 5]
 
 
+def pause(services, offering_id: int) -> None:
+    """The provider pauses the session (from another phone, a moment ago)."""
+    with unit_of_work(services.sessions) as session:
+        session.get(Offering, offering_id).status = "paused"
+
+
 def test_a_paused_session_cannot_be_confirmed(provider, services, whatsapp):
     offering_id = add_offering(services, provider.id)
     customer = whatsapp(CUSTOMER)
     walk(customer, provider.code)
-    with unit_of_work(services.sessions) as session:
-        session.get(Offering, offering_id).status = "paused"
+    pause(services, offering_id)
     reply = customer.send("yes")
-    assert msg.BOOK_SLOT_GONE in reply and has(msg.BOOK_NO_DAYS, reply)
-    assert msg.BOOK_NOTHING_TO_PICK in customer.send("1")
+    # said as it is (not "that time was just taken" then "no free times"), and nothing else is open: the menu
+    assert msg.BOOK_SESSION_PAUSED.format(session="Career coaching") in reply
+    assert msg.BOOK_NOTHING_OPEN.format(provider="Asha Coaching") in reply
+    assert msg.CUSTOMER_MENU.format(options=render_options("customer_menu")) in reply
+    assert msg.BOOK_SLOT_GONE not in reply and not has(msg.BOOK_NO_DAYS, reply)
+    assert msg.BOOK_ASK_CODE in customer.send("1")  # "1" is the menu's "Book a session" again
     assert all_bookings(services) == []
+
+
+def test_paused_at_the_summary_with_another_session_open(provider, services, whatsapp):
+    offering_id = add_offering(services, provider.id)
+    add_offering(services, provider.id, name="Quick call", platform="google_meet",
+                 meet_url="https://meet.google.com/abc-defg-hij", duration=30, price_minor=0)
+    customer = whatsapp(CUSTOMER)
+    walk(customer, provider.code)
+    pause(services, offering_id)
+    reply = customer.send("yes")
+    assert msg.BOOK_SESSION_PAUSED.format(session="Career coaching") in reply
+    assert msg.BOOK_SLOT_GONE not in reply
+    sessions = read(msg.BOOK_SESSIONS, reply)["options"]
+    assert "Career coaching" not in sessions and "1. *Quick call*" in sessions
+    assert has(msg.BOOK_DAYS, customer.send("1"))  # the other session can be booked straight away
+    assert all_bookings(services) == []
+
+
+def test_a_listed_session_paused_before_it_is_picked(provider, services, whatsapp):
+    offering_id = add_offering(services, provider.id)
+    customer = whatsapp(CUSTOMER)
+    assert "Career coaching" in customer.send(f"book {provider.code}")
+    pause(services, offering_id)
+    reply = customer.send("1")
+    assert msg.BOOK_SESSION_CLOSED.format(session="Career coaching") in reply
+    assert msg.BOOK_NOTHING_OPEN.format(provider="Asha Coaching") in reply
+    assert not has(msg.BOOK_PICK_NUMBER, reply)
+    assert msg.BOOK_NOTHING_TO_PICK in customer.send("1")  # no endless "a number from 1 to 1"
+
+
+def test_a_listed_session_paused_while_another_is_still_open(provider, services, whatsapp):
+    first = add_offering(services, provider.id)
+    add_offering(services, provider.id, name="Yoga", mode="in_person", address="12 MG Road, Pune")
+    customer = whatsapp(CUSTOMER)
+    customer.send(f"book {provider.code}")
+    pause(services, first)
+    reply = customer.send("Career coaching")  # picked by name this time
+    assert msg.BOOK_SESSION_CLOSED.format(session="Career coaching") in reply
+    listed = read(msg.BOOK_SESSIONS, reply)["options"]
+    assert "Career coaching" not in listed and "1. *Yoga*" in listed
+    assert has(msg.BOOK_ASK_TIMEZONE, customer.send("1"))  # now "1" is Yoga
 
 
 def test_min_notice_and_past_slots(provider, services, whatsapp, clock):

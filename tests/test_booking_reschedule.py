@@ -3,13 +3,14 @@ moving into an occurrence whose meeting already exists gets that meeting's link 
 deleted at Zoom; a time taken while the customer was choosing changes nothing."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, time, timezone
 
 from sqlalchemy import select
 
-from bot import messages as msg
+from bot import availability, messages as msg
+from bot.availability import Window
 from store.db import unit_of_work
-from store.models import Booking, Meeting
+from store.models import Booking, Meeting, Offering
 from tests.test_booking import CUSTOMER, OTHER_CUSTOMER, add_offering, book, has, provider, read  # noqa: F401
 
 UTC = timezone.utc
@@ -78,3 +79,82 @@ def test_a_time_taken_while_rescheduling_changes_nothing(provider, services, wha
     assert has(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))  # Thu 3 Apr 11:00
     assert has(msg.BOOK_RESCHEDULED, mover.send("yes"))
     assert rows(services, Booking)[0].start_at == datetime(2025, 4, 3, 5, 30, tzinfo=UTC)
+
+
+def start_rescheduling(chat) -> str:
+    chat.send("my bookings")
+    chat.send("1")
+    return chat.send("reschedule")
+
+
+def test_cancelled_by_the_provider_while_rescheduling_ends_the_reschedule(provider, services, whatsapp, fake_zoom):
+    add_offering(services, provider.id)
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr 10:00
+    start_rescheduling(mover)
+    # meanwhile the provider cancels that booking from her phone
+    provider.send("my bookings")
+    provider.send("1")
+    assert has(msg.MB_CONFIRM_CANCEL, provider.send("cancel booking"))
+    assert has(msg.MB_CANCELLED, provider.send("yes"))
+    mover.send("2")
+    assert has(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))
+    reply = mover.send("yes")
+    assert msg.MB_GONE in reply and msg.MB_NONE in reply  # back on the (now empty) list
+    assert msg.BOOK_SLOT_GONE not in reply and not has(msg.BOOK_DAYS, reply)
+    (booking,) = rows(services, Booking)
+    assert (booking.status, booking.cancelled_by) == ("cancelled", "provider")
+    assert booking.start_at == datetime(2025, 4, 2, 4, 30, tzinfo=UTC)  # not moved, not revived
+    assert msg.MB_NONE in mover.send("1")  # out of the reschedule: no loop
+
+
+def test_the_booking_own_time_is_not_offered(provider, services, whatsapp):
+    add_offering(services, provider.id)  # daily 10:00 and 11:00
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr 10:00
+    days = start_rescheduling(mover)
+    assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="11:00") in days
+    assert msg.BOOK_DAY_LINE.format(number=2, day="Thu 3 Apr", times="10:00–11:00") in days
+    times = mover.send("1")
+    assert msg.BOOK_TIME_LINE.format(number=1, time="11:00") in times and "10:00" not in times
+    assert msg.BOOK_PICK_NUMBER.format(count=1) in mover.send("10:00")  # not even typed
+
+
+def test_a_group_booking_own_time_is_not_offered(provider, services, whatsapp):
+    add_offering(services, provider.id, name="Group class", capacity=2)
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr 10:00, 1 of 2 places taken
+    book(whatsapp(OTHER_CUSTOMER), provider.code, at="2", email="meera@example.com", profile="Meera")  # 11:00
+    days = start_rescheduling(mover)
+    assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="11:00") in days
+    times = mover.send("1")
+    assert msg.BOOK_TIME_LINE_GROUP.format(number=1, time="11:00", left=1, capacity=2) in times
+    assert "10:00" not in times
+
+
+def test_nothing_else_free_while_rescheduling_offers_the_way_back_to_the_booking(provider, services, whatsapp):
+    wednesdays = availability.to_json([Window(2, time(10), time(11))])  # Wed 2 and Wed 9 Apr, 10:00
+    add_offering(services, provider.id, windows=wednesdays)
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr
+    book(whatsapp(OTHER_CUSTOMER), provider.code, email="meera@example.com", profile="Meera")  # Wed 9 Apr
+    reply = start_rescheduling(mover)
+    assert msg.BOOK_NO_DAYS_RESCHEDULE.format(session="Career coaching", days=14) in reply
+    assert not has(msg.BOOK_NO_DAYS, reply) and "another session" not in reply
+    assert has(msg.MB_DETAIL, mover.send("back"))  # back is the booking, as the text says
+
+
+def test_paused_while_rescheduling_keeps_the_booking(provider, services, whatsapp, fake_zoom):
+    offering_id = add_offering(services, provider.id)
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr 10:00
+    start_rescheduling(mover)
+    mover.send("2")
+    assert has(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))
+    with unit_of_work(services.sessions) as session:
+        session.get(Offering, offering_id).status = "paused"
+    reply = mover.send("yes")
+    assert msg.MB_CANT_RESCHEDULE_PAUSED.format(session="Career coaching") in reply
+    assert has(msg.MB_DETAIL, reply) and msg.BOOK_SLOT_GONE not in reply
+    assert rows(services, Booking)[0].start_at == datetime(2025, 4, 2, 4, 30, tzinfo=UTC)
+    assert has(msg.MB_CONFIRM_CANCEL, mover.send("cancel booking"))  # it can still be cancelled

@@ -11,6 +11,7 @@ from bot import bookings, messages as msg, slots
 from bot.flows import booking as booking_flow
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering
+from tests.test_booking import read
 from tests.test_my_bookings import (CUSTOMER, CUSTOMER_TZ, PROVIDER_TZ, book, customer_chat, free_slots, load,  # noqa: F401
                                     make_offering, provider_chat, provider_id, when, zoom_session)
 
@@ -91,7 +92,11 @@ def test_provider_reschedules_a_customers_booking(services, zoom_session, custom
     assert PROVIDER_TZ in days  # the provider picks in their own zone
     new_start = second_day_first_time(services, zoom_session, booking_id, PROVIDER_TZ)
     provider_chat.send("2")
-    provider_chat.send("1")
+    summary = provider_chat.send("1")
+    # the provider is asked about her customer's booking, not one "with" herself
+    asked = read(msg.BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER, summary)
+    assert asked["customer"] == "Ravi Kumar" and asked["new"] == when(new_start, PROVIDER_TZ)
+    assert "with Asha Coaching" not in summary
     done = provider_chat.send("yes")
     assert when(new_start, PROVIDER_TZ) in done
 

@@ -17,6 +17,7 @@ from bot import bookings, messages as msg, money, outbox, slots, timezones
 from bot.bookings import SlotUnavailable
 from bot.dialogue import Dialogue
 from bot.flows.common import dialogue
+from bot.flows.my_bookings import CONTEXT_PICKED
 from bot.text import YES, clean_input, normalise, person_name
 from store.models import Booking, Meeting, Offering, Provider
 
@@ -67,8 +68,11 @@ def _zone(d: Dialogue) -> str:
 
 
 def _free(d: Dialogue, offering: Offering) -> list[datetime]:
-    booking_id = d.context.get("reschedule_booking_id")
-    return bookings.free_slots(d.session, offering, d.now, ignore_booking=booking_id)
+    """The free starts; during a reschedule the booking's own place counts as free, but its own start (moving it
+    there changes nothing) is not offered."""
+    booking = _reschedule_booking(d)
+    free = bookings.free_slots(d.session, offering, d.now, ignore_booking=booking.id if booking else None)
+    return [s for s in free if s != booking.start_at] if booking is not None else free
 
 
 def _start(d: Dialogue) -> datetime | None:
@@ -95,12 +99,12 @@ def _mode(offering: Offering) -> str:
 
 
 def _where_after(offering: Offering) -> str:
-    """What the customer is told about the place once booked."""
+    """What the customer is told about the place once booked (a group shares one Zoom meeting per occurrence)."""
     if offering.mode == "in_person":
         return msg.BOOK_CONFIRMED_ADDRESS.format(address=offering.address or "-")
     if offering.platform == "google_meet":
         return msg.BOOK_CONFIRMED_MEET.format(url=offering.meet_url or "-")
-    return msg.BOOK_CONFIRMED_ZOOM
+    return msg.BOOK_CONFIRMED_ZOOM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_ZOOM
 
 
 def _tell(d: Dialogue, contact, text: str) -> None:
@@ -198,6 +202,30 @@ def picked_session(event: EventData) -> bool:
     return _picked_offering(dialogue(event)) is not None
 
 
+def _picked_closed(d: Dialogue) -> Offering | None:
+    """A listed session the answer names (by number or name) that is no longer open for booking."""
+    listed: list[int] = d.context.get("sessions") or []
+    index = _number(d, len(listed))
+    if index is not None:
+        candidates = [d.session.get(Offering, listed[index])]
+    else:
+        words = normalise(d.text)
+        candidates = [o for o in (d.session.get(Offering, i) for i in listed)
+                      if o is not None and normalise(o.name) == words]
+    closed = [o for o in candidates if o is not None and o.status != "active"]
+    return closed[0] if len(closed) == 1 and len(candidates) == 1 else None
+
+
+def picked_closed_session(event: EventData) -> bool:
+    return _picked_closed(dialogue(event)) is not None
+
+
+def session_closed(event: EventData) -> None:
+    """Before the sessions are listed again (or "nothing open" said) by re-entering book_session."""
+    d = dialogue(event)
+    d.say(msg.BOOK_SESSION_CLOSED, session=_picked_closed(d).name)
+
+
 def keep_session(event: EventData) -> None:
     d = dialogue(event)
     d.context["offering_id"] = _picked_offering(d).id
@@ -268,7 +296,8 @@ def show_days(event: EventData) -> None:
     d.context["days"] = [day.isoformat() for day, _ in days]
     name = offering.name if offering is not None else "-"
     if not days:
-        d.say(msg.BOOK_NO_DAYS, session=name, days=bookings.BOOKING_DAYS)
+        d.say(msg.BOOK_NO_DAYS_RESCHEDULE if _is_reschedule(d) else msg.BOOK_NO_DAYS, session=name,
+              days=bookings.BOOKING_DAYS)
         return
     lines = []
     for number, (_, starts) in enumerate(days, 1):
@@ -422,14 +451,21 @@ def show_summary(event: EventData) -> None:
     provider = offering.provider
     if _is_reschedule(d):
         booking = _reschedule_booking(d)
-        d.say(msg.BOOK_RESCHEDULE_SUMMARY, reference=booking.reference, session=offering.name,
-              provider=provider.display_name, old=slots.format_slot_with_zone(booking.start_at, zone),
-              new=slots.format_slot_with_zone(start, zone), options=render_options("book_confirm"))
+        old, new = slots.format_slot_with_zone(booking.start_at, zone), slots.format_slot_with_zone(start, zone)
+        if booking.customer_id == d.contact.id:  # (as `rescheduled` decides who acts)
+            d.say(msg.BOOK_RESCHEDULE_SUMMARY, reference=booking.reference, session=offering.name,
+                  provider=provider.display_name, old=old, new=new, options=render_options("book_confirm"))
+        else:
+            d.say(msg.BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER, customer=booking.customer_name,
+                  reference=booking.reference, session=offering.name, old=old, new=new,
+                  options=render_options("book_confirm"))
         return
     if offering.mode == "in_person":
         where = msg.BOOK_SUMMARY_WHERE_ADDRESS.format(address=offering.address or "-")
     elif offering.platform == "google_meet":
         where = msg.BOOK_SUMMARY_WHERE_MEET.format(url=offering.meet_url or "-")
+    elif offering.capacity > 1:
+        where = msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP
     else:
         where = msg.BOOK_SUMMARY_WHERE_ZOOM
     d.say(msg.BOOK_SUMMARY, session=offering.name, provider=provider.display_name,
@@ -460,7 +496,8 @@ def _book(d: Dialogue) -> bool:
         with d.session.begin_nested():
             booking = bookings.book(d.session, offering=offering, customer=d.contact, start=start,
                                     name=d.context["name"], email=d.context["email"], timezone=zone, now=d.now)
-    except SlotUnavailable:
+    except SlotUnavailable as exc:
+        _unavailable(d, exc)
         return False
     d.contact.name, d.contact.email = booking.customer_name, booking.customer_email
     if not bookings.needs_meeting(offering):
@@ -491,6 +528,62 @@ def _after_commit(d: Dialogue, booking_id: int, *meeting_ids: int | None) -> Non
     d.later(run)
 
 
+def _unavailable(d: Dialogue, exc: SlotUnavailable) -> None:
+    """Keep, for this message only, why the place could not be taken ("paused", "taken", "full")."""
+    d._unavailable_reason = exc.args[0] if exc.args else None  # type: ignore[attr-defined]
+
+
+def session_paused(event: EventData) -> bool:
+    """Confirming failed because the provider paused the session meanwhile."""
+    return getattr(dialogue(event), "_unavailable_reason", None) == "paused"
+
+
+def other_sessions_open(event: EventData) -> bool:
+    return bool(_active_offerings(dialogue(event)))
+
+
+def paused_meanwhile(event: EventData) -> None:
+    """Before going back to the sessions (or the menu): nothing was booked, the session is paused now."""
+    d = dialogue(event)
+    offering = _offering(d)
+    d.say(msg.BOOK_SESSION_PAUSED, session=offering.name if offering is not None else "-")
+    for key in ("offering_id", "day", "days", "start", "times"):
+        d.context.pop(key, None)
+
+
+def paused_nothing_open(event: EventData) -> None:
+    """Before going to the menu: the session is paused and the provider has nothing else open."""
+    d = dialogue(event)
+    paused_meanwhile(event)
+    provider = d.session.get(Provider, d.context.get("provider_id"))
+    if provider is not None:
+        d.say(msg.BOOK_NOTHING_OPEN, provider=provider.display_name)
+    d.context.clear()
+
+
+def reschedule_gone(event: EventData) -> bool:
+    """The booking being moved was cancelled meanwhile (by the other side) or is no longer the writer's."""
+    d = dialogue(event)
+    booking = _reschedule_booking(d)
+    if booking is None or booking.status != "confirmed":
+        return True
+    return booking.customer_id != d.contact.id and (d.provider is None or booking.provider_id != d.provider.id)
+
+
+def reschedule_gone_said(event: EventData) -> None:
+    dialogue(event).say(msg.MB_GONE)
+
+
+def reschedule_paused(event: EventData) -> None:
+    """Before going back to the booking: its session was paused meanwhile, so it can't be moved now."""
+    d = dialogue(event)
+    offering = _offering(d)
+    d.say(msg.MB_CANT_RESCHEDULE_PAUSED, session=offering.name if offering is not None else "-")
+    booking_id = d.context.get("reschedule_booking_id")
+    d.context.clear()
+    d.context[CONTEXT_PICKED] = booking_id  # the booking booking_detail shows
+
+
 def slot_gone(event: EventData) -> None:
     d = dialogue(event)
     for key in ("day", "start", "times"):
@@ -515,7 +608,8 @@ def rescheduled(event: EventData) -> bool:
     try:
         with d.session.begin_nested():
             meeting = bookings.reschedule(d.session, booking, start, d.now)
-    except SlotUnavailable:
+    except SlotUnavailable as exc:
+        _unavailable(d, exc)
         d.session.refresh(booking)
         return False
     offering, provider = booking.offering, booking.offering.provider
