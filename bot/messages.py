@@ -346,6 +346,8 @@ SESSION_PICK_REJECTED = "Please reply with a session number from 1 to {count}."
 SESSION_DETAIL = "{details}\n\n{options}"
 SESSION_PAUSED = "⏸️ *{name}* is paused: customers can't book it until you resume it. Existing bookings stay."
 SESSION_RESUMED = "▶️ *{name}* is active again: customers can book it."
+SESSION_ALREADY_PAUSED = "*{name}* is already paused. Send *resume* to open it for booking again."
+SESSION_ALREADY_ACTIVE = "*{name}* is already active: customers can book it. Send *pause* to stop new bookings."
 SESSION_EDIT_CURRENT = "Now: {current}."
 SESSION_UPDATED = "✅ Saved."
 SESSION_CAPACITY_ONE_TO_ONE = "Capacity is for group sessions only: a 1:1 session always has one place."
@@ -419,3 +421,15 @@ BOOK_PROVIDER_DID_RESCHEDULE = ("✅ Done: booking {reference} ({customer}, *{se
                                 "The customer has been told.")
 BOOK_CUSTOMER_RESCHEDULED_BY_PROVIDER = ("🔁 {provider} moved your booking {reference} for *{session}* from {old} "
                                          "to {new}.\n{where}\nAn updated invitation is on its way by email.")
+
+# --- booking fixes ---------------------------------------------------------------------------------------------------
+BOOK_SESSION_CLOSED = "Sorry, *{session}* was just closed for booking."
+BOOK_SESSION_PAUSED = "Sorry, *{session}* has just been paused, so it can't be booked right now. Nothing was booked."
+BOOK_SUMMARY_WHERE_ZOOM_GROUP = ("Where: online on Zoom (one meeting shared by the attendees; the Zoom link follows "
+                                 "once you've booked)")
+BOOK_CONFIRMED_ZOOM_GROUP = "The Zoom link (one meeting shared by the attendees) follows in a moment."
+BOOK_NO_DAYS_RESCHEDULE = ("Sorry, *{session}* has no other free times in the next {days} days, so the booking can't "
+                           "be moved right now. Send *back* to go back to the booking, or *menu* for the menu.")
+BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER = ("Move {customer}'s booking {reference} (*{session}*)\nfrom {old}\nto {new}?\n\n"
+                                       "{options}\nReply *1* or *yes* to move it ({customer} will be told), *back* "
+                                       "to pick another time, *cancel* to keep it as it is.")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from transitions import Machine, State
 
 from bot import messages as msg
-from bot.text import normalise
+from bot.text import normalise, number
 from bot.flows import booking, common, help as help_flow, my_bookings, onboarding, sessions, zoom
 
 
@@ -74,7 +74,7 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("restart", msg.OPT_START_OVER, ("start over", "restart", "again", "redo")),
     ),
     "session_detail": (
-        Option("toggle_pause", msg.OPT_PAUSE_RESUME, ("pause", "resume", "unpause", "activate")),
+        Option("toggle_pause", msg.OPT_PAUSE_RESUME, ("pause / resume", "toggle")),
         Option("edit_name", msg.OPT_EDIT_NAME, ("name", "rename")),
         Option("edit_price", msg.OPT_EDIT_PRICE, ("price",)),
         Option("edit_duration", msg.OPT_EDIT_DURATION, ("duration", "length")),
@@ -100,7 +100,16 @@ MENUS: dict[str, tuple[Option, ...]] = {
     ),
 }
 
+# Words a state understands beyond its numbered options (word -> trigger).
+WORDS: dict[str, dict[str, str]] = {
+    "session_detail": {"pause": "pause_session", "stop bookings": "pause_session", "resume": "resume_session",
+                       "unpause": "resume_session", "activate": "resume_session", "reopen": "resume_session"},
+}
+
 # States that take free text: anything that is not a global word becomes the `answer` trigger.
+# Of those, the ones where the answer is any text (a name, an address, a description): commands don't apply there.
+FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_address", "new_meet_url",
+                              "new_availability", "edit_value", "book_name", "book_email"})
 TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe",
                          "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
                          "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
@@ -268,6 +277,8 @@ TRANSITIONS: list[dict] = [
      "before": sessions.keep_picked_session},
     {"trigger": "answer", "source": "sessions_list", "dest": None, "after": sessions.pick_rejected},
     {"trigger": "toggle_pause", "source": "session_detail", "dest": "session_detail", "before": sessions.toggle_pause},
+    {"trigger": "pause_session", "source": "session_detail", "dest": "session_detail", "before": sessions.pause},
+    {"trigger": "resume_session", "source": "session_detail", "dest": "session_detail", "before": sessions.resume},
     {"trigger": "edit_capacity", "source": "session_detail", "dest": None, "unless": sessions.is_group_session,
      "after": sessions.capacity_not_for_one},
     *({"trigger": f"edit_{field}", "source": "session_detail", "dest": "edit_value",
@@ -297,6 +308,8 @@ TRANSITIONS: list[dict] = [
      "conditions": [booking.picked_session, booking.timezone_unconfirmed], "before": booking.keep_session},
     {"trigger": "answer", "source": "book_session", "dest": "book_day", "conditions": booking.picked_session,
      "before": booking.keep_session},
+    {"trigger": "answer", "source": "book_session", "dest": "book_session", "conditions": booking.picked_closed_session,
+     "before": booking.session_closed},
     {"trigger": "answer", "source": "book_session", "dest": None, "after": booking.pick_rejected},
     {"trigger": "answer", "source": "book_timezone", "dest": "book_day", "conditions": booking.timezone_chosen,
      "before": booking.keep_timezone},
@@ -317,9 +330,19 @@ TRANSITIONS: list[dict] = [
     {"trigger": "answer", "source": "book_email", "dest": None, "after": booking.email_rejected},
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "bookings_list",
      "conditions": [booking.is_reschedule, booking.rescheduled]},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "bookings_list",
+     "conditions": [booking.is_reschedule, booking.reschedule_gone], "before": booking.reschedule_gone_said},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "booking_detail",
+     "conditions": [booking.is_reschedule, booking.session_paused], "before": booking.reschedule_paused},
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "provider_menu",
      "conditions": [booking.booked, common.is_provider]},
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "customer_menu", "conditions": booking.booked},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "book_session",
+     "conditions": [booking.session_paused, booking.other_sessions_open], "before": booking.paused_meanwhile},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "provider_menu",
+     "conditions": [booking.session_paused, common.is_provider], "before": booking.paused_nothing_open},
+    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "customer_menu",
+     "conditions": booking.session_paused, "before": booking.paused_nothing_open},
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "book_day", "before": booking.slot_gone},
     # -- both: my bookings, cancel, reschedule -------------------------------------------------------------------
     {"trigger": "my_bookings", "source": "*", "dest": "bookings_list", "before": common.clear_context},
@@ -359,7 +382,7 @@ def build_machine() -> Machine:
 # -- text → trigger ---------------------------------------------------------------------------------------------
 
 GLOBAL_WORDS: dict[str, str] = {
-    "menu": "menu", "main menu": "menu", "home": "menu", "start": "menu", "restart": "menu", "0": "menu",
+    "menu": "menu", "main menu": "menu", "home": "menu", "start": "menu", "0": "menu",
     "help": "help", "support": "help", "?": "help", "ayuda": "help",
     "cancel": "cancel", "stop": "cancel", "quit": "cancel", "exit": "cancel", "abort": "cancel",
     "back": "back", "previous": "back",
@@ -392,15 +415,20 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
             return Intent(payload)
         text = text or payload
     words = normalise(text)
-    if state in TEXT_STATES and words.isdigit():
+    picked = number(words)
+    if state in TEXT_STATES and picked is not None:
         return Intent("answer", text.strip())  # "0" is a price or a number of hours here, not the menu
     if words in GLOBAL_WORDS:
         return Intent(GLOBAL_WORDS[words])
-    if words.isdigit() and 1 <= int(words) <= len(options):
-        return Intent(options[int(words) - 1].trigger)
+    if picked is not None and 1 <= picked <= len(options):
+        return Intent(options[picked - 1].trigger)
     for option in options:  # what a word means here wins over the commands that work everywhere
         if words == normalise(option.label) or words in option.keywords or words == option.trigger:
             return Intent(option.trigger)
+    if words in WORDS.get(state, {}):
+        return Intent(WORDS[state][words])
+    if state in FREE_TEXT_STATES:  # a session called "Book club" is a name, not a command
+        return Intent("answer", text.strip())
     for pattern, trigger in COMMANDS:
         match = pattern.match(words)
         if match:

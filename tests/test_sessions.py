@@ -487,6 +487,10 @@ def test_list_open_pause_and_resume(chat, services):
     assert msg.SESSION_RESUMED.format(name="Career coaching") in chat.send("1")
     assert offerings(services)[0].status == "active"
     assert msg.NOT_UNDERSTOOD.format(text="delete") in chat.send("delete")
+    assert msg.SESSION_ALREADY_ACTIVE.format(name="Career coaching") in chat.send("resume")
+    assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("pause")
+    assert msg.SESSION_ALREADY_PAUSED.format(name="Career coaching") in chat.send("pause")
+    assert offerings(services)[0].status == "paused"
 
 
 def test_edit_name_price_duration_availability_notice(chat, services):

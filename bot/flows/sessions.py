@@ -636,11 +636,25 @@ def show_detail(event: EventData) -> None:
 
 
 def toggle_pause(event: EventData) -> None:
-    d = dialogue(event)
+    """The menu's "Pause / resume": flips it."""
+    _set_status(dialogue(event), "active" if _offering(dialogue(event)).status == "paused" else "paused")
+
+
+def pause(event: EventData) -> None:
+    _set_status(dialogue(event), "paused")
+
+
+def resume(event: EventData) -> None:
+    _set_status(dialogue(event), "active")
+
+
+def _set_status(d: Dialogue, status: str) -> None:
     offering = _offering(d)
-    offering.status = "active" if offering.status == "paused" else "paused"
-    offering.updated_at = d.now
-    d.say(msg.SESSION_PAUSED if offering.status == "paused" else msg.SESSION_RESUMED, name=offering.name)
+    if offering.status == status:
+        d.say(msg.SESSION_ALREADY_PAUSED if status == "paused" else msg.SESSION_ALREADY_ACTIVE, name=offering.name)
+        return
+    offering.status, offering.updated_at = status, d.now
+    d.say(msg.SESSION_PAUSED if status == "paused" else msg.SESSION_RESUMED, name=offering.name)
 
 
 # -- edit -----------------------------------------------------------------------------------------------------------
