@@ -204,6 +204,8 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, now: dat
     group: the attendee leaves the old occurrence's meeting and joins the new one's."""
     offering = booking.offering
     _lock_provider(session, offering.provider_id)
+    if booking.start_at <= now:
+        raise SlotUnavailable("started")  # a session under way (or over) is not moved
     _check_bookable(session, offering, new_start, now, ignore_booking=booking.id)
     old_meeting_id = booking.meeting_id
     booking.status = "cancelled"  # leave the old seat first (the partial index only sees confirmed rows)

@@ -3,7 +3,7 @@ moving into an occurrence whose meeting already exists gets that meeting's link 
 deleted at Zoom; a time taken while the customer was choosing changes nothing."""
 from __future__ import annotations
 
-from datetime import datetime, time, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
@@ -158,3 +158,18 @@ def test_paused_while_rescheduling_keeps_the_booking(provider, services, whatsap
     assert has(msg.MB_DETAIL, reply) and msg.BOOK_SLOT_GONE not in reply
     assert rows(services, Booking)[0].start_at == datetime(2025, 4, 2, 4, 30, tzinfo=UTC)
     assert has(msg.MB_CONFIRM_CANCEL, mover.send("cancel booking"))  # it can still be cancelled
+
+
+def test_a_booking_that_starts_while_rescheduling_is_not_moved(provider, services, whatsapp, clock):
+    add_offering(services, provider.id)
+    mover = whatsapp(CUSTOMER)
+    book(mover, provider.code)  # Wed 2 Apr 10:00 (Asia/Kolkata)
+    start_rescheduling(mover)
+    mover.send("2")
+    assert has(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))
+    (booking,) = rows(services, Booking)
+    clock.now = booking.start_at + timedelta(minutes=5)  # the customer answers once the session is under way
+    reply = mover.send("yes")
+    assert msg.MB_GONE in reply and msg.BOOK_SLOT_GONE not in reply
+    (after,) = rows(services, Booking)
+    assert (after.status, after.start_at) == ("confirmed", booking.start_at)

@@ -562,10 +562,10 @@ def paused_nothing_open(event: EventData) -> None:
 
 
 def reschedule_gone(event: EventData) -> bool:
-    """The booking being moved was cancelled meanwhile (by the other side) or is no longer the writer's."""
+    """The booking being moved was cancelled meanwhile (by the other side), has started, or is not the writer's."""
     d = dialogue(event)
     booking = _reschedule_booking(d)
-    if booking is None or booking.status != "confirmed":
+    if booking is None or booking.status != "confirmed" or booking.start_at <= d.now:  # (or it has started)
         return True
     return booking.customer_id != d.contact.id and (d.provider is None or booking.provider_id != d.provider.id)
 
