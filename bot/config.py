@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 import os
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
@@ -46,7 +46,6 @@ class Config:
     idle_reset: timedelta = timedelta(hours=24)
     trial_days: int = 14
     log_level: str = "INFO"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def production(self) -> bool:

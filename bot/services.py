@@ -3,7 +3,7 @@ needs them: database sessions, clock, messenger (Twilio), mailer (SMTP), video p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from typing import TYPE_CHECKING
@@ -36,7 +36,6 @@ class Services:
     cipher: TokenCipher
     clock: Callable[[], datetime] = utc_now
     queue: "TaskQueue | None" = None  # set by build_services once the services exist (tasks need them)
-    extras: dict[str, object] = field(default_factory=dict)
 
     @property
     def status_callback_url(self) -> str | None:
