@@ -67,7 +67,17 @@ HELP_WRONG_ACCOUNT = ("Connected the wrong Zoom account? Send *disconnect zoom* 
 HELP_MORE = "Anything else? Send *help* again, *menu* for the menu, or choose *Talk to a person*."
 SUPPORT_ASK = ("Tell me in one message what went wrong (what you tried and what you saw). I'll pass it to our "
                "support team with your recent messages.")
-SUPPORT_TOO_SHORT = "Please describe the problem in a few words (at least 5 characters)."
+SUPPORT_TOO_SHORT = ("Please describe the problem in a sentence (a few words at least), so our team can help: for "
+                     "example _I didn't get the Zoom link for my booking on Friday_.")
+OPT_HELP_BOOKINGS = "Cancel or change a booking"
+OPT_HELP_LINK = "My meeting link didn't arrive"
+HELP_BACK_TO_STEP = "Send *back* to return to where you were; what you had typed is kept."
+HELP_PLAN_HOW_TO_CONNECT = "To connect it, send *connect zoom* (or *menu* → *Integrations: Zoom*)."
+HELP_BOOKINGS = ("To cancel or reschedule, send *my bookings*, pick the booking by its number, then choose "
+                 "*Reschedule* or *Cancel*. The other side is told, and your calendar invitation is updated by email.")
+HELP_LINK = ("Meeting links arrive here and by email a minute or two after booking. If the provider's Zoom needs "
+             "reconnecting, I tell you and send the link as soon as they do. *my bookings* shows every link that is "
+             "ready. Still nothing after that? Choose *Talk to a person*.")
 SUPPORT_CREATED = ("Thanks! Your ticket number is *{ticket}*. Our team ({support_email}) will get back to you, "
                    "usually within one working day.")
 SUPPORT_EMAIL_SUBJECT = "[{ticket}] Support request from {role} {masked_phone}"
@@ -433,3 +443,18 @@ BOOK_NO_DAYS_RESCHEDULE = ("Sorry, *{session}* has no other free times in the ne
 BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER = ("Move {customer}'s booking {reference} (*{session}*)\nfrom {old}\nto {new}?\n\n"
                                        "{options}\nReply *1* or *yes* to move it ({customer} will be told), *back* "
                                        "to pick another time, *cancel* to keep it as it is.")
+
+# --- session where / paused moves ------------------------------------------------------------------------------------
+OPT_EDIT_WHERE = "Change where it happens"
+SESSION_ASK_WHERE = ("Send *zoom*, your Google Meet link (https://meet.google.com/...), or *in person* followed by "
+                     "the address (for example: in person, 12 MG Road, Bengaluru).")
+SESSION_WHERE_UNCLEAR = "I couldn't tell from “{text}” where the session happens."
+SESSION_WHERE_ZOOM_NOT_CONNECTED = ("Your Zoom isn't connected, so bookings of a Zoom session couldn't get a meeting "
+                                    "link. Connect it with the link below, then send *zoom* again. Or send your "
+                                    "Google Meet link, or *in person* followed by the address.")
+SESSION_WHERE_ZOOM_BROKEN = ("Your Zoom connection stopped working (access was revoked or expired), so bookings of "
+                             "a Zoom session couldn't get a meeting link. Connect it again with the link below, then "
+                             "send *zoom* again. Or send your Google Meet link, or *in person* followed by the "
+                             "address.")
+SESSION_WHERE_ZOOM_ALTERNATIVES = ("You can send your Google Meet link (https://meet.google.com/...), or *in person* "
+                                   "followed by the address, instead.")

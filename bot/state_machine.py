@@ -45,6 +45,8 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("help_auth", msg.OPT_HELP_AUTH, ("authorization", "auth", "timeout", "times out", "fails")),
         Option("help_wrong_account", msg.OPT_HELP_WRONG_ACCOUNT, ("wrong account", "wrong zoom", "other account")),
         Option("talk_to_person", msg.OPT_HELP_PERSON, ("person", "human", "agent", "talk", "ticket", "contact")),
+        Option("help_bookings", msg.OPT_HELP_BOOKINGS, ("cancel booking", "reschedule", "change booking")),
+        Option("help_link", msg.OPT_HELP_LINK, ("link", "no link", "zoom link", "meeting link")),
     ),
     "integrations": (
         Option("connect_zoom", msg.OPT_CONNECT_ZOOM, ("connect", "reconnect", "connect another", "connect zoom")),
@@ -182,12 +184,15 @@ TRANSITIONS: list[dict] = [
     {"trigger": "cancel", "source": "*", "dest": "provider_menu", "conditions": common.is_provider,
      "before": [common.clear_context, common.cancelled]},
     {"trigger": "cancel", "source": "*", "dest": "customer_menu", "before": [common.clear_context, common.cancelled]},
-    {"trigger": "help", "source": "*", "dest": "help_menu", "before": common.clear_context},
-    {"trigger": "unknown", "source": "start", "dest": "provider_menu", "conditions": common.is_provider,
-     "before": common.welcome},
-    {"trigger": "unknown", "source": "start", "dest": "customer_menu", "before": common.welcome},
+    {"trigger": "help", "source": list(MENU_STATES) + ["start", "help_menu"], "dest": "help_menu",
+     "before": common.clear_context},
+    {"trigger": "help", "source": "*", "dest": "help_menu", "before": help_flow.remember_place},
+    {"trigger": "unknown", "source": "start", "dest": "provider_menu", "conditions": common.is_provider},
+    {"trigger": "unknown", "source": "start", "dest": "customer_menu"},  # (the menu greets a newcomer)
     {"trigger": "unknown", "source": "*", "dest": None, "after": common.not_understood},
     # -- back -------------------------------------------------------------------------------------------------
+    *({"trigger": "back", "source": "help_menu", "dest": place, "conditions": help_flow.came_from(place),
+       "before": help_flow.forget_place} for place in help_flow.RESUMABLE),
     {"trigger": "back", "source": "book_day", "dest": "booking_detail", "conditions": booking.is_reschedule},
     {"trigger": "back", "source": "book_confirm", "dest": "book_time", "conditions": booking.is_reschedule},
     *({"trigger": "back", "source": source, "dest": dest} for source, dest in BACK.items()),
@@ -365,6 +370,8 @@ TRANSITIONS: list[dict] = [
     {"trigger": "help_wrong_account", "source": "help_menu", "dest": None,
      "after": help_flow.explain_wrong_account},
     {"trigger": "talk_to_person", "source": "help_menu", "dest": "support_describe"},
+    {"trigger": "help_bookings", "source": "help_menu", "dest": None, "after": help_flow.explain_bookings},
+    {"trigger": "help_link", "source": "help_menu", "dest": None, "after": help_flow.explain_link},
     {"trigger": "answer", "source": "support_describe", "dest": "provider_menu",
      "conditions": [help_flow.description_ok, common.is_provider], "before": help_flow.open_ticket},
     {"trigger": "answer", "source": "support_describe", "dest": "customer_menu",
@@ -397,8 +404,13 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(my )?bookings?$|^my appointments?$"), "my_bookings"),
     (re.compile(r"^my sessions?$"), "my_sessions"),
     (re.compile(r"^(create|new|add)( a)? session$"), "create_session"),
-    (re.compile(r"^(share|my)( booking)? (link|code)$"), "share_link"),
+    (re.compile(r"^(share|send|get)?( my)?( booking)? (link|code)$|^share$"), "share_link"),
+    (re.compile(r"^book(?:ing)? code\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
 )
+
+
+# A booking code pasted alone: 6 letters/digits with at least one digit (codes never contain 0, 1, I or O).
+BARE_CODE = re.compile(r"^#?(?=[A-Za-z2-9]*[2-9])[A-HJ-NP-Za-hj-np-z2-9]{6}$")
 
 
 @dataclass(frozen=True)
@@ -429,6 +441,8 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
         return Intent(WORDS[state][words])
     if state in FREE_TEXT_STATES:  # a session called "Book club" is a name, not a command
         return Intent("answer", text.strip())
+    if state in ("start", "customer_menu") and BARE_CODE.match(text.strip()):
+        return Intent("book", text.strip().lstrip("#").lower())  # a booking code pasted on its own
     for pattern, trigger in COMMANDS:
         match = pattern.match(words)
         if match:

@@ -8,6 +8,35 @@ from bot.flows.common import dialogue
 from bot.text import clean_input
 
 
+# Steps a user may ask for help in the middle of; `back` from the help menu returns there with what they typed.
+RESUMABLE = ("signup_name", "signup_timezone", "integrations", "confirm_disconnect", "new_kind", "new_name",
+             "new_duration", "new_price", "new_mode", "new_platform", "new_zoom_needed", "new_meet_url",
+             "new_address", "new_availability", "new_capacity", "new_notice", "new_confirm", "sessions_list",
+             "session_detail", "edit_value", "book_code", "book_session", "book_timezone", "book_day", "book_time",
+             "book_name", "book_email", "book_confirm", "bookings_list", "booking_detail", "confirm_cancel_booking")
+PLACE = "help_from"
+
+
+def remember_place(event: EventData) -> None:
+    d = dialogue(event)
+    source = event.transition.source if event.transition is not None else None
+    if source in RESUMABLE:
+        d.context[PLACE] = source
+    else:
+        d.context.clear()
+
+
+def came_from(place: str):
+    def condition(event: EventData) -> bool:
+        return dialogue(event).context.get(PLACE) == place
+    condition.__name__ = f"came_from_{place}"
+    return condition
+
+
+def forget_place(event: EventData) -> None:
+    dialogue(event).context.pop(PLACE, None)
+
+
 def show_help_menu(event: EventData) -> None:
     from bot.state_machine import render_options
 
@@ -15,6 +44,20 @@ def show_help_menu(event: EventData) -> None:
     config = d.services.config
     d.say(msg.HELP_MENU, options=render_options("help_menu"), support_email=config.support_email,
           support_whatsapp=config.support_whatsapp)
+    if d.context.get(PLACE):
+        d.say(msg.HELP_BACK_TO_STEP)
+
+
+def explain_bookings(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.HELP_BOOKINGS)
+    d.say(msg.HELP_MORE)
+
+
+def explain_link(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.HELP_LINK)
+    d.say(msg.HELP_MORE)
 
 
 def explain_plan(event: EventData) -> None:
@@ -23,7 +66,9 @@ def explain_plan(event: EventData) -> None:
         d.say(msg.HELP_PLAN_NOT_PROVIDER)
     else:
         d.say(msg.HELP_PLAN, plan_status=plans.describe(d.provider, d.now))
-        if not plans.can_use_zoom(d.provider, d.now):
+        if plans.can_use_zoom(d.provider, d.now):
+            d.say(msg.HELP_PLAN_HOW_TO_CONNECT)
+        else:
             d.say(msg.PLAN_UPGRADE, support_email=d.services.config.support_email)
     d.say(msg.HELP_MORE)
 
@@ -45,7 +90,8 @@ def ask_description(event: EventData) -> None:
 
 
 def description_ok(event: EventData) -> bool:
-    return len(clean_input(dialogue(event).text)) >= 5
+    text = clean_input(dialogue(event).text)
+    return len(text) >= 10 and len(text.split()) >= 2
 
 
 def description_rejected(event: EventData) -> None:

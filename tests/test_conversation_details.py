@@ -1,0 +1,75 @@
+"""Things people do in a chat that the journeys' own tests don't: ask for help in the middle of a step and come
+back, paste a booking code on its own, say "share my link", write something odd as their very first message."""
+from __future__ import annotations
+
+from bot import messages as msg
+from tests.test_zoom_connect import PROVIDER, make_provider
+
+
+def test_help_in_the_middle_of_creating_a_session_and_back_keeps_the_draft(services, whatsapp):
+    make_provider(services)
+    chat = whatsapp(PROVIDER)
+    chat.send("hi")
+    chat.send("create session")
+    chat.send("2")
+    chat.send("Evening yoga")
+    chat.send("60")
+    reply = chat.send("help")
+    assert msg.HELP_BACK_TO_STEP in reply
+    assert msg.HELP_BOOKINGS in chat.send("5")  # a topic, still in help
+    reply = chat.send("back")
+    assert "price" in reply.lower()  # the price question again, the step they were at
+    reply = chat.send("500")
+    assert msg.OPT_MODE_ONLINE in reply and msg.OPT_MODE_IN_PERSON in reply  # name and duration were kept
+
+
+def test_help_from_a_menu_and_back_goes_to_the_menu(whatsapp):
+    chat = whatsapp("+447700900501")
+    chat.send("hi")
+    assert msg.HELP_BACK_TO_STEP not in chat.send("help")
+    assert msg.OPT_BOOK in chat.send("back")
+
+
+def test_help_answers_where_the_link_is(whatsapp):
+    chat = whatsapp("+447700900502")
+    chat.send("hi")
+    chat.send("help")
+    assert msg.HELP_LINK in chat.send("6")
+
+
+def test_a_one_word_request_for_a_person_asks_for_a_sentence(whatsapp, smtp_server):
+    chat = whatsapp("+447700900503")
+    chat.send("help")
+    chat.send("4")
+    assert msg.SUPPORT_TOO_SHORT in chat.send("link?")
+    assert "MNS-" in chat.send("I did not get the zoom link for my yoga class on friday")
+    (mail,) = smtp_server.wait_for(1)
+    assert "I did not get the zoom link" in mail.get_body(("plain",)).get_content()
+
+
+def test_a_booking_code_pasted_alone_starts_a_booking(services, whatsapp):
+    make_provider(services)
+    from store import repos
+    from store.db import unit_of_work
+
+    with unit_of_work(services.sessions) as session:
+        code = repos.provider_by_phone(session, PROVIDER).booking_code
+    chat = whatsapp("+447700900504")
+    chat.send("hi")
+    reply = chat.send(code)
+    assert msg.NOT_UNDERSTOOD.split("“")[0] not in reply
+    assert "Asha Coaching" in reply
+    assert "Asha Coaching" in chat.send(f"book code {code.lower()}")
+
+
+def test_share_my_link_works_as_the_readme_says(services, whatsapp):
+    make_provider(services)
+    chat = whatsapp(PROVIDER)
+    chat.send("hi")
+    reply = chat.send("share my link")
+    assert "wa.me/" in reply and "book%20" in reply
+
+
+def test_an_odd_first_message_gets_one_welcome(whatsapp):
+    reply = whatsapp("+447700900505").send("asdkjh qwpoeiru")
+    assert reply.count(msg.WELCOME.format(name_part="")) == 1
