@@ -390,6 +390,7 @@ BOOK_BAD_TIMEZONE = ("I couldn't find a time zone for “{text}”. Type a big c
 BOOK_DAYS = ("Free days for *{session}* over the next {days} days (times in {timezone}):\n{options}\n\n"
              "Reply with the number of a day.")
 BOOK_DAY_LINE = "{number}. {day} ({times})"
+BOOK_DAY_MORE = "{first} … +{more} more"
 BOOK_NO_DAYS = ("Sorry, *{session}* has no free times in the next {days} days. Send *back* to choose another "
                 "session, or *menu* for the menu.")
 BOOK_TIMES = "Free times for *{session}* on {day} ({timezone}):\n{options}\n\nReply with the number of a time."

@@ -291,7 +291,7 @@ def show_days(event: EventData) -> None:
     d = dialogue(event)
     offering, zone = _offering(d), _zone(d)
     d.context["timezone"] = zone
-    open_ = offering is not None and offering.status == "active"
+    open_ = offering is not None and (offering.status == "active" or _is_reschedule(d))  # (a move: even paused)
     days = slots.group_by_day(_free(d, offering), zone) if open_ else []
     d.context["days"] = [day.isoformat() for day, _ in days]
     name = offering.name if offering is not None else "-"
@@ -301,10 +301,17 @@ def show_days(event: EventData) -> None:
         return
     lines = []
     for number, (_, starts) in enumerate(days, 1):
-        first, last = _clock(starts[0], zone), _clock(starts[-1], zone)
         lines.append(msg.BOOK_DAY_LINE.format(number=number, day=_day_label(starts[0], zone),
-                                              times=first if first == last else f"{first}–{last}"))
+                                              times=_times_preview(starts, zone)))
     d.say(msg.BOOK_DAYS, session=name, days=bookings.BOOKING_DAYS, timezone=zone, options="\n".join(lines))
+
+
+def _times_preview(starts: list[datetime], zone: str, shown: int = 4) -> str:
+    """The start times of a day at a glance: "09:00, 09:45, 10:30" or "09:00, 09:45, 10:30 … +5 more"."""
+    clocks = [_clock(start, zone) for start in starts]
+    if len(clocks) <= shown:
+        return ", ".join(clocks)
+    return msg.BOOK_DAY_MORE.format(first=", ".join(clocks[:shown - 1]), more=len(clocks) - shown + 1)
 
 
 def picked_day(event: EventData) -> bool:
@@ -321,7 +328,7 @@ def show_times(event: EventData) -> None:
     d = dialogue(event)
     offering, zone = _offering(d), _zone(d)
     day = date.fromisoformat(d.context["day"])
-    open_ = offering is not None and offering.status == "active"
+    open_ = offering is not None and (offering.status == "active" or _is_reschedule(d))  # (a move: even paused)
     starts = dict(slots.group_by_day(_free(d, offering), zone)).get(day, []) if open_ else []
     d.context["times"] = [s.astimezone(dt_timezone.utc).isoformat() for s in starts]
     label = f"{day:%a} {day.day} {day:%b}" if not starts else _day_label(starts[0], zone)
