@@ -439,6 +439,11 @@ BOOK_SESSION_PAUSED = "Sorry, *{session}* has just been paused, so it can't be b
 BOOK_SUMMARY_WHERE_ZOOM_GROUP = ("Where: online on Zoom (one meeting shared by the attendees; the Zoom link follows "
                                  "once you've booked)")
 BOOK_CONFIRMED_ZOOM_GROUP = "The Zoom link (one meeting shared by the attendees) follows in a moment."
+BOOK_SUMMARY_WHERE_ZOOM_DELAYED = ("Where: online on Zoom. Note: the provider has to reconnect their Zoom account "
+                                   "before the meeting link can be made, so the link may come later; your place is "
+                                   "kept either way")
+BOOK_CONFIRMED_ZOOM_DELAYED = ("The provider has to reconnect their Zoom account before your meeting link can be "
+                               "made: you'll get it here and by email as soon as they do.")
 BOOK_NO_DAYS_RESCHEDULE = ("Sorry, *{session}* has no other free times in the next {days} days, so the booking can't "
                            "be moved right now. Send *back* to go back to the booking, or *menu* for the menu.")
 BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER = ("Move {customer}'s booking {reference} (*{session}*)\nfrom {old}\nto {new}?\n\n"

@@ -417,3 +417,26 @@ def test_shortening_a_session_does_not_free_time_its_bookings_still_take(zoom_pr
         free = bookings.free_slots(session, session.get(Offering, offering), services.clock())
     assert booking.start_at not in free
     assert booking.start_at + timedelta(minutes=30) not in free, "the 60-minute booking still runs then"
+
+
+def test_a_customer_booking_while_zoom_is_disconnected_is_told_before_confirming(zoom_provider, services,
+                                                                                whatsapp):
+    from bot import messages as msg
+    from store.models import Provider
+
+    add_offering(services)
+    zoom_provider.send("disconnect zoom")
+    zoom_provider.send("yes")
+    with unit_of_work(services.sessions) as session:
+        code = session.scalars(select(Provider)).one().booking_code
+    customer = whatsapp(CUSTOMER)
+    customer.send(f"book {code}")
+    customer.send("1")
+    customer.send("yes")
+    customer.send("1")
+    customer.send("1")
+    customer.send("Priya")
+    summary = customer.send("priya@example.com")
+    assert msg.BOOK_SUMMARY_WHERE_ZOOM_DELAYED in summary and msg.BOOK_SUMMARY_WHERE_ZOOM not in summary
+    booked = customer.send("yes")
+    assert msg.BOOK_CONFIRMED_ZOOM_DELAYED in booked and msg.BOOK_CONFIRMED_ZOOM not in booked

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from transitions import EventData
 
-from bot import bookings, messages as msg, money, outbox, slots, timezones
+from bot import bookings, messages as msg, money, outbox, plans, slots, timezones, video_accounts
 from bot.bookings import SlotUnavailable
 from bot.dialogue import Dialogue
 from bot.flows.common import dialogue
@@ -98,12 +98,20 @@ def _mode(offering: Offering) -> str:
     return msg.BOOK_MODE_MEET if offering.platform == "google_meet" else msg.BOOK_MODE_ZOOM
 
 
-def _where_after(offering: Offering) -> str:
+def _zoom_ready(d: Dialogue, offering: Offering) -> bool:
+    """Can the provider's Zoom make the meeting now (connected, working, and on a plan that includes Zoom)?"""
+    conn = video_accounts.connection(d.session, offering.provider_id, "zoom")
+    return conn is not None and conn.status == "connected" and plans.can_use_zoom(offering.provider, d.now)
+
+
+def _where_after(offering: Offering, d: Dialogue | None = None) -> str:
     """What the customer is told about the place once booked (a group shares one Zoom meeting per occurrence)."""
     if offering.mode == "in_person":
         return msg.BOOK_CONFIRMED_ADDRESS.format(address=offering.address or "-")
     if offering.platform == "google_meet":
         return msg.BOOK_CONFIRMED_MEET.format(url=offering.meet_url or "-")
+    if d is not None and not _zoom_ready(d, offering):
+        return msg.BOOK_CONFIRMED_ZOOM_DELAYED
     return msg.BOOK_CONFIRMED_ZOOM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_ZOOM
 
 
@@ -471,6 +479,8 @@ def show_summary(event: EventData) -> None:
         where = msg.BOOK_SUMMARY_WHERE_ADDRESS.format(address=offering.address or "-")
     elif offering.platform == "google_meet":
         where = msg.BOOK_SUMMARY_WHERE_MEET.format(url=offering.meet_url or "-")
+    elif not _zoom_ready(d, offering):
+        where = msg.BOOK_SUMMARY_WHERE_ZOOM_DELAYED
     elif offering.capacity > 1:
         where = msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP
     else:
@@ -511,7 +521,7 @@ def _book(d: Dialogue) -> bool:
         booking.link_sent_at = d.now  # the address or Meet link is in the confirmation below
     provider = offering.provider
     d.say(msg.BOOK_CONFIRMED, session=offering.name, provider=provider.display_name,
-          when=slots.format_slot_with_zone(start, zone), reference=booking.reference, where=_where_after(offering),
+          when=slots.format_slot_with_zone(start, zone), reference=booking.reference, where=_where_after(offering, d),
           email=booking.customer_email)
     places = ""
     if offering.capacity > 1:
