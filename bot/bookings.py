@@ -111,10 +111,8 @@ def _lock_provider(session: Session, provider_id: int) -> None:
     session.scalars(select(Provider.id).where(Provider.id == provider_id).with_for_update(key_share=True)).one()
 
 
-def _check_bookable(session: Session, offering: Offering, start: datetime, now: datetime,
-                    ignore_booking: int | None = None) -> None:
-    if offering.status != "active":
-        raise SlotUnavailable("paused")
+def _check_free(session: Session, offering: Offering, start: datetime, now: datetime,
+                ignore_booking: int | None = None) -> None:
     if start not in free_slots(session, offering, now, ignore_booking=ignore_booking):
         raise SlotUnavailable("taken")
 
@@ -124,7 +122,9 @@ def book(session: Session, *, offering: Offering, customer: Contact, start: date
     """Take a place in the occurrence `start` of `offering`, or raise SlotUnavailable. The seat number comes from
     the places already taken; two customers racing for the same seat hit the unique index and one of them loses."""
     _lock_provider(session, offering.provider_id)  # PostgreSQL: one booking per provider at a time
-    _check_bookable(session, offering, start, now)
+    if offering.status != "active":
+        raise SlotUnavailable("paused")  # pausing stops new bookings (moving one that exists is still fine)
+    _check_free(session, offering, start, now)
     end = start + timedelta(minutes=offering.duration_minutes)
     for seat in free_seats(session, offering.id, start, offering.capacity):
         booking = Booking(reference=_new_reference(session), offering_id=offering.id,
@@ -201,12 +201,13 @@ def _release_meeting(session: Session, meeting_id: int | None, now: datetime) ->
 
 def reschedule(session: Session, booking: Booking, new_start: datetime, now: datetime) -> Meeting | None:
     """Move the booking to another start of the same session. 1:1: the meeting moves with it (updated at Zoom);
-    group: the attendee leaves the old occurrence's meeting and joins the new one's."""
+    group: the attendee leaves the old occurrence's meeting and joins the new one's. A paused session's bookings
+    can be moved too: pausing only stops new bookings."""
     offering = booking.offering
     _lock_provider(session, offering.provider_id)
     if booking.start_at <= now:
         raise SlotUnavailable("started")  # a session under way (or over) is not moved
-    _check_bookable(session, offering, new_start, now, ignore_booking=booking.id)
+    _check_free(session, offering, new_start, now, ignore_booking=booking.id)
     old_meeting_id = booking.meeting_id
     booking.status = "cancelled"  # leave the old seat first (the partial index only sees confirmed rows)
     session.flush()

@@ -377,14 +377,35 @@ def test_a_started_session_cannot_be_cancelled_or_moved(services, clock, provide
     assert load(services, Booking, booking_id).status == "confirmed"
 
 
-def test_a_paused_session_can_be_cancelled_but_not_moved(services, provider_id, customer_chat):
+def test_a_paused_session_s_booking_can_still_be_moved_and_cancelled(services, provider_id, customer_chat,
+                                                                    provider_chat):
+    """Pausing stops new bookings only: the customer and the provider can still move an existing one."""
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
-    booking_id = book(services, offering_id, free_slots(services, offering_id)[0])
+    first, second = free_slots(services, offering_id)[:2]
+    booking_id = book(services, offering_id, first)
     with unit_of_work(services.sessions) as session:
         session.get(Offering, offering_id).status = "paused"
     customer_chat.send("my bookings")
     customer_chat.send("1")
-    assert msg.MB_CANT_RESCHEDULE_PAUSED.format(session="Career coaching") in customer_chat.send("reschedule")
+    reply = customer_chat.send("reschedule")
+    assert msg.MB_CANT_RESCHEDULE_PAUSED.format(session="Career coaching") not in reply
+    assert msg.MB_RESCHEDULE_START.format(session="Career coaching", when=when(first, CUSTOMER_TZ)) in reply
+    customer_chat.send("1")  # the first day with another free time
+    customer_chat.send("1")
+    assert msg.BOOK_RESCHEDULED.split("{")[0] in customer_chat.send("yes")
+    assert load(services, Booking, booking_id).start_at == second
+    # the provider moves it again, the session still paused
+    provider_chat.send("my bookings")
+    provider_chat.send("1")
+    assert msg.MB_RESCHEDULE_START.split("{")[0] in provider_chat.send("reschedule")
+    provider_chat.send("1")
+    provider_chat.send("1")
+    assert msg.BOOK_PROVIDER_DID_RESCHEDULE.split("{")[0] in provider_chat.send("yes")
+    assert load(services, Booking, booking_id).start_at == first  # its old time was free again
+    assert load(services, Offering, offering_id).status == "paused"
+    # and it can be cancelled
+    customer_chat.send("my bookings")
+    customer_chat.send("1")
     customer_chat.send("2")
     customer_chat.send("yes")
     assert load(services, Booking, booking_id).status == "cancelled"

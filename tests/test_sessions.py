@@ -254,6 +254,42 @@ def test_back_cancel_help_and_menu_work_in_the_middle(chat, services):
     assert offerings(services) == []
 
 
+def test_back_goes_to_the_step_just_before(chat, services):
+    # group, in person: notice -> places -> weekly hours -> address
+    chat.send("create session")
+    chat.send("group")
+    chat.send("Sunrise yoga")
+    chat.send("60")
+    chat.send("free")
+    chat.send("in person")
+    chat.send("12 MG Road, Bengaluru")
+    chat.send("Sat 06:00-08:00")
+    assert msg.SESSION_ASK_NOTICE in chat.send("12")
+    assert msg.SESSION_ASK_CAPACITY in chat.send("back")
+    assert msg.SESSION_ASK_NOTICE in chat.send("10")
+    assert msg.SESSION_ASK_CAPACITY in chat.send("back")
+    assert msg.SESSION_ASK_AVAILABILITY.format(timezone="Asia/Kolkata") in chat.send("back")
+    assert msg.SESSION_ASK_ADDRESS in chat.send("back")
+    assert msg.SESSION_ASK_MODE.format(options=render_options("new_mode")) in chat.send("back")
+    # 1:1 on Meet: notice -> weekly hours -> the Meet link -> the platform
+    create_until_platform(chat)
+    chat.send("meet")
+    chat.send(MEET)
+    assert msg.SESSION_ASK_NOTICE in chat.send(HOURS)
+    assert msg.SESSION_ASK_AVAILABILITY.format(timezone="Asia/Kolkata") in chat.send("back")
+    assert msg.SESSION_ASK_MEET_URL in chat.send("back")
+    assert msg.SESSION_ASK_PLATFORM.format(options=render_options("new_platform")) in chat.send("back")
+    # and forward again: the draft is intact
+    chat.send("meet")
+    chat.send(MEET)
+    chat.send(HOURS)
+    assert msg.SESSION_SUMMARY.split("\n")[0] in chat.send("2")
+    chat.send("yes")
+    [offering] = offerings(services)
+    assert (offering.kind, offering.platform, offering.meet_url, offering.min_notice_minutes) == \
+        ("one_to_one", "google_meet", MEET, 120)
+
+
 def test_start_over_from_the_summary_clears_the_draft(chat, services):
     create_until_platform(chat)
     chat.send("meet")
@@ -364,9 +400,9 @@ def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, cl
         session.scalars(select(VideoConnection)).one().status = "broken"
     reply = chat.send("2")
     assert msg.SESSION_SUMMARY.split("\n")[0] in reply and msg.SESSION_ZOOM_WARNING in reply
-    for _ in range(3):  # summary -> notice -> availability -> online or in person
-        chat.send("back")
-    chat.send("1")  # online
+    for _ in range(3):  # summary -> notice -> availability -> the platform (Zoom was the step before)
+        reply = chat.send("back")
+    assert msg.SESSION_ASK_PLATFORM.format(options=render_options("new_platform")) in reply
     assert zoom_needed("broken") in chat.send("zoom")
 
 
@@ -574,7 +610,7 @@ def test_share_link_from_menu_and_from_a_session(chat, services):
     seed_session(services)
     chat.send("my sessions")
     chat.send("1")
-    assert share_text(services) in chat.send("8")
+    assert share_text(services) in chat.send("9")
     assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("1")  # still on the session
 
 
@@ -589,3 +625,94 @@ def test_customers_are_pointed_to_sign_up(whatsapp, command):
     customer = whatsapp(CUSTOMER)
     customer.send("hi")
     assert msg.SESSION_PROVIDERS_ONLY in customer.send(command)
+
+
+# -- change where it happens ----------------------------------------------------------------------------------------
+
+def where_detail(chat) -> str:
+    chat.send("my sessions")
+    chat.send("1")
+    return chat.send(msg.OPT_EDIT_WHERE)
+
+
+def test_after_disconnecting_zoom_a_session_can_move_to_meet_in_person_and_back(chat, client, services, fake_zoom):
+    click_through(client, link_in(chat.send("connect zoom")))
+    chat.send("menu")
+    offering_id = seed_session(services, platform="zoom")
+    chat.send("disconnect zoom")
+    assert "switch the session to Google Meet" in chat.send("yes")
+    reply = where_detail(chat)
+    assert msg.SESSION_EDIT_CURRENT.format(current=msg.SESSION_WHERE_ZOOM) in reply
+    assert msg.SESSION_ASK_WHERE in reply
+    reply = chat.send("zoom")  # not connected any more: said, with the link to connect it
+    assert msg.SESSION_WHERE_ZOOM_NOT_CONNECTED in reply and msg.ZOOM_LINK.split("{link}")[0] in reply
+    assert offerings(services)[0].platform == "zoom"
+    reply = chat.send("https://zoom.us/j/123456")
+    assert msg.SESSION_WHERE_UNCLEAR.format(text="https://zoom.us/j/123456") in reply
+    assert msg.SESSION_ASK_WHERE in reply
+    assert msg.SESSION_BAD_MEET_URL in chat.send("meet.google.com/nope")
+    reply = chat.send(MEET + "?authuser=0")
+    assert msg.SESSION_UPDATED in reply and detail(services, offering_id) in reply
+    assert msg.SESSION_ZOOM_WARNING not in reply  # a Meet session needs no Zoom
+    [o] = offerings(services)
+    assert (o.mode, o.platform, o.meet_url, o.address) == ("online", "google_meet", MEET, None)
+
+    reply = chat.send("where")
+    assert msg.SESSION_EDIT_CURRENT.format(current=msg.SESSION_WHERE_MEET.format(url=MEET)) in reply
+    reply = chat.send("in person")  # no address
+    assert msg.SESSION_BAD_ADDRESS in reply and msg.SESSION_ASK_WHERE in reply
+    reply = chat.send("In person, 12 MG Road, Bengaluru")
+    assert msg.SESSION_UPDATED in reply
+    assert msg.SESSION_FIELD_WHERE.format(
+        where=msg.SESSION_WHERE_ADDRESS.format(address="12 MG Road, Bengaluru")) in reply
+    [o] = offerings(services)
+    assert (o.mode, o.platform, o.meet_url, o.address) == ("in_person", None, None, "12 MG Road, Bengaluru")
+
+    chat.send("where")
+    link = link_in(chat.send("zoom"))
+    click_through(client, link)  # Zoom connected again: now "zoom" is taken
+    chat.new_replies()
+    reply = chat.send("zoom")
+    assert msg.SESSION_UPDATED in reply and msg.SESSION_ZOOM_WARNING not in reply
+    [o] = offerings(services)
+    assert (o.mode, o.platform, o.meet_url, o.address) == ("online", "zoom", None, None)
+
+
+def test_change_where_to_zoom_needs_the_plan(services, whatsapp):
+    make_provider(services, plan="free")
+    chat = whatsapp(PROVIDER)
+    chat.send("hi")
+    seed_session(services)
+    chat.send("my sessions")
+    chat.send("1")
+    chat.send("where")
+    reply = chat.send("zoom")
+    assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in reply
+    assert msg.SESSION_WHERE_ZOOM_ALTERNATIVES in reply and msg.ZOOM_LINK.split("{link}")[0] not in reply
+    assert offerings(services)[0].platform == "google_meet"
+    assert msg.SESSION_UPDATED in chat.send("in person Studio 4, Park Street")
+    assert offerings(services)[0].address == "Studio 4, Park Street"
+
+
+def test_back_leaves_the_where_edit_unchanged(chat, services):
+    offering_id = seed_session(services)
+    where_detail(chat)
+    assert detail(services, offering_id) in chat.send("back")
+    assert offerings(services)[0].meet_url == MEET
+
+
+def test_new_bookings_get_the_new_place(chat, services, whatsapp):
+    seed_session(services, hours="daily 10:00-12:00")
+    where_detail(chat)
+    chat.send("in person, 12 MG Road, Bengaluru")
+    customer = whatsapp(CUSTOMER)
+    customer.send(f"book {booking_code(services)}")
+    customer.send("1")
+    customer.send("yes")  # the time zone guessed from the number
+    customer.send("1")
+    customer.send("1")
+    customer.send("Ravi Kumar")
+    customer.send("ravi@example.com")
+    reply = customer.send("yes")
+    assert msg.BOOK_CONFIRMED_ADDRESS.format(address="12 MG Road, Bengaluru") in reply
+    assert MEET not in reply

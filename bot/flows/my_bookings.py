@@ -163,12 +163,11 @@ def _changeable(d, booking: Booking | None) -> bool:
 
 
 def _refuse(d, booking: Booking | None) -> None:
-    if booking is None or booking.status != "confirmed" or booking.end_at <= d.now:
-        d.say(msg.MB_GONE)
-    elif booking.start_at <= d.now:
+    """Why a booking can't be cancelled or moved (see _changeable)."""
+    if booking is not None and booking.status == "confirmed" and booking.start_at <= d.now < booking.end_at:
         d.say(msg.MB_CANT_CHANGE_STARTED)
     else:
-        d.say(msg.MB_CANT_RESCHEDULE_PAUSED, session=booking.offering.name)
+        d.say(msg.MB_GONE)
 
 
 # -- cancel -------------------------------------------------------------------------------------------------------
@@ -230,9 +229,9 @@ def cancel_booking(event: EventData) -> None:
 # -- reschedule ---------------------------------------------------------------------------------------------------
 
 def can_reschedule(event: EventData) -> bool:
+    """As for cancelling: a paused session's bookings can be moved too (pausing only stops new bookings)."""
     d = dialogue(event)
-    booking = _current(d)
-    return _changeable(d, booking) and booking.offering.status == "active"
+    return _changeable(d, _current(d))
 
 
 def reschedule_refused(event: EventData) -> None:

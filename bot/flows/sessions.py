@@ -21,6 +21,7 @@ from transitions import EventData
 from bot import availability, money, plans, slots, video_accounts
 from bot import messages as msg
 from bot.dialogue import Dialogue
+from bot.flows import zoom as zoom_flow
 from bot.flows.common import dialogue
 from bot.text import clean_input, number
 from store.models import Booking, Offering, Provider
@@ -32,7 +33,7 @@ ZOOM = "zoom"
 MEET = "google_meet"
 ONE, GROUP = "one_to_one", "group"
 ONLINE, IN_PERSON = "online", "in_person"
-EDITABLE = ("name", "price", "duration", "availability", "notice", "capacity")
+EDITABLE = ("name", "price", "duration", "availability", "notice", "capacity", "where")
 
 
 # -- pure parsers ---------------------------------------------------------------------------------------------------
@@ -234,12 +235,16 @@ def zoom_possible(event: EventData) -> bool:
     return _zoom_configured(d) and plans.can_use_zoom(d.provider, d.now)
 
 
-def zoom_ready(event: EventData) -> bool:
-    d = dialogue(event)
-    if not zoom_possible(event):
+def _zoom_ready(d: Dialogue) -> bool:
+    """Zoom is set up here, the plan allows it and the provider's connection works: new bookings get links."""
+    if not (_zoom_configured(d) and plans.can_use_zoom(d.provider, d.now)):
         return False
     conn = video_accounts.connection(d.session, d.provider.id, ZOOM)
     return conn is not None and conn.status == "connected"
+
+
+def zoom_ready(event: EventData) -> bool:
+    return _zoom_ready(dialogue(event))
 
 
 def explain_zoom_needed(event: EventData) -> None:
@@ -292,6 +297,21 @@ def _currency(d: Dialogue) -> str:
 
 def is_group(event: EventData) -> bool:
     return _draft(dialogue(event)).get("kind") == GROUP
+
+
+# Where the draft happens, for `back` from the weekly hours (to the step that set it).
+def is_zoom_draft(event: EventData) -> bool:
+    draft = _draft(dialogue(event))
+    return draft.get("mode") == ONLINE and draft.get("platform") == ZOOM
+
+
+def is_meet_draft(event: EventData) -> bool:
+    draft = _draft(dialogue(event))
+    return draft.get("mode") == ONLINE and draft.get("platform") == MEET
+
+
+def is_in_person_draft(event: EventData) -> bool:
+    return _draft(dialogue(event)).get("mode") == IN_PERSON
 
 
 def ask_kind(event: EventData) -> None:
@@ -696,6 +716,10 @@ def start_edit_capacity(event: EventData) -> None:
     _start_edit(event, "capacity")
 
 
+def start_edit_where(event: EventData) -> None:
+    _start_edit(event, "where")
+
+
 def _current(d: Dialogue, offering: Offering, field: str) -> str:
     if field == "name":
         return offering.name
@@ -707,6 +731,8 @@ def _current(d: Dialogue, offering: Offering, field: str) -> str:
         return availability.format_availability(availability.from_json(offering.availability))
     if field == "notice":
         return format_notice(offering.min_notice_minutes)
+    if field == "where":
+        return _where(_as_values(offering))
     return str(offering.capacity)
 
 
@@ -725,6 +751,8 @@ def ask_new_value(event: EventData) -> None:
         d.say(msg.SESSION_ASK_AVAILABILITY, timezone=d.provider.timezone)
     elif field == "notice":
         d.say(msg.SESSION_ASK_NOTICE)
+    elif field == "where":
+        d.say(msg.SESSION_ASK_WHERE)
     else:
         d.say(msg.SESSION_ASK_CAPACITY)
 
@@ -736,6 +764,62 @@ def most_booked(session: Session, offering_id: int, now: datetime) -> tuple[int,
             Booking.offering_id == offering_id, Booking.status == "confirmed", Booking.end_at > now)
         .group_by(Booking.start_at).order_by(func.count().desc(), Booking.start_at).limit(1)).first()
     return (row.taken, row.start_at) if row else (0, None)
+
+
+# -- edit: where it happens ------------------------------------------------------------------------------------------
+
+_WHERE_ZOOM = frozenset({"zoom", "on zoom", "zoom meeting", "online zoom", "online on zoom"})
+_IN_PERSON = re.compile(r"in[\s-]*person\b[\s,:;.-]*(.*)", re.IGNORECASE | re.DOTALL)
+_MEET_PREFIX = re.compile(r"(?:online\s+)?(?:on\s+)?(?:google\s+)?meet\s*[,:-]?\s*", re.IGNORECASE)
+
+
+def _where_wanted(text: str) -> tuple[str | None, str | None]:
+    """What an answer to "where?" asks for: ("zoom", None), ("meet", canonical link or None when the link is bad),
+    ("in_person", address or None when the address is missing or bad), or (None, None)."""
+    if _words(text) in _WHERE_ZOOM:
+        return ZOOM, None
+    person = _IN_PERSON.fullmatch(clean_input(text, 400).strip())
+    if person:
+        return IN_PERSON, parse_address(person[1])
+    stripped = _MEET_PREFIX.sub("", clean_input(text, 300).strip(), count=1)
+    url = parse_meet_url(text) or parse_meet_url(stripped)
+    if url is not None or re.search(r"\bmeet\b", text.casefold()):
+        return MEET, url
+    return None, None
+
+
+def _new_where(d: Dialogue, text: str) -> dict[str, Any] | None:
+    """The new place as the offering's columns, with creation's rules (Zoom only when it will give links)."""
+    kind, value = _where_wanted(text)
+    if kind == ZOOM:
+        return {"mode": ONLINE, "platform": ZOOM, "meet_url": None, "address": None} if _zoom_ready(d) else None
+    if kind == MEET and value:
+        return {"mode": ONLINE, "platform": MEET, "meet_url": value, "address": None}
+    if kind == IN_PERSON and value:
+        return {"mode": IN_PERSON, "platform": None, "meet_url": None, "address": value}
+    return None
+
+
+def _where_rejected(event: EventData) -> None:
+    d = dialogue(event)
+    kind, _ = _where_wanted(d.text)
+    if kind == ZOOM:
+        if not _zoom_configured(d) or not plans.can_use_zoom(d.provider, d.now):
+            template = msg.ZOOM_NOT_CONFIGURED if not _zoom_configured(d) else msg.ZOOM_NEEDS_PLAN
+            d.say(template, support_email=d.services.config.support_email)
+            d.say(msg.SESSION_WHERE_ZOOM_ALTERNATIVES)
+            return
+        conn = video_accounts.connection(d.session, d.provider.id, ZOOM)
+        d.say(msg.SESSION_WHERE_ZOOM_BROKEN if conn is not None else msg.SESSION_WHERE_ZOOM_NOT_CONNECTED)
+        zoom_flow.send_connect_link(event)
+        return
+    if kind == MEET:
+        d.say(msg.SESSION_BAD_MEET_URL)
+    elif kind == IN_PERSON:
+        d.say(msg.SESSION_BAD_ADDRESS)
+    else:
+        d.say(msg.SESSION_WHERE_UNCLEAR, text=clean_input(d.text, 40))
+    d.say(msg.SESSION_ASK_WHERE)
 
 
 def _new_value(d: Dialogue, offering: Offering, field: str) -> Any:
@@ -754,6 +838,8 @@ def _new_value(d: Dialogue, offering: Offering, field: str) -> Any:
         return availability.to_json(result.windows) if ok else None
     if field == "notice":
         return parse_notice(text)
+    if field == "where":
+        return _new_where(d, text)
     capacity = parse_capacity(text)
     if capacity is None or capacity < most_booked(d.session, offering.id, d.now)[0]:
         return None
@@ -783,6 +869,8 @@ def new_value_rejected(event: EventData) -> None:
         _say_bad_availability(d, offering.duration_minutes)
     elif field == "notice":
         d.say(msg.SESSION_BAD_NOTICE, text=clean_input(d.text, 40))
+    elif field == "where":
+        _where_rejected(event)
     elif parse_capacity(d.text) is None:
         d.say(msg.SESSION_BAD_CAPACITY)
     else:
@@ -795,6 +883,12 @@ def save_new_value(event: EventData) -> None:
     offering = _offering(d)
     field = d.context.pop("edit_field")
     value = _new_value(d, offering, field)
+    if field == "where":
+        for column, column_value in value.items():
+            setattr(offering, column, column_value)
+        offering.updated_at = d.now
+        d.say(msg.SESSION_UPDATED)
+        return
     column = {"name": "name", "price": "price_minor", "duration": "duration_minutes", "availability": "availability",
               "notice": "min_notice_minutes", "capacity": "capacity"}[field]
     setattr(offering, column, value)
