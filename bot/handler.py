@@ -59,7 +59,7 @@ class ConversationHandler:
                 dialogue.context["_after_reset"] = True
             self._run(dialogue, stored)
             conv.state, conv.context, conv.updated_at = dialogue.state, dialogue.context, now
-            ids = outbox.queue(session, contact, dialogue.replies, now)
+            ids = outbox.queue(session, contact, dialogue.replies, now, reply=True)
         outbox.dispatch(services, ids)
         for job in dialogue.after_commit:
             try:

@@ -29,12 +29,13 @@ PROGRESS = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
             "read": 5}
 
 
-def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime) -> list[int]:
-    """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order."""
+def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False) -> list[int]:
+    """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order. `reply`: it answers the
+    recipient's own message (sent even to someone who opted out)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
-    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=part,
+    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=part, reply=reply,
                             status="pending", created_at=now, updated_at=now) for part in split_body(body)]
     session.add_all(rows)
     session.flush()
@@ -77,8 +78,13 @@ def _send_one(services: "Services", message_id: int) -> int:
         row = session.get(OutboundMessage, message_id)
         contact = session.get(Contact, row.contact_id) if row.contact_id else None
         to, body, template_only = row.to, row.body, row.via_template
+        opted_out = contact is not None and contact.opted_out_at is not None and not row.reply
     in_window = not template_only and contact is not None and contact.last_inbound_at is not None and \
         contact.last_inbound_at >= now - WINDOW
+    if opted_out:
+        log.info("message %s to %s not sent: they opted out (STOP)", message_id, phones.mask(to))
+        _finish(services, message_id, status="opted_out", error_message="the recipient sent STOP")
+        return 0
     template = services.config.twilio_template_content_sid
     callback = services.status_callback_url
     try:

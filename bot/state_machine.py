@@ -83,6 +83,7 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("edit_availability", msg.OPT_EDIT_AVAILABILITY, ("availability", "hours", "times")),
         Option("edit_notice", msg.OPT_EDIT_NOTICE, ("notice", "minimum notice")),
         Option("edit_capacity", msg.OPT_EDIT_CAPACITY, ("capacity", "places", "seats")),
+        Option("edit_where", msg.OPT_EDIT_WHERE, ("where", "place", "location", "address", "venue", "platform")),
         Option("share_link", msg.OPT_SHARE_LINK, ("share", "link")),
     ),
     "booking_detail": (
@@ -179,11 +180,14 @@ MENU_STATES = ("customer_menu", "provider_menu")
 TRANSITIONS: list[dict] = [
     # -- from anywhere ---------------------------------------------------------------------------------------
     {"trigger": "menu", "source": "*", "dest": "provider_menu", "conditions": common.is_provider,
-     "before": common.clear_context},
-    {"trigger": "menu", "source": "*", "dest": "customer_menu", "before": common.clear_context},
+     "before": [common.clear_context, common.opt_in]},
+    {"trigger": "menu", "source": "*", "dest": "customer_menu", "before": [common.clear_context, common.opt_in]},
     {"trigger": "cancel", "source": "*", "dest": "provider_menu", "conditions": common.is_provider,
      "before": [common.clear_context, common.cancelled]},
     {"trigger": "cancel", "source": "*", "dest": "customer_menu", "before": [common.clear_context, common.cancelled]},
+    {"trigger": "opt_out", "source": "*", "dest": "provider_menu", "conditions": common.is_provider,
+     "before": [common.clear_context, common.opt_out]},
+    {"trigger": "opt_out", "source": "*", "dest": "customer_menu", "before": [common.clear_context, common.opt_out]},
     {"trigger": "help", "source": list(MENU_STATES) + ["start", "help_menu"], "dest": "help_menu",
      "before": common.clear_context},
     {"trigger": "help", "source": "*", "dest": "help_menu", "before": help_flow.remember_place},
@@ -195,6 +199,11 @@ TRANSITIONS: list[dict] = [
        "before": help_flow.forget_place} for place in help_flow.RESUMABLE),
     {"trigger": "back", "source": "book_day", "dest": "booking_detail", "conditions": booking.is_reschedule},
     {"trigger": "back", "source": "book_confirm", "dest": "book_time", "conditions": booking.is_reschedule},
+    {"trigger": "back", "source": "new_notice", "dest": "new_capacity", "conditions": sessions.is_group},
+    {"trigger": "back", "source": "new_availability", "dest": "new_platform", "conditions": sessions.is_zoom_draft},
+    {"trigger": "back", "source": "new_availability", "dest": "new_meet_url", "conditions": sessions.is_meet_draft},
+    {"trigger": "back", "source": "new_availability", "dest": "new_address",
+     "conditions": sessions.is_in_person_draft},
     *({"trigger": "back", "source": source, "dest": dest} for source, dest in BACK.items()),
     {"trigger": "back", "source": list(MENU_STATES), "dest": None, "after": common.nothing_to_go_back_to},
     {"trigger": "back", "source": "*", "dest": "provider_menu", "conditions": common.is_provider},
@@ -288,7 +297,7 @@ TRANSITIONS: list[dict] = [
      "after": sessions.capacity_not_for_one},
     *({"trigger": f"edit_{field}", "source": "session_detail", "dest": "edit_value",
        "before": getattr(sessions, f"start_edit_{field}")}
-      for field in ("name", "price", "duration", "availability", "notice", "capacity")),
+      for field in sessions.EDITABLE),
     {"trigger": "answer", "source": "edit_value", "dest": "session_detail", "conditions": sessions.new_value_ok,
      "before": sessions.save_new_value},
     {"trigger": "answer", "source": "edit_value", "dest": None, "after": sessions.new_value_rejected},
@@ -391,7 +400,9 @@ def build_machine() -> Machine:
 GLOBAL_WORDS: dict[str, str] = {
     "menu": "menu", "main menu": "menu", "home": "menu", "start": "menu", "0": "menu",
     "help": "help", "support": "help", "?": "help", "ayuda": "help",
-    "cancel": "cancel", "stop": "cancel", "quit": "cancel", "exit": "cancel", "abort": "cancel",
+    "cancel": "cancel", "quit": "cancel", "exit": "cancel", "abort": "cancel",
+    "stop": "opt_out", "stop all": "opt_out", "unsubscribe": "opt_out", "opt out": "opt_out",
+    "unstop": "menu", "subscribe": "menu",
     "back": "back", "previous": "back",
 }
 GREETINGS = frozenset({"hi", "hello", "hey", "hola", "namaste", "good morning", "good afternoon", "good evening"})

@@ -44,6 +44,7 @@ class Contact(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     last_inbound_at: Mapped[datetime | None]
+    opted_out_at: Mapped[datetime | None]  # sent STOP: only replies to their own messages go out until START
 
     provider: Mapped["Provider | None"] = relationship(back_populates="contact", uselist=False)
 
@@ -102,6 +103,7 @@ class OutboundMessage(Base):
     status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     via_template: Mapped[bool] = mapped_column(default=False)
+    reply: Mapped[bool] = mapped_column(default=False)  # an answer to the recipient's own message
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(default=0)

@@ -73,3 +73,33 @@ def test_share_my_link_works_as_the_readme_says(services, whatsapp):
 def test_an_odd_first_message_gets_one_welcome(whatsapp):
     reply = whatsapp("+447700900505").send("asdkjh qwpoeiru")
     assert reply.count(msg.WELCOME.format(name_part="")) == 1
+
+
+def test_stop_opts_out_of_notifications_until_start(services, whatsapp, fake_twilio):
+    from bot import outbox
+    from store import repos
+    from store.db import unit_of_work
+    from store.models import OutboundMessage
+
+    chat = whatsapp("+447700900506")
+    chat.send("hi")
+    reply = chat.send("STOP")
+    assert msg.OPTED_OUT in reply and msg.OPT_BOOK not in reply
+
+    def notify(text: str) -> OutboundMessage:  # what a provider's action or the worker would send them
+        with unit_of_work(services.sessions) as session:
+            contact = repos.contact_by_phone(session, "+447700900506")
+            (message_id,) = outbox.queue(session, contact, [text], services.clock())
+        outbox.dispatch(services, [message_id])
+        with unit_of_work(services.sessions) as session:
+            return session.get(OutboundMessage, message_id)
+
+    assert notify("A reminder").status == "opted_out"
+    assert "A reminder" not in fake_twilio.fake.bodies_to("whatsapp:+447700900506")
+    reply = chat.send("menu")
+    assert msg.OPT_BOOK in reply and msg.OPTED_IN not in reply  # their own messages still get answers
+    assert notify("Still quiet").status == "opted_out"
+    reply = chat.send("START")
+    assert msg.OPTED_IN in reply
+    assert notify("Another reminder").status != "opted_out"
+    assert "Another reminder" in fake_twilio.fake.bodies_to("whatsapp:+447700900506")

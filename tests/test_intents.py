@@ -29,7 +29,7 @@ def test_a_words_meaning_in_this_step_wins_over_the_global_command():
 
 @pytest.mark.parametrize("text, trigger", [
     ("help", "help"), ("HELP", "help"), ("Help!", "help"), ("?", "help"), ("ayuda", "help"), ("AYÚDA", "help"),
-    ("support", "help"), ("cancel", "cancel"), ("Cancel.", "cancel"), ("stop", "cancel"), ("quit", "cancel"),
+    ("support", "help"), ("cancel", "cancel"), ("Cancel.", "cancel"), ("stop", "opt_out"), ("quit", "cancel"),
     ("exit", "cancel"), ("back", "back"), ("BACK", "back"), ("previous", "back"),
 ])
 def test_global_words_work_in_every_state(text, trigger):

@@ -129,7 +129,7 @@ def test_back_from_the_name_question_returns_to_the_menu(whatsapp, services):
     assert msg.NOTHING_TO_GO_BACK_TO in user.send("back")
 
 
-@pytest.mark.parametrize("word", ["cancel", "STOP", "Cancél"])
+@pytest.mark.parametrize("word", ["cancel", "QUIT", "Cancél"])
 def test_cancel_mid_way_keeps_nothing(whatsapp, services, word):
     user = whatsapp(INDIA)
     start_signup(user)

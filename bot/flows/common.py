@@ -35,15 +35,35 @@ def show_menu(event: EventData) -> None:
 
     d = dialogue(event)
     transition = event.transition
-    if transition is not None and transition.source == transition.dest and event.event.name not in ("menu", "cancel") \
-            and d.replies:
-        return  # a command answered from the menu: its answer is enough, no need to repeat the menu
+    if event.event.name == "opt_out" or (transition is not None and transition.source == transition.dest
+                                          and event.event.name not in ("menu", "cancel") and d.replies):
+        return  # STOP, or a command answered from the menu: its answer is enough, no need for the menu
     if transition is not None and transition.source == "start":
         welcome(event)
     if d.state == "provider_menu" and d.provider is not None:
         d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state))
     else:
         d.say(msg.CUSTOMER_MENU, options=render_options("customer_menu"))
+
+
+def opt_out(event: EventData) -> None:
+    """STOP: no more messages but the answers to their own; nothing else changes (bookings stay)."""
+    d = dialogue(event)
+    d.contact.opted_out_at = d.contact.opted_out_at or d.now
+    d.say(msg.OPTED_OUT)
+
+
+OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe"})
+
+
+def opt_in(event: EventData) -> None:
+    """START (UNSTOP, SUBSCRIBE) from someone who had sent STOP turns messages on again; other words don't."""
+    from bot.text import normalise
+
+    d = dialogue(event)
+    if d.contact.opted_out_at is not None and normalise(d.text) in OPT_IN_WORDS:
+        d.contact.opted_out_at = None
+        d.say(msg.OPTED_IN)
 
 
 def cancelled(event: EventData) -> None:
