@@ -261,8 +261,6 @@ MB_DETAIL_OPTIONS = "What would you like to do?\n{options}\n\n*back* for the lis
 MB_GONE = ("That booking is no longer upcoming (it may have been cancelled or moved). Send *my bookings* to see "
            "the current list.")
 MB_CANT_CHANGE_STARTED = "This session has already started, so it can't be cancelled or rescheduled any more."
-MB_CANT_RESCHEDULE_PAUSED = ("Bookings for *{session}* are paused, so it can't be moved to another time right now. "
-                             "You can still cancel it.")
 MB_CONFIRM_CANCEL = "Cancel *{session}* on {when} (booking {reference})? {other} will be told.\n{options}"
 MB_CANCELLED = "❌ Booking {reference} (*{session}*, {when}) is cancelled. {other} has been told."
 MB_TELL_PROVIDER_CANCELLED = ("❌ {customer} cancelled booking {reference}: *{session}* on {when}. The slot is free "
@@ -455,6 +453,9 @@ BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER = ("Move {customer}'s booking {reference} (*
 
 # --- session where / paused moves ------------------------------------------------------------------------------------
 OPT_EDIT_WHERE = "Change where it happens"
+SESSION_WHERE_HAS_BOOKINGS = ("This session has {count} upcoming booking(s), and their customers were told where it "
+                              "happens, so the place can't change under them. Cancel or move those bookings first, "
+                              "or create a new session for the new place. Send *back* to return to the session.")
 SESSION_ASK_WHERE = ("Send *zoom*, your Google Meet link (https://meet.google.com/...), or *in person* followed by "
                      "the address (for example: in person, 12 MG Road, Bengaluru).")
 SESSION_WHERE_UNCLEAR = "I couldn't tell from “{text}” where the session happens."

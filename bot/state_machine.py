@@ -346,8 +346,6 @@ TRANSITIONS: list[dict] = [
      "conditions": [booking.is_reschedule, booking.rescheduled]},
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "bookings_list",
      "conditions": [booking.is_reschedule, booking.reschedule_gone], "before": booking.reschedule_gone_said},
-    {"trigger": "confirm_booking", "source": "book_confirm", "dest": "booking_detail",
-     "conditions": [booking.is_reschedule, booking.session_paused], "before": booking.reschedule_paused},
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "provider_menu",
      "conditions": [booking.booked, common.is_provider]},
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "customer_menu", "conditions": booking.booked},

@@ -63,6 +63,8 @@ def recent_inbound(session: Session, contact: Contact, limit: int = 10) -> list[
 def new_booking_code(session: Session, length: int = 6) -> str:
     while True:
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+        if not any(c.isdigit() for c in code):
+            continue  # a code with a digit is never mistaken for a word when pasted on its own
         if session.scalars(select(Provider.id).where(Provider.booking_code == code)).first() is None:
             return code
 

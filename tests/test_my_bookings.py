@@ -388,7 +388,6 @@ def test_a_paused_session_s_booking_can_still_be_moved_and_cancelled(services, p
     customer_chat.send("my bookings")
     customer_chat.send("1")
     reply = customer_chat.send("reschedule")
-    assert msg.MB_CANT_RESCHEDULE_PAUSED.format(session="Career coaching") not in reply
     assert msg.MB_RESCHEDULE_START.format(session="Career coaching", when=when(first, CUSTOMER_TZ)) in reply
     customer_chat.send("1")  # the first day with another free time
     customer_chat.send("1")

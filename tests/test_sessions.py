@@ -716,3 +716,21 @@ def test_new_bookings_get_the_new_place(chat, services, whatsapp):
     reply = customer.send("yes")
     assert msg.BOOK_CONFIRMED_ADDRESS.format(address="12 MG Road, Bengaluru") in reply
     assert MEET not in reply
+
+
+def test_the_place_of_a_session_with_upcoming_bookings_does_not_change(chat, services):
+    from bot import bookings as booking_service
+    from store import repos
+    from store.db import unit_of_work
+
+    offering_id = seed_session(services)
+    with unit_of_work(services.sessions) as session:
+        offering = session.get(Offering, offering_id)
+        customer = repos.get_or_create_contact(session, "+447700900111", services.clock())
+        start = booking_service.free_slots(session, offering, services.clock())[0]
+        booking_service.book(session, offering=offering, customer=customer, start=start, name="Priya",
+                             email="priya@example.com", timezone="Europe/London", now=services.clock())
+    reply = where_detail(chat)
+    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in reply and msg.SESSION_ASK_WHERE not in reply
+    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in chat.send("in person, 12 MG Road, Bengaluru")
+    assert offerings(services)[0].mode == "online"

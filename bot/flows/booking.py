@@ -17,7 +17,6 @@ from bot import bookings, messages as msg, money, outbox, plans, slots, timezone
 from bot.bookings import SlotUnavailable
 from bot.dialogue import Dialogue
 from bot.flows.common import dialogue
-from bot.flows.my_bookings import CONTEXT_PICKED
 from bot.text import YES, clean_input, normalise, person_name
 from store.models import Booking, Meeting, Offering, Provider
 
@@ -589,16 +588,6 @@ def reschedule_gone(event: EventData) -> bool:
 
 def reschedule_gone_said(event: EventData) -> None:
     dialogue(event).say(msg.MB_GONE)
-
-
-def reschedule_paused(event: EventData) -> None:
-    """Before going back to the booking: its session was paused meanwhile, so it can't be moved now."""
-    d = dialogue(event)
-    offering = _offering(d)
-    d.say(msg.MB_CANT_RESCHEDULE_PAUSED, session=offering.name if offering is not None else "-")
-    booking_id = d.context.get("reschedule_booking_id")
-    d.context.clear()
-    d.context[CONTEXT_PICKED] = booking_id  # the booking booking_detail shows
 
 
 def slot_gone(event: EventData) -> None:

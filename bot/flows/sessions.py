@@ -752,9 +752,18 @@ def ask_new_value(event: EventData) -> None:
     elif field == "notice":
         d.say(msg.SESSION_ASK_NOTICE)
     elif field == "where":
-        d.say(msg.SESSION_ASK_WHERE)
+        upcoming = _upcoming_bookings(d, offering)
+        if upcoming:  # bookings carry no place of their own: they would change silently
+            d.say(msg.SESSION_WHERE_HAS_BOOKINGS, count=upcoming)
+        else:
+            d.say(msg.SESSION_ASK_WHERE)
     else:
         d.say(msg.SESSION_ASK_CAPACITY)
+
+
+def _upcoming_bookings(d: Dialogue, offering: Offering) -> int:
+    return d.session.scalar(select(func.count()).select_from(Booking).where(
+        Booking.offering_id == offering.id, Booking.status == "confirmed", Booking.end_at > d.now)) or 0
 
 
 def most_booked(session: Session, offering_id: int, now: datetime) -> tuple[int, datetime | None]:
@@ -839,7 +848,7 @@ def _new_value(d: Dialogue, offering: Offering, field: str) -> Any:
     if field == "notice":
         return parse_notice(text)
     if field == "where":
-        return _new_where(d, text)
+        return None if _upcoming_bookings(d, offering) else _new_where(d, text)
     capacity = parse_capacity(text)
     if capacity is None or capacity < most_booked(d.session, offering.id, d.now)[0]:
         return None
@@ -869,6 +878,8 @@ def new_value_rejected(event: EventData) -> None:
         _say_bad_availability(d, offering.duration_minutes)
     elif field == "notice":
         d.say(msg.SESSION_BAD_NOTICE, text=clean_input(d.text, 40))
+    elif field == "where" and _upcoming_bookings(d, offering):
+        d.say(msg.SESSION_WHERE_HAS_BOOKINGS, count=_upcoming_bookings(d, offering))
     elif field == "where":
         _where_rejected(event)
     elif parse_capacity(d.text) is None:
