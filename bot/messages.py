@@ -229,6 +229,21 @@ To cancel or reschedule, message us on WhatsApp and send "my bookings".
 
 MyNextSlot · {support_email}
 """
+EMAIL_MOVED_SUBJECT = "Moved: {session} with {provider}, now {when}"
+EMAIL_MOVED_BODY = """Hi {name},
+
+Your booking {reference} has moved. The new time:
+
+Session: {session} with {provider}
+When: {when} ({duration} minutes)
+Price: {price}
+{where}
+
+The updated invitation is attached: open it to update your calendar.
+To cancel or reschedule again, message us on WhatsApp and send "my bookings".
+
+MyNextSlot · {support_email}
+"""
 EMAIL_CANCELLED_SUBJECT = "Cancelled: {session} with {provider}, {when}"
 EMAIL_CANCELLED_BODY = """Hi {name},
 
@@ -254,7 +269,7 @@ MB_WHERE_ZOOM_WAITING = "Zoom: link being created once the provider reconnects Z
 MB_WHERE_ZOOM_FAILED = "Zoom: the meeting couldn't be created; the provider will send a link"
 MB_ZOOM_RECONNECT = ("⚠️ Zoom isn't connected (or stopped working), so your Zoom sessions can't get meeting links. "
                      "Send *connect zoom* to reconnect it.")
-MB_DETAIL = "*{session}* · booking {reference}\n{who}\nWhen: {when} ({duration} min)\n{where}"
+MB_DETAIL = "*{session}* · booking {reference}\n{who}\nWhen: {when} · {duration} min\n{where}"
 MB_DETAIL_WITH_PROVIDER = "With: {provider}"
 MB_DETAIL_WITH_CUSTOMER = "Customer: {customer} ({email})"
 MB_DETAIL_OPTIONS = "What would you like to do?\n{options}\n\n*back* for the list, *menu* for the menu."

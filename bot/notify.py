@@ -102,8 +102,12 @@ def _build(services: "Services", booking: Booking, meeting: Meeting | None, canc
         organizer_email=organizer, organizer_name=provider.display_name, attendee_email=booking.customer_email,
         attendee_name=booking.customer_name, sequence=booking.email_sequence + (1 if cancelled else 0),
         method=method, now=now)
-    template_subject, template_body = ((msg.EMAIL_CANCELLED_SUBJECT, msg.EMAIL_CANCELLED_BODY) if cancelled
-                                       else (msg.EMAIL_CONFIRMED_SUBJECT, msg.EMAIL_CONFIRMED_BODY))
+    if cancelled:
+        template_subject, template_body = msg.EMAIL_CANCELLED_SUBJECT, msg.EMAIL_CANCELLED_BODY
+    elif booking.invited:  # a confirmation went out before: this one tells of the new time
+        template_subject, template_body = msg.EMAIL_MOVED_SUBJECT, msg.EMAIL_MOVED_BODY
+    else:
+        template_subject, template_body = msg.EMAIL_CONFIRMED_SUBJECT, msg.EMAIL_CONFIRMED_BODY
     values = dict(name=booking.customer_name, session=offering.name, provider=provider.display_name, when=when,
                   duration=offering.duration_minutes, price=price, where=where_line, reference=booking.reference,
                   support_email=services.config.support_email)

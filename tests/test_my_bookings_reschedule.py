@@ -73,7 +73,9 @@ def test_customer_reschedules_a_zoom_booking(services, zoom_session, customer_ch
     assert when(start, PROVIDER_TZ) in told and when(new_start, PROVIDER_TZ) in told
     # an updated invitation (REQUEST, next sequence) goes by email
     update = smtp_server.wait_for(2)[-1]
-    assert not update["Subject"].startswith("Cancelled")
+    assert update["Subject"].startswith(msg.EMAIL_MOVED_SUBJECT.split(":")[0] + ":")
+    invitation = next(p for p in update.iter_attachments()).get_content()
+    assert "METHOD:REQUEST" in invitation and "SEQUENCE:1" in invitation
     # the old time is free again
     assert start in free_slots(services, zoom_session)
 
