@@ -45,6 +45,11 @@ SIGNUP_TIMEZONE_CHOICES = ("Your number's country has several time zones. Reply 
 SIGNUP_BAD_TIMEZONE = ("I couldn't find a time zone for “{text}”. Type a big city near you (for example _Mumbai_, "
                        "_Berlin_, _Chicago_) or a zone like _Europe/Paris_.")
 SIGNUP_CONFIRM_TIMEZONE = "Did you mean *{timezone}* (it's {local_time} there now)? Reply *1* or *yes*, or type another city."
+TIMEZONE_ASK_NEW = ("Your time zone is *{timezone}* (it's {local_time} there now). Type your city or time zone to "
+                    "change it (for example _London_ or _America/New_York_), or *back* to keep it.")
+TIMEZONE_PROVIDER_NOTE = ("Your weekly availability is read in your time zone, so it moves with it; bookings already "
+                          "made keep their time.")
+TIMEZONE_SAVED = "Done: your time zone is now *{timezone}* (it's {local_time} there now)."
 SIGNUP_DONE = ("🎉 Welcome aboard, {name}! Your 14-day free trial has started and runs until {trial_end}. "
                "Time zone: {timezone}.")
 

@@ -112,8 +112,8 @@ WORDS: dict[str, dict[str, str]] = {
 # States that take free text: anything that is not a global word becomes the `answer` trigger.
 # Of those, the ones where the answer is any text (a name, an address, a description): commands don't apply there.
 FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_address", "new_meet_url",
-                              "new_availability", "edit_value", "book_name", "book_email"})
-TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe",
+                              "new_availability", "edit_value", "book_name", "book_email", "set_timezone"})
+TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe", "set_timezone",
                          "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
                          "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
                          "book_code", "book_session", "book_timezone", "book_day", "book_time", "book_name",
@@ -126,6 +126,7 @@ STATES = [
     State("signup_name", on_enter=[onboarding.ask_name]),
     State("signup_timezone", on_enter=[onboarding.ask_timezone]),
     State("help_menu", on_enter=[help_flow.show_help_menu]),
+    State("set_timezone", on_enter=[onboarding.ask_new_timezone]),
     State("support_describe", on_enter=[help_flow.ask_description]),
     State("integrations", on_enter=[zoom.show_integrations]),
     State("confirm_disconnect", on_enter=[zoom.ask_disconnect]),
@@ -219,6 +220,12 @@ TRANSITIONS: list[dict] = [
      "conditions": onboarding.timezone_chosen, "before": onboarding.create_provider},
     {"trigger": "answer", "source": "signup_timezone", "dest": None, "after": onboarding.timezone_not_understood},
     {"trigger": "my_plan", "source": "provider_menu", "dest": None, "after": onboarding.show_plan},
+    {"trigger": "set_timezone", "source": "*", "dest": "set_timezone", "before": common.clear_context},
+    {"trigger": "answer", "source": "set_timezone", "dest": "provider_menu",
+     "conditions": [onboarding.new_timezone_ok, common.is_provider], "before": onboarding.save_new_timezone},
+    {"trigger": "answer", "source": "set_timezone", "dest": "customer_menu", "conditions": onboarding.new_timezone_ok,
+     "before": onboarding.save_new_timezone},
+    {"trigger": "answer", "source": "set_timezone", "dest": None, "after": onboarding.timezone_not_understood},
     # -- Zoom: connect, see, disconnect (global commands for providers) --------------------------------------
     {"trigger": "integrations", "source": "provider_menu", "dest": "integrations"},
     {"trigger": "connect_zoom", "source": "*", "dest": None, "unless": common.is_provider,
@@ -414,6 +421,7 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^my sessions?$"), "my_sessions"),
     (re.compile(r"^(create|new|add)( a)? session$"), "create_session"),
     (re.compile(r"^(share|send|get)?( my)?( booking)? (link|code)$|^share$"), "share_link"),
+    (re.compile(r"^((my|change|set|change my|set my) )?time ?zone$"), "set_timezone"),
     (re.compile(r"^book(?:ing)? code\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
 )
 

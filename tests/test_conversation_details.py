@@ -103,3 +103,23 @@ def test_stop_opts_out_of_notifications_until_start(services, whatsapp, fake_twi
     assert msg.OPTED_IN in reply
     assert notify("Another reminder").status != "opted_out"
     assert "Another reminder" in fake_twilio.fake.bodies_to("whatsapp:+447700900506")
+
+
+def test_anyone_can_change_their_time_zone(services, whatsapp):
+    from store import repos
+    from store.db import unit_of_work
+
+    chat = whatsapp("+447700900507")
+    chat.send("hi")
+    assert "time zone" in chat.send("change my time zone").lower()
+    assert msg.SIGNUP_BAD_TIMEZONE.format(text="Atlantis") in chat.send("Atlantis")
+    assert msg.TIMEZONE_SAVED.split("*")[0] in chat.send("Kolkata")
+    with unit_of_work(services.sessions) as session:
+        assert repos.contact_by_phone(session, "+447700900507").timezone == "Asia/Kolkata"
+    make_provider(services)
+    provider = whatsapp(PROVIDER)
+    provider.send("hi")
+    assert msg.TIMEZONE_PROVIDER_NOTE in provider.send("time zone")
+    provider.send("Dubai")
+    with unit_of_work(services.sessions) as session:
+        assert repos.provider_by_phone(session, PROVIDER).timezone == "Asia/Dubai"

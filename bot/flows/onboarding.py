@@ -78,3 +78,27 @@ def show_plan(event: EventData) -> None:
     d.say(plans.describe(d.provider, d.now))
     if plans.effective_plan(d.provider, d.now) != "pro":
         d.say(msg.PLAN_UPGRADE, support_email=d.services.config.support_email)
+
+
+# -- changing one's time zone later (customers: the times they are shown; providers: also their availability) -------
+
+def ask_new_timezone(event: EventData) -> None:
+    d = dialogue(event)
+    current = (d.provider.timezone if d.provider else None) or d.contact.timezone or "-"
+    d.say(msg.TIMEZONE_ASK_NEW, timezone=current, local_time=timezones.local_time(current, d.now)
+          if current != "-" else "-")
+    if d.provider:
+        d.say(msg.TIMEZONE_PROVIDER_NOTE)
+
+
+def new_timezone_ok(event: EventData) -> bool:
+    return timezones.lookup(dialogue(event).text) is not None
+
+
+def save_new_timezone(event: EventData) -> None:
+    d = dialogue(event)
+    zone = timezones.lookup(d.text)
+    d.contact.timezone = zone
+    if d.provider:
+        d.provider.timezone = zone
+    d.say(msg.TIMEZONE_SAVED, timezone=zone, local_time=timezones.local_time(zone, d.now))
