@@ -1,6 +1,8 @@
 """Help: the product guide's troubleshooting in chat form, and a ticket to a person by email."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from transitions import EventData
 
 from bot import messages as msg, plans, support
@@ -48,18 +50,6 @@ def show_help_menu(event: EventData) -> None:
         d.say(msg.HELP_BACK_TO_STEP)
 
 
-def explain_bookings(event: EventData) -> None:
-    d = dialogue(event)
-    d.say(msg.HELP_BOOKINGS)
-    d.say(msg.HELP_MORE)
-
-
-def explain_link(event: EventData) -> None:
-    d = dialogue(event)
-    d.say(msg.HELP_LINK)
-    d.say(msg.HELP_MORE)
-
-
 def explain_plan(event: EventData) -> None:
     d = dialogue(event)
     if d.provider is None:
@@ -73,16 +63,20 @@ def explain_plan(event: EventData) -> None:
     d.say(msg.HELP_MORE)
 
 
-def explain_auth(event: EventData) -> None:
-    d = dialogue(event)
-    d.say(msg.HELP_AUTH)
-    d.say(msg.HELP_MORE)
+def _answer(template: str, name: str) -> Callable[[EventData], None]:
+    """A help topic whose answer is one fixed text, then the way on."""
+    def step(event: EventData) -> None:
+        d = dialogue(event)
+        d.say(template)
+        d.say(msg.HELP_MORE)
+    step.__name__ = name
+    return step
 
 
-def explain_wrong_account(event: EventData) -> None:
-    d = dialogue(event)
-    d.say(msg.HELP_WRONG_ACCOUNT)
-    d.say(msg.HELP_MORE)
+explain_auth = _answer(msg.HELP_AUTH, "explain_auth")
+explain_wrong_account = _answer(msg.HELP_WRONG_ACCOUNT, "explain_wrong_account")
+explain_bookings = _answer(msg.HELP_BOOKINGS, "explain_bookings")
+explain_link = _answer(msg.HELP_LINK, "explain_link")
 
 
 def ask_description(event: EventData) -> None:
