@@ -409,7 +409,7 @@ BOOK_ASK_TIMEZONE_UNKNOWN = ("Which time zone are you in? Type your city or time
 BOOK_BAD_TIMEZONE = ("I couldn't find a time zone for “{text}”. Type a big city near you (for example _Mumbai_, "
                      "_Berlin_, _Chicago_) or a zone like _Europe/Paris_.")
 BOOK_DAYS = ("Free days for *{session}* over the next {days} days (times in {timezone}):\n{options}\n\n"
-             "Reply with the number of a day.")
+             "Reply with the number of a day (or its name, like _friday_).")
 BOOK_DAY_LINE = "{number}. {day} ({times})"
 BOOK_DAY_MORE = "{first} … +{more} more"
 BOOK_NO_DAYS = ("Sorry, *{session}* has no free times in the next {days} days. Send *back* to choose another "

@@ -273,7 +273,7 @@ def test_bad_input_at_every_step(provider, services, whatsapp, smtp_server):
     assert read(msg.BOOK_DAYS, days)["timezone"] == "Asia/Kolkata"
     assert msg.BOOK_PICK_NUMBER.format(count=13) in customer.send("14")
     assert msg.BOOK_PICK_NUMBER.format(count=13) in customer.send("1.5")
-    assert msg.BOOK_PICK_NUMBER.format(count=13) in customer.send("tomorrow")
+    assert msg.BOOK_PICK_NUMBER.format(count=13) in customer.send("someday")
     assert has(msg.BOOK_TIMES, customer.send("13"))
     assert msg.BOOK_PICK_NUMBER.format(count=2) in customer.send("3")
     assert msg.BOOK_PICK_NUMBER.format(count=2) in customer.send("12:00")  # not a listed time
@@ -546,3 +546,12 @@ def test_free_slots_never_overbook(services, provider):
         with pytest.raises(bookings.SlotUnavailable):
             bookings.book(session, offering=offering, customer=customer, start=start, name="C",
                           email="a@example.com", timezone="Asia/Kolkata", now=now + timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("day", ["thursday", "Thu", "tomorrow"])
+def test_a_day_can_be_picked_by_its_name(provider, services, whatsapp, day):
+    add_offering(services, provider.id)  # the clock stands on Tue 1 Apr 2025; the first free day is Wed 2 Apr
+    chat = whatsapp(CUSTOMER)
+    replies = walk(chat, provider.code, day=day)
+    expected = "Thu 3 Apr" if day != "tomorrow" else "Wed 2 Apr"
+    assert expected in replies["times"] and msg.BOOK_PICK_NUMBER.split("{")[0] not in replies["times"]

@@ -7,7 +7,7 @@ reschedule (it also sets offering_id and timezone, or they are taken from the bo
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import date, datetime, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -17,7 +17,7 @@ from bot import bookings, messages as msg, money, outbox, plans, slots, timezone
 from bot.bookings import SlotUnavailable
 from bot.dialogue import Dialogue
 from bot.flows.common import dialogue
-from bot.text import YES, clean_input, normalise, person_name
+from bot.text import YES, clean_input, normalise, number as read_number, person_name
 from store.models import Booking, Meeting, Offering, Provider
 
 _CODE = re.compile(r"[A-Za-z0-9]{4,12}")
@@ -36,9 +36,9 @@ def _shown(text: str, limit: int = 40) -> str:
 
 def _number(d: Dialogue, count: int) -> int | None:
     """The 0-based index of "3" (or "3." / "#3") among `count` listed items, else None."""
-    words = normalise(d.text).lstrip("#")
-    if words.isdigit() and 1 <= int(words) <= count:
-        return int(words) - 1
+    picked = read_number(normalise(d.text).lstrip("#"))
+    if picked is not None and 1 <= picked <= count:
+        return picked - 1
     return None
 
 
@@ -321,14 +321,32 @@ def _times_preview(starts: list[datetime], zone: str, shown: int = 4) -> str:
     return msg.BOOK_DAY_MORE.format(first=", ".join(clocks[:shown - 1]), more=len(clocks) - shown + 1)
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def _day_index(d: Dialogue) -> int | None:
+    """Which listed day: its number, a weekday ("friday", "fri") or "today"/"tomorrow" (the first such day listed)."""
+    days = [date.fromisoformat(day) for day in d.context.get("days") or []]
+    index = _number(d, len(days))
+    if index is not None:
+        return index
+    words = normalise(d.text)
+    today = d.now.astimezone(ZoneInfo(_zone(d))).date()
+    relative = {"today": today, "tomorrow": today + timedelta(days=1)}
+    for i, day in enumerate(days):
+        name = WEEKDAYS[day.weekday()]
+        if (len(words) >= 3 and name.startswith(words)) or relative.get(words) == day:
+            return i
+    return None
+
+
 def picked_day(event: EventData) -> bool:
-    d = dialogue(event)
-    return _number(d, len(d.context.get("days") or [])) is not None
+    return _day_index(dialogue(event)) is not None
 
 
 def keep_day(event: EventData) -> None:
     d = dialogue(event)
-    d.context["day"] = d.context["days"][_number(d, len(d.context["days"]))]
+    d.context["day"] = d.context["days"][_day_index(d)]
 
 
 def show_times(event: EventData) -> None:
