@@ -9,6 +9,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 from bot import bookings
 from bot.tasks import TaskQueue, make_huey
 from store import repos
@@ -20,9 +22,25 @@ from tests.test_meetings import CUSTOMER, add_offering, zoom_provider  # noqa: F
 ROOT = Path(__file__).resolve().parent.parent
 
 
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def _queue_url(kind: str, tmp_path) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path / 'tasks.db'}"
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).flushdb()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379 (.ci/run starts one)")
+    return REDIS_URL
+
+
+@pytest.mark.parametrize("queue", ["sqlite", "redis"])
 def test_worker_process_creates_the_meeting_and_sends_the_link(zoom_provider, services, config, fake_zoom,  # noqa: F811
-                                                               fake_twilio, smtp_server, tmp_path):
-    queue_url = f"sqlite:///{tmp_path / 'tasks.db'}"
+                                                               fake_twilio, smtp_server, tmp_path, queue):
+    queue_url = _queue_url(queue, tmp_path)
     offering_id = add_offering(services)
     now = services.clock()
     with unit_of_work(services.sessions) as session:
