@@ -7,6 +7,7 @@ reschedule (it also sets offering_id and timezone, or they are taken from the bo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta, timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
@@ -400,22 +401,31 @@ def is_reschedule(event: EventData) -> bool:
 
 # -- name and email ---------------------------------------------------------------------------------------------
 
+def _offer(d: Dialogue, key: str, known: str | None, ask_known: str, ask: str) -> None:
+    """Ask for a value, offering the one we know ("reply 1 to use it") when there is one."""
+    d.context[f"{key}_offer"] = known
+    if known:
+        d.say(ask_known, **{key: known})
+    else:
+        d.say(ask)
+
+
+def _offered_or(d: Dialogue, key: str, parse: Callable[[str], str | None]) -> str | None:
+    """"yes"/"1" takes the offered value; anything else is parsed as a new one."""
+    offer = d.context.get(f"{key}_offer")
+    if offer and normalise(d.text) in YES:
+        return offer
+    return parse(d.text)
+
+
 def ask_name(event: EventData) -> None:
     d = dialogue(event)
-    offer = (d.context.get("name") or person_name(d.contact.name or "")
-             or person_name(d.inbound.profile_name or ""))
-    d.context["name_offer"] = offer
-    if offer:
-        d.say(msg.BOOK_ASK_NAME_KNOWN, name=offer)
-    else:
-        d.say(msg.BOOK_ASK_NAME)
+    _offer(d, "name", d.context.get("name") or person_name(d.contact.name or "")
+           or person_name(d.inbound.profile_name or ""), msg.BOOK_ASK_NAME_KNOWN, msg.BOOK_ASK_NAME)
 
 
 def _name(d: Dialogue) -> str | None:
-    offer = d.context.get("name_offer")
-    if offer and normalise(d.text) in YES:
-        return offer
-    return person_name(d.text)
+    return _offered_or(d, "name", person_name)
 
 
 def name_ok(event: EventData) -> bool:
@@ -444,19 +454,12 @@ def valid_email(text: str) -> str | None:
 
 def ask_email(event: EventData) -> None:
     d = dialogue(event)
-    offer = d.context.get("email") or valid_email(d.contact.email or "")
-    d.context["email_offer"] = offer
-    if offer:
-        d.say(msg.BOOK_ASK_EMAIL_KNOWN, email=offer)
-    else:
-        d.say(msg.BOOK_ASK_EMAIL)
+    _offer(d, "email", d.context.get("email") or valid_email(d.contact.email or ""), msg.BOOK_ASK_EMAIL_KNOWN,
+           msg.BOOK_ASK_EMAIL)
 
 
 def _email(d: Dialogue) -> str | None:
-    offer = d.context.get("email_offer")
-    if offer and normalise(d.text) in YES:
-        return offer
-    return valid_email(d.text)
+    return _offered_or(d, "email", valid_email)
 
 
 def email_ok(event: EventData) -> bool:
