@@ -65,7 +65,8 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> S
     except CipherError as exc:
         raise ConfigError(str(exc)) from exc
     services = Services(config=config, engine=engine, sessions=make_session_factory(engine), messenger=messenger,
-                        mailer=mailer, video=video, cipher=cipher, clock=clock)
+                        mailer=mailer, video=video, cipher=cipher, clock=clock,
+                        inline_delivery=config.task_queue_url == "immediate")
     services.queue = TaskQueue(make_huey(config.task_queue_url), services)
     return services
 

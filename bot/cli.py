@@ -100,7 +100,8 @@ def register(app: Flask) -> None:
         number = _phone(as_phone)
         # A copy of the app's services that prints instead of sending; the app's own keep using Twilio.
         # Background work (Zoom meetings, emails) runs inline too, so the whole journey shows in this terminal.
-        services = dataclasses.replace(_services(), messenger=ConsoleMessenger(stream=sys.stdout))
+        services = dataclasses.replace(_services(), messenger=ConsoleMessenger(stream=sys.stdout),
+                                       inline_delivery=True)
         services.queue = TaskQueue(make_huey("immediate"), services)
         handler = ConversationHandler(services)
         click.echo(f"Chatting as {number}. Type a message; Ctrl-D to quit.")

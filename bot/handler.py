@@ -60,7 +60,7 @@ class ConversationHandler:
             self._run(dialogue, stored)
             conv.state, conv.context, conv.updated_at = dialogue.state, dialogue.context, now
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True)
-        outbox.dispatch(services, ids)
+        outbox.after_commit(services, ids)
         for job in dialogue.after_commit:
             try:
                 job()

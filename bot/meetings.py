@@ -207,7 +207,7 @@ def deliver_links(services: "Services", meeting_id: int) -> int:
                 join_url=meeting.join_url, passcode=meeting.password or "-", reference=booking.reference)], now)
             booking.link_sent_at = now
         booking_ids = [b.id for b in bookings]
-    outbox.dispatch(services, ids)
+    outbox.after_commit(services, ids)
     for booking_id in booking_ids:
         services.queue.booking_email(booking_id)
     return len(booking_ids)
@@ -224,7 +224,7 @@ def _tell_attendees(services: "Services", meeting_id: int, template: str) -> Non
                 session=booking.offering.name,
                 when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
                 reference=booking.reference)], now)
-    outbox.dispatch(services, ids)
+    outbox.after_commit(services, ids)
 
 
 def _tell_waiting(services: "Services", meeting_id: int, provider_id: int, broken: bool) -> None:
@@ -239,7 +239,7 @@ def _tell_waiting(services: "Services", meeting_id: int, provider_id: int, broke
             ids = outbox.queue(session, provider.contact, [msg.PROVIDER_ZOOM_NEEDED_FOR_BOOKING.format(
                 session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone),
                 link=link)], now)
-    outbox.dispatch(services, ids)
+    outbox.after_commit(services, ids)
     _tell_attendees(services, meeting_id, msg.LINK_WAITING_FOR_PROVIDER)
 
 
@@ -251,7 +251,7 @@ def _tell_failed(services: "Services", meeting_id: int) -> None:
         ids = outbox.queue(session, provider.contact, [msg.PROVIDER_MEETING_FAILED.format(
             session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone))],
             services.clock())
-    outbox.dispatch(services, ids)
+    outbox.after_commit(services, ids)
     _tell_attendees(services, meeting_id, msg.LINK_FAILED)
 
 

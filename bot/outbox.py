@@ -1,19 +1,28 @@
-"""The outbox: replies and notifications are stored in the same transaction as the change that caused them, then
-sent through the Messenger after commit. Nothing is dropped silently: a message Twilio could not take stays
-pending for the worker; a message to someone outside WhatsApp's 24-hour window goes as the approved template, or
-is recorded as not_sendable when no template is configured."""
+"""The outbox: replies and notifications are stored in the same transaction as the change that caused them; a sender
+that is not the request hands them to Twilio afterwards (bot/sender.py, or inline after commit where no background
+sender runs: tests, the chat CLI). Nothing is dropped silently: a message Twilio could not take stays pending and
+is retried within seconds (backoff); a message to someone outside WhatsApp's 24-hour window goes as the approved
+template, or is recorded as not_sendable when no template is configured.
+
+Order per recipient: only the oldest message not yet handed to Twilio can be claimed, so a reply in two parts
+arrives in order and a reply never overtakes an earlier message, whichever process sends. Delivery is
+at-least-once: a claim is a lease a little longer than Twilio's timeout; a sender that died mid-call leaves an
+expired lease, and before the message goes again Twilio is asked whether it already took it (its status callback,
+which names our message, may already have told us), so a crash costs seconds and a duplicate only if Twilio cannot
+tell."""
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot import phones
-from integrations.twilio.messenger import MessengerUnavailable, split_body
+from integrations.twilio.messenger import MessengerUnavailable, SendResult, split_body
 from store.db import unit_of_work
 from store.models import Contact, OutboundMessage
 
@@ -23,10 +32,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
 TEMPLATE_VARIABLE_LIMIT = 1000
-STALE_SENDING = timedelta(minutes=10)
+ACTIVE = ("pending", "claimed")
+LEASE_MARGIN = timedelta(seconds=5)  # a claim outlives the Twilio call's own timeout by this much
+BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=1), timedelta(seconds=30)
 # Twilio's delivery progress; callbacks may arrive out of order, so a later one never moves a message back.
-PROGRESS = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4, "failed": 4,
-            "read": 5}
+PROGRESS = {"scheduled": 0, "accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
+            "failed": 4, "canceled": 4, "read": 5}
 
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False) -> list[int]:
@@ -42,103 +53,218 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
     return [row.id for row in rows]
 
 
+def after_commit(services: "Services", ids: Iterable[int]) -> None:
+    """Hand messages just committed to the sender: where a background sender runs (the worker) it finds them by
+    itself within its poll interval, so nothing happens here and nothing waits on Twilio; otherwise they go now."""
+    ids = list(ids)
+    if ids and services.inline_delivery:
+        dispatch(services, ids)
+
+
 def dispatch(services: "Services", ids: Iterable[int] | None = None) -> int:
-    """Send pending messages (the given ones, or all); returns how many Twilio accepted. Older messages still
-    pending for the same contacts go first, so a reply never overtakes one that Twilio could not take earlier."""
-    with unit_of_work(services.sessions) as session:
-        query = select(OutboundMessage.id).where(OutboundMessage.status == "pending").order_by(OutboundMessage.id)
-        if ids is not None:
-            ids = list(ids)
-            if not ids:
-                return 0
-            same_contacts = select(OutboundMessage.contact_id).where(OutboundMessage.id.in_(ids))
-            query = query.where(or_(OutboundMessage.id.in_(ids),
-                                    and_(OutboundMessage.contact_id.in_(same_contacts),
-                                         OutboundMessage.id < max(ids))))
-        pending = session.scalars(query).all()
+    """Send now, in this thread, what is due for the recipients of `ids` (or for every recipient); returns how many
+    messages Twilio accepted. What the inline mode, the sweep and tests use; the background sender calls
+    `deliver` per recipient itself."""
+    if ids is not None:
+        ids = list(ids)
+        if not ids:
+            return 0
+        with unit_of_work(services.sessions) as session:
+            recipients = list(session.scalars(select(OutboundMessage.to).where(OutboundMessage.id.in_(ids))
+                                              .distinct()).all())
+    else:
+        recipients = due_recipients(services, limit=None)
     accepted = 0
-    for message_id in pending:
+    for to in recipients:
         try:
-            accepted += _send_one(services, message_id)
+            accepted += deliver(services, to)
         except MessengerUnavailable as exc:
-            log.warning("Twilio unavailable, %d message(s) left for the worker: %s", len(pending), exc)
+            log.warning("Twilio unavailable, messages left pending for a retry: %s", exc)
             break
     return accepted
 
 
-def _send_one(services: "Services", message_id: int) -> int:
+def due_recipients(services: "Services", limit: int | None = 200) -> list[str]:
+    """Recipients with a message that can go now: pending and due, or claimed by a sender whose lease ran out."""
     now = services.clock()
+    due = or_(
+        (OutboundMessage.status == "pending")
+        & or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
+        (OutboundMessage.status == "claimed")
+        & or_(OutboundMessage.claimed_until.is_(None), OutboundMessage.claimed_until < now))
+    query = (select(OutboundMessage.to).where(OutboundMessage.status.in_(ACTIVE), due)
+             .group_by(OutboundMessage.to).order_by(func.min(OutboundMessage.id)))
+    if limit is not None:
+        query = query.limit(limit)
     with unit_of_work(services.sessions) as session:
-        claimed = session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id,
-                                                                OutboundMessage.status == "pending")
-                                  .values(status="sending", attempts=OutboundMessage.attempts + 1,
-                                          updated_at=now)).rowcount
-        if not claimed:
-            return 0
-        row = session.get(OutboundMessage, message_id)
-        contact = session.get(Contact, row.contact_id) if row.contact_id else None
-        to, body, template_only = row.to, row.body, row.via_template
-        opted_out = contact is not None and contact.opted_out_at is not None and not row.reply
-    in_window = not template_only and contact is not None and contact.last_inbound_at is not None and \
-        contact.last_inbound_at >= now - WINDOW
-    if opted_out:
-        log.info("message %s to %s not sent: they opted out (STOP)", message_id, phones.mask(to))
-        _finish(services, message_id, status="opted_out", error_message="the recipient sent STOP")
-        return 0
+        return list(session.scalars(query).all())
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    to: str
+    body: str
+    via_template: bool
+    in_window: bool
+    opted_out: bool
+    recovering_since: datetime | None  # a dead sender's claim taken over: ask Twilio before sending again
+
+
+def deliver(services: "Services", to: str) -> int:
+    """Send `to`'s messages oldest first while each can go; returns how many Twilio accepted. Raises
+    MessengerUnavailable when Twilio is down (the message is pending again, with a backoff)."""
+    accepted = 0
+    claimed = _claim_next(services, to)
+    while claimed is not None:
+        values = _send(services, claimed)
+        accepted += values.get("status") not in ("failed", "pending", "not_sendable", "opted_out")
+        claimed = _finish_and_claim_next(services, claimed, values)
+    return accepted
+
+
+def _lease(services: "Services", now: datetime) -> datetime:
+    return now + timedelta(seconds=getattr(services.messenger, "timeout", 10.0)) + LEASE_MARGIN
+
+
+def _claim_next(services: "Services", to: str) -> _Claimed | None:
+    with unit_of_work(services.sessions) as session:
+        return _claim_in(session, services, to)
+
+
+def _claim_in(session: Session, services: "Services", to: str) -> _Claimed | None:
+    """Claim `to`'s oldest message not yet handed to Twilio, if it can go now (one UPDATE decides the race)."""
+    now = services.clock()
+    row = session.execute(select(OutboundMessage.id, OutboundMessage.status, OutboundMessage.next_attempt_at,
+                                 OutboundMessage.claimed_until, OutboundMessage.updated_at)
+                          .where(OutboundMessage.to == to, OutboundMessage.status.in_(ACTIVE))
+                          .order_by(OutboundMessage.id).limit(1)).first()
+    if row is None:
+        return None
+    recovering_since = None
+    if row.status == "claimed":
+        if row.claimed_until is not None and row.claimed_until >= now:
+            return None  # another sender has it in hand; it sends the next ones too
+        taken = session.execute(update(OutboundMessage).where(
+            OutboundMessage.id == row.id, OutboundMessage.status == "claimed",
+            OutboundMessage.claimed_until.is_(None) if row.claimed_until is None
+            else OutboundMessage.claimed_until == row.claimed_until)
+            .values(claimed_until=_lease(services, now))).rowcount  # updated_at stays when the lost call began
+        recovering_since = row.updated_at
+        log.warning("message %s to %s: its sender died mid-call; asking Twilio before sending again", row.id,
+                    phones.mask(to))
+    else:
+        if row.next_attempt_at is not None and row.next_attempt_at > now:
+            return None
+        taken = session.execute(update(OutboundMessage).where(OutboundMessage.id == row.id,
+                                                              OutboundMessage.status == "pending")
+                                .values(status="claimed", claimed_until=_lease(services, now),
+                                        attempts=OutboundMessage.attempts + 1, updated_at=now)).rowcount
+    if not taken:
+        return None
+    message = session.execute(select(OutboundMessage.body, OutboundMessage.via_template, OutboundMessage.reply,
+                                     Contact.last_inbound_at, Contact.opted_out_at)
+                              .outerjoin(Contact, Contact.id == OutboundMessage.contact_id)
+                              .where(OutboundMessage.id == row.id)).one()
+    in_window = (not message.via_template and message.last_inbound_at is not None
+                 and message.last_inbound_at >= now - WINDOW)
+    return _Claimed(id=row.id, to=to, body=message.body, via_template=message.via_template, in_window=in_window,
+                    opted_out=message.opted_out_at is not None and not message.reply,
+                    recovering_since=recovering_since)
+
+
+def _send(services: "Services", claimed: _Claimed) -> dict:
+    """Hand one claimed message to Twilio (no transaction open meanwhile); return the row's new values."""
+    if claimed.opted_out:
+        log.info("message %s to %s not sent: they opted out (STOP)", claimed.id, phones.mask(claimed.to))
+        return {"status": "opted_out", "error_message": "the recipient sent STOP"}
+    if claimed.recovering_since is not None:
+        try:
+            sid = services.messenger.find_sent(claimed.to, claimed.body, claimed.recovering_since)
+        except MessengerUnavailable:  # stays claimed, so the next try asks again before sending
+            return {"status": "claimed", "_unavailable": True}
+        if sid is not None:
+            log.info("message %s to %s had reached Twilio before its sender died: not sent again", claimed.id,
+                     phones.mask(claimed.to))
+            return {"status": "queued", "twilio_sid": sid}
     template = services.config.twilio_template_content_sid
     callback = services.status_callback_url
+    if callback is not None:
+        callback += f"?outbox={claimed.id}"  # the status callback names our message even if we never saw the sid
     try:
-        if in_window:
-            result, via_template = services.messenger.send_text(to, body, status_callback=callback), False
+        if claimed.in_window:
+            result, via_template = services.messenger.send_text(claimed.to, claimed.body,
+                                                                status_callback=callback), False
         elif template:  # one template message per part: a template variable holds at most 1,000 characters
-            for part in split_body(body, TEMPLATE_VARIABLE_LIMIT) or [body]:
-                result = services.messenger.send_template(to, template, {"1": part}, status_callback=callback)
+            result = SendResult(sid=None, status="failed")
+            for part in split_body(claimed.body, TEMPLATE_VARIABLE_LIMIT) or [claimed.body]:
+                result = services.messenger.send_template(claimed.to, template, {"1": part},
+                                                          status_callback=callback)
                 if not result.ok:
                     break
             via_template = True
         else:
             log.warning("message %s to %s not sendable: 24-hour window closed and no template configured",
-                        message_id, phones.mask(to))
-            _finish(services, message_id, status="not_sendable", error_message="24-hour window closed; "
-                    "no TWILIO_TEMPLATE_CONTENT_SID configured")
-            return 0
+                        claimed.id, phones.mask(claimed.to))
+            return {"status": "not_sendable",
+                    "error_message": "24-hour window closed; no TWILIO_TEMPLATE_CONTENT_SID configured"}
     except MessengerUnavailable:
-        _finish(services, message_id, status="pending")
-        raise
-    _finish(services, message_id, status=result.status, twilio_sid=result.sid, via_template=via_template,
-            error_code=result.error_code, error_message=result.error_message)
+        return {"status": "pending", "_unavailable": True}
     if result.status == "failed":
-        log.warning("Twilio refused message %s to %s: %s %s", message_id, phones.mask(to), result.error_code,
-                    result.error_message)
-        return 0
-    return 1
+        log.warning("Twilio refused message %s to %s: %s %s", claimed.id, phones.mask(claimed.to),
+                    result.error_code, result.error_message)
+    return {"status": result.status, "twilio_sid": result.sid, "via_template": via_template,
+            "error_code": result.error_code, "error_message": result.error_message}
 
 
-def _finish(services: "Services", message_id: int, **values) -> None:
+def _finish_and_claim_next(services: "Services", claimed: _Claimed, values: dict) -> _Claimed | None:
+    """Record how the message went and, in the same transaction, claim the recipient's next one. When Twilio was
+    unavailable the message waits (backoff) and the caller learns it by MessengerUnavailable."""
+    unavailable = values.pop("_unavailable", False)
+    now = services.clock()
     if values.get("error_message"):
         values["error_message"] = values["error_message"][:255]
+    values = {"updated_at": now, "claimed_until": None, **values}
     with unit_of_work(services.sessions) as session:
-        session.execute(update(OutboundMessage).where(OutboundMessage.id == message_id)
-                        .values(updated_at=services.clock(), **values))
+        if unavailable:
+            attempts = session.scalar(select(OutboundMessage.attempts).where(OutboundMessage.id == claimed.id)) or 1
+            retry_at = now + backoff(attempts)
+            values["next_attempt_at" if values["status"] == "pending" else "claimed_until"] = retry_at
+            if values["status"] == "claimed":
+                values["updated_at"] = claimed.recovering_since  # still the time the lost call began
+        session.execute(update(OutboundMessage).where(OutboundMessage.id == claimed.id,
+                                                      OutboundMessage.status == "claimed").values(**values))
+        if unavailable:
+            next_claim = None
+        else:
+            next_claim = _claim_in(session, services, claimed.to)
+    if unavailable:
+        raise MessengerUnavailable(f"message {claimed.id} left pending")
+    return next_claim
 
 
-def requeue_stale(services: "Services") -> int:
-    """Messages left 'sending' by a process that died mid-send go back to pending (at-least-once delivery)."""
-    with unit_of_work(services.sessions) as session:
-        return session.execute(update(OutboundMessage).where(
-            OutboundMessage.status == "sending",
-            OutboundMessage.updated_at < services.clock() - STALE_SENDING).values(status="pending")).rowcount
+def backoff(attempts: int) -> timedelta:
+    """Wait before attempt `attempts` + 1: 1 s, 2 s, 4 s ... at most 30 s."""
+    return min(BACKOFF_FIRST * 2 ** max(0, attempts - 1), BACKOFF_MAX)
 
 
-def record_status(services: "Services", sid: str, status: str, error_code: int | None) -> bool:
-    """Apply a Twilio status callback; False if the sid is not ours. A free-form message WhatsApp refused as outside
+def record_status(services: "Services", sid: str, status: str, error_code: int | None,
+                  outbox_id: int | None = None) -> bool:
+    """Apply a Twilio status callback; False if the message is not ours. `outbox_id` (from the callback URL) finds a
+    message whose sender died before it could store Twilio's sid. A free-form message WhatsApp refused as outside
     the 24-hour window (63016) is sent again as the approved template when one is configured."""
     resend: list[int] = []
     with unit_of_work(services.sessions) as session:
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid)).one_or_none()
+        if row is None and outbox_id is not None:
+            row = session.scalars(select(OutboundMessage).where(OutboundMessage.id == outbox_id,
+                                                                OutboundMessage.twilio_sid.is_(None))).one_or_none()
+            if row is not None:
+                log.info("message %s: Twilio's status callback told us its sid", row.id)
+                row.twilio_sid, row.claimed_until = sid, None
         if row is None:
             return False
-        if PROGRESS.get(status, 99) < PROGRESS.get(row.status, -1):
+        if row.status not in ACTIVE and PROGRESS.get(status, 99) < PROGRESS.get(row.status, -1):
             log.info("late status %s for message %s ignored (already %s)", status, row.id, row.status)
             return True
         row.status = status[:20]
@@ -153,6 +279,5 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
                 session.add(again)
                 session.flush()
                 resend.append(again.id)
-    if resend:
-        dispatch(services, resend)
+    after_commit(services, resend)
     return True

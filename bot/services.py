@@ -36,6 +36,9 @@ class Services:
     cipher: TokenCipher
     clock: Callable[[], datetime] = utc_now
     queue: "TaskQueue | None" = None  # set by build_services once the services exist (tasks need them)
+    # True where no background sender runs (TASK_QUEUE_URL=immediate, the chat CLI): the outbox is sent right
+    # after commit in the same thread. Otherwise the worker's sender (bot/sender.py) sends it.
+    inline_delivery: bool = False
 
     @property
     def status_callback_url(self) -> str | None:

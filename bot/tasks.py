@@ -63,13 +63,12 @@ class TaskQueue:
 
 
 def _after_deletion(services: "Services", message_ids: list[int]) -> None:
-    outbox.dispatch(services, message_ids)
+    outbox.after_commit(services, message_ids)
     video_accounts.purge_deleted_rows(services)
 
 
 def sweep(services: "Services") -> dict[str, int]:
     """Send or retry everything that is due; what the worker runs every minute."""
-    outbox.requeue_stale(services)
     notify.requeue_stale(services)
     support.requeue_stale(services)
     done = {"messages": outbox.dispatch(services), "tickets": support.deliver_pending(services)}

@@ -209,7 +209,7 @@ def access_token(services: "Services", provider_id: int, platform: str, *, stale
             conn.access_expires_at, conn.updated_at = tokens.expires_at, now
             broken = False
     if broken:
-        outbox.dispatch(services, ids)
+        outbox.after_commit(services, ids)
         raise NotConnected(broken=True)
     return tokens.access_token
 
@@ -309,4 +309,4 @@ def _tell(services: "Services", provider_id: int, text_: str) -> None:
     with unit_of_work(services.sessions) as session:
         provider = session.get(Provider, provider_id)
         ids = outbox.queue(session, provider.contact, [text_], services.clock())
-    outbox.dispatch(services, ids)
+    outbox.after_commit(services, ids)

@@ -59,5 +59,7 @@ def message_status() -> Response:
         return _plain("MessageSid and MessageStatus are required", 400)
     code_text = request.form.get("ErrorCode", "").strip()
     error_code = int(code_text) if code_text.isdigit() else None
-    known = outbox.record_status(current_app.extensions["services"], sid, status, error_code)
+    ref = request.args.get("outbox", "")  # our message's id, in the StatusCallback URL we gave Twilio
+    outbox_id = int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 12 else None
+    known = outbox.record_status(current_app.extensions["services"], sid, status, error_code, outbox_id)
     return _plain("ok" if known else "unknown message", 200)

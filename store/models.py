@@ -91,8 +91,9 @@ class InboundMessage(Base):
 class OutboundMessage(Base):
     """The outbox: a reply is written here in the conversation's transaction and sent after commit.
 
-    status: pending (not yet accepted by Twilio) -> queued/sent/delivered/read (Twilio's) or failed/undelivered;
-    not_sendable when the 24-hour window is closed and no approved template is configured.
+    status: pending (not yet accepted by Twilio; retried at next_attempt_at) -> claimed (a sender is calling Twilio
+    until claimed_until) -> queued/sent/delivered/read (Twilio's) or failed/undelivered; not_sendable when the
+    24-hour window is closed and no approved template is configured; opted_out after STOP.
     """
 
     __tablename__ = "outbound_messages"
@@ -107,8 +108,16 @@ class OutboundMessage(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime | None]  # pending: not before this (backoff after Twilio was unavailable)
+    claimed_until: Mapped[datetime | None]  # claimed: the sender's lease; after it, the claim is presumed dead
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+    __table_args__ = (
+        # What the senders scan: the few messages not yet handed to Twilio, per recipient in order.
+        Index("ix_outbound_active", "to", "id", postgresql_where=text("status IN ('pending', 'claimed')"),
+              sqlite_where=text("status IN ('pending', 'claimed')")),
+    )
 
 
 class SupportTicket(Base):

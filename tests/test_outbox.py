@@ -61,14 +61,17 @@ def test_short_texts_go_as_one_message(whatsapp, services, clock):
     assert notify(services, clock) == [] and notify(services, clock, "") == []
 
 
-def test_twilio_500_keeps_the_reply_pending_until_a_later_dispatch(whatsapp, services, fake_twilio):
+def test_twilio_500_keeps_the_reply_pending_until_a_later_dispatch(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
     fake_twilio.fake.fail_next(500, 20500)
     assert user.send("help") == "", "nothing reached the user yet"
     pending = rows(services)[-1]
     assert (pending.status, pending.attempts, pending.twilio_sid) == ("pending", 1, None)
+    assert pending.next_attempt_at == clock.now + outbox.backoff(1)
 
+    assert outbox.dispatch(services) == 0, "not before the backoff"
+    clock.advance(seconds=1)
     assert outbox.dispatch(services) == 1
     assert msg.HELP_MENU.split("\n")[0] in "\n".join(user.new_replies())
     sent = rows(services)[-1]
@@ -84,26 +87,31 @@ def test_twilio_down_for_a_long_message_then_all_parts_go_in_order(whatsapp, ser
     notify(services, clock, text)
     assert user.new_replies() == []
     assert {r.status for r in rows(services)[1:]} == {"pending"}
+    clock.advance(seconds=1)
     assert outbox.dispatch(services) == len(rows(services)) - 1
     assert "\n".join(user.new_replies()) == text
 
 
-def test_twilio_429_is_retried_too(whatsapp, services, fake_twilio):
+def test_twilio_429_is_retried_too(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
     fake_twilio.fake.fail_next(429, 20429)
     user.send("menu")
     assert rows(services)[-1].status == "pending"
+    clock.advance(seconds=1)
     assert outbox.dispatch(services) == 1
     assert msg.CUSTOMER_MENU.format(options=render_options("customer_menu")) in "\n".join(user.new_replies())
 
 
-def test_an_older_pending_reply_is_not_overtaken_by_a_newer_one(whatsapp, services, fake_twilio):
+def test_an_older_pending_reply_is_not_overtaken_by_a_newer_one(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
     fake_twilio.fake.fail_next(500, 20500)
     user.send("help")
-    replies = user.send("menu").split("\n")
+    assert user.send("menu") == "", "the menu waits behind the help reply that Twilio could not take"
+    clock.advance(seconds=1)
+    assert outbox.dispatch(services) == 2
+    replies = "\n".join(user.new_replies()).split("\n")
     help_at = replies.index(msg.HELP_MENU.split("\n")[0])
     menu_at = max(i for i, line in enumerate(replies) if line == msg.CUSTOMER_MENU.split("\n")[0])
     assert help_at < menu_at
@@ -209,18 +217,76 @@ def test_status_callback_for_an_unknown_sid_is_harmless(client, fake_twilio, wha
     assert response.status_code == 200 and b"unknown" in response.data
 
 
-def test_messages_left_sending_by_a_dead_process_are_requeued(whatsapp, services, clock):
+def _claim_and_die(services, clock, text: str, *, reached_twilio: bool, fake_twilio=None) -> int:
+    """A sender claims a message and dies mid-call: before (nothing sent) or after Twilio took it."""
+    with unit_of_work(services.sessions) as session:
+        contact = repos.contact_by_phone(session, PHONE)
+        [message_id] = outbox.queue(session, contact, [text], clock.now)
+    claimed = outbox._claim_next(services, ADDRESS)
+    assert claimed is not None and claimed.id == message_id
+    if reached_twilio:
+        services.messenger.send_text(ADDRESS, text)  # Twilio took it; the sender died before writing the sid
+    return message_id
+
+
+def test_a_claim_left_by_a_dead_sender_expires_in_seconds_and_goes_once(whatsapp, services, clock, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    message_id = _claim_and_die(services, clock, "lost in flight", reached_twilio=False)
+    assert outbox.dispatch(services) == 0, "the lease is live: the sender may still be working"
+    clock.advance(seconds=16)  # Twilio's 10 s timeout + 5 s
+    outbox.dispatch(services)
+    assert user.new_replies() == ["lost in flight"]
+    with unit_of_work(services.sessions) as session:
+        row = session.get(OutboundMessage, message_id)
+        assert row.status == "queued" and row.twilio_sid == fake_twilio.fake.messages[-1]["sid"]
+
+
+def test_a_message_twilio_took_before_its_sender_died_is_not_sent_again(whatsapp, services, clock, fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    message_id = _claim_and_die(services, clock, "taken then crashed", reached_twilio=True)
+    assert user.new_replies() == ["taken then crashed"]
+    clock.advance(seconds=16)
+    outbox.dispatch(services)
+    assert user.new_replies() == [], "Twilio said it already had it"
+    with unit_of_work(services.sessions) as session:
+        row = session.get(OutboundMessage, message_id)
+        assert row.status == "queued" and row.twilio_sid == fake_twilio.fake.messages[-1]["sid"]
+
+
+def test_a_status_callback_names_a_message_whose_sender_died(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
     with unit_of_work(services.sessions) as session:
         contact = repos.contact_by_phone(session, PHONE)
-        [message_id] = outbox.queue(session, contact, ["lost in flight"], clock.now)
-        session.get(OutboundMessage, message_id).status = "sending"
-    assert outbox.requeue_stale(services) == 0, "too recent: the sender may still be working"
-    clock.advance(minutes=11)
-    assert outbox.requeue_stale(services) == 1
-    assert outbox.dispatch(services) == 1
-    assert user.new_replies() == ["lost in flight"]
+        [message_id] = outbox.queue(session, contact, ["called back"], clock.now)
+    assert outbox._claim_next(services, ADDRESS).id == message_id
+    services.messenger.send_text(ADDRESS, "called back", status_callback=services.status_callback_url
+                                 + f"?outbox={message_id}")
+    sid = fake_twilio.fake.messages[-1]["sid"]
+    assert fake_twilio.fake.deliver(sid, status="sent").status_code == 200
+    with unit_of_work(services.sessions) as session:
+        row = session.get(OutboundMessage, message_id)
+        assert (row.status, row.twilio_sid) == ("sent", sid)
+    clock.advance(minutes=5)
+    assert outbox.dispatch(services) == 0
+    assert user.new_replies() == ["called back"], "once"
+
+
+def test_twilio_down_while_recovering_keeps_the_claim_until_twilio_can_tell(whatsapp, services, clock,
+                                                                             fake_twilio):
+    user = whatsapp(PHONE)
+    user.send("hi")
+    message_id = _claim_and_die(services, clock, "was it sent?", reached_twilio=True)
+    clock.advance(seconds=16)
+    fake_twilio.fake.fail_next(503, 20503)  # the lookup fails: nothing is sent blind
+    outbox.dispatch(services)
+    with unit_of_work(services.sessions) as session:
+        assert session.get(OutboundMessage, message_id).status == "claimed"
+    clock.advance(seconds=2)
+    outbox.dispatch(services)
+    assert user.new_replies() == ["was it sent?"], "sent once, found at the second look"
 
 
 def test_a_63016_refusal_is_sent_again_as_the_template(whatsapp, fake_twilio, services):

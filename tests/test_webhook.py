@@ -22,7 +22,7 @@ def test_first_message_gets_welcome_and_customer_menu(whatsapp, fake_twilio):
     assert msg.OPT_SIGNUP in reply and msg.OPT_HELP in reply
     sent = fake_twilio.fake.messages[-1]
     assert sent["from"] == fake_twilio.sender and sent["to"] == "whatsapp:+919940790402"
-    assert sent["status_callback"] == PUBLIC_BASE_URL + "/webhooks/twilio/status"
+    assert sent["status_callback"] == PUBLIC_BASE_URL + "/webhooks/twilio/status?outbox=1", "names our message"
 
 
 @pytest.mark.parametrize("signature", ["", "bm90IGEgc2lnbmF0dXJl", None])

@@ -119,7 +119,7 @@ def _tell(d: Dialogue, contact, text: str) -> None:
     """Message another person (the provider, or the customer when the provider acts), sent after commit."""
     ids = outbox.queue(d.session, contact, [text], d.now)
     services = d.services
-    d.later(lambda: outbox.dispatch(services, ids))
+    d.later(lambda: outbox.after_commit(services, ids))
 
 
 # -- the code ---------------------------------------------------------------------------------------------------

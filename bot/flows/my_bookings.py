@@ -220,7 +220,7 @@ def cancel_booking(event: EventData) -> None:
     d.context.pop(CONTEXT_PICKED, None)
     services, booking_id = d.services, booking.id
     meeting_id = meeting.id if meeting is not None else None
-    d.later(lambda: outbox.dispatch(services, ids))
+    d.later(lambda: outbox.after_commit(services, ids))
     if meeting_id is not None:
         d.later(lambda: services.queue.meeting(meeting_id))
     d.later(lambda: services.queue.booking_email(booking_id))

@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -77,6 +78,7 @@ class _CreateOperation:
     params: dict[str, dict[str, Any]]
     required: tuple[str, ...]
     account_sid_pattern: re.Pattern[str]
+    list_params: dict[str, dict[str, Any]]  # the list (GET) operation's query parameters
 
     @classmethod
     def load(cls, spec_path: Path) -> _CreateOperation:
@@ -85,7 +87,10 @@ class _CreateOperation:
         schema = post["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]
         params = {name: _resolve(spec, prop) for name, prop in schema["properties"].items()}
         (sid_param,) = [p for p in post["parameters"] if p["name"] == "AccountSid" and p["in"] == "path"]
-        return cls(params, tuple(schema.get("required", ())), re.compile(sid_param["schema"]["pattern"]))
+        list_params = {p["name"]: _resolve(spec, p["schema"]) for p in spec["paths"][MESSAGES_PATH]["get"]["parameters"]
+                       if p["in"] == "query"}
+        return cls(params, tuple(schema.get("required", ())), re.compile(sid_param["schema"]["pattern"]),
+                   list_params)
 
 
 def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
@@ -108,6 +113,7 @@ class FakeTwilio:
         *,
         spec_path: Path | None = None,
         clock: Callable[[], datetime] | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.account_sid = account_sid
         self.auth_token = auth_token
@@ -119,6 +125,7 @@ class FakeTwilio:
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
         self._failures: list[tuple[int, int]] = []
+        self.latency = latency  # seconds each create request takes, as a real call from far away does
         self.app = self._build_app()
 
     # --- inspection and control, for tests -------------------------------------------------------------------
@@ -128,14 +135,14 @@ class FakeTwilio:
         """Accepted messages, oldest first: sid, to, from, body, content_sid, content_variables (dict or None),
         status_callback, status."""
         with self._lock:
-            return [dict(m) for m in self._messages]
+            return [{k: v for k, v in m.items() if k != "resource"} for m in self._messages]
 
     def bodies_to(self, to: str) -> list[str]:
         """Text bodies sent to `to`, oldest first (template messages have no body and are left out)."""
         return [m["body"] for m in self.messages if m["to"] == to and m["body"] is not None]
 
     def fail_next(self, status: int = 500, code: int = 20500, times: int = 1) -> None:
-        """Answer the next `times` create requests with this error, before any other check."""
+        """Answer the next `times` requests (create or list) with this error, before any other check."""
         with self._lock:
             self._failures.extend([(status, code)] * times)
 
@@ -145,7 +152,7 @@ class FakeTwilio:
             message = next((m for m in self._messages if m["sid"] == sid), None)
             if message is None:
                 raise KeyError(f"no message {sid}")
-            message["status"] = status
+            message["status"] = message["resource"]["status"] = status
             snapshot = dict(message)
         url = snapshot["status_callback"]
         if not url:
@@ -203,6 +210,13 @@ class FakeTwilio:
             except TwilioError as error:
                 return error.response()
 
+        @app.get("/2010-04-01/Accounts/<account_sid>/Messages.json")
+        def list_messages(account_sid: str) -> Response:
+            try:
+                return jsonify(self._list(account_sid))
+            except TwilioError as error:
+                return error.response()
+
         @app.errorhandler(HTTPException)
         def http_error(exc: HTTPException) -> Response:
             status = exc.code or 500
@@ -212,12 +226,15 @@ class FakeTwilio:
 
         return app
 
-    def _create(self, account_sid: str) -> dict[str, Any]:
+    def _injected_failure(self) -> None:
         with self._lock:
             injected = self._failures.pop(0) if self._failures else None
         if injected:
             status, code = injected
             raise TwilioError(status, code, "Injected failure")
+
+    def _create(self, account_sid: str) -> dict[str, Any]:
+        self._injected_failure()
         self._authenticate()
         if not self._operation.account_sid_pattern.match(account_sid) or account_sid != self.account_sid:
             raise TwilioError(404, 20404, f"The requested resource {request.path} was not found")
@@ -226,6 +243,28 @@ class FakeTwilio:
         if "ContentVariables" in form:
             content_variables = self._content_variables(form)
         return self._accept(form, content_variables)
+
+    def _list(self, account_sid: str) -> dict[str, Any]:
+        """Messages newest first, filtered by To and From, one page (PageSize, at most 1,000)."""
+        self._injected_failure()
+        self._authenticate()
+        if not self._operation.account_sid_pattern.match(account_sid) or account_sid != self.account_sid:
+            raise TwilioError(404, 20404, f"The requested resource {request.path} was not found")
+        unknown = sorted(set(request.args) - set(self._operation.list_params))
+        if unknown:
+            raise TwilioError(400, 20001, f"Unknown parameters: {', '.join(unknown)}")
+        args = {name: self._check_value(name, self._operation.list_params[name], request.args[name])
+                for name in request.args}
+        size = args.get("PageSize", 50)
+        if not 1 <= size <= 1000:
+            raise TwilioError(400, 20001, f"Invalid PageSize: {size}")
+        with self._lock:
+            found = [m for m in reversed(self._messages)
+                     if m["to"] == args.get("To", m["to"]) and m["from"] == args.get("From", m["from"])]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+        return {"messages": [m["resource"] for m in found[:size]], "page": 0, "page_size": size, "start": 0,
+                "end": max(0, min(size, len(found)) - 1), "uri": uri, "first_page_uri": uri,
+                "next_page_uri": None, "previous_page_uri": None}
 
     def _authenticate(self) -> None:
         header = request.headers.get("Authorization", "")
@@ -318,6 +357,8 @@ class FakeTwilio:
         return variables
 
     def _accept(self, form: dict[str, Any], content_variables: dict[str, Any] | None) -> dict[str, Any]:
+        if self.latency:
+            time.sleep(self.latency)
         sid = "SM" + secrets.token_hex(16)
         now = format_datetime(self._clock().astimezone(timezone.utc))
         status = "queued" if form.get("From") else "accepted"
@@ -332,10 +373,8 @@ class FakeTwilio:
             "status_callback": form.get("StatusCallback"),
             "status": status,
         }
-        with self._lock:
-            self._messages.append(record)
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
-        return {
+        record["resource"] = resource = {
             "account_sid": self.account_sid,
             "api_version": "2010-04-01",
             "body": body or "",
@@ -357,3 +396,6 @@ class FakeTwilio:
             "to": form["To"],
             "uri": f"{uri}.json",
         }
+        with self._lock:
+            self._messages.append(record)
+        return resource

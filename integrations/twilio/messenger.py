@@ -8,10 +8,11 @@ import secrets
 import logging
 import sys
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Protocol, TextIO
 
 import requests
-from twilio.base.exceptions import TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
@@ -47,6 +48,11 @@ class Messenger(Protocol):
     def send_template(
         self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
     ) -> SendResult: ...
+
+    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        """The sid of a message to `to` created since `since` whose text is `body`, if Twilio took one: asked
+        before sending again a message whose sender died mid-call. Raises MessengerUnavailable."""
+        ...
 
 
 def mask_address(address: str) -> str:
@@ -135,8 +141,25 @@ class TwilioMessenger:
         self._client.edge = None
         self._client.region = None
 
+        self.timeout = timeout
+
     def __repr__(self) -> str:
         return f"TwilioMessenger(from={mask_address(self._from)})"
+
+    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        # Newest first. Not filtered by DateSent: a message still queued at Twilio has none yet. Twilio's clock may
+        # differ from ours by a little: look a minute further back.
+        since = since - timedelta(minutes=1)
+        try:
+            recent = self._client.messages.list(to=to, from_=self._from, page_size=50, limit=50)
+        except (TwilioException, requests.RequestException) as exc:
+            logger.warning("twilio lookup failed to=%s error=%s", mask_address(to), type(exc).__name__)
+            raise MessengerUnavailable(f"Twilio lookup failed: {type(exc).__name__}") from exc
+        for message in recent:
+            created = message.date_created
+            if (message.body or "") == body and (created is None or created >= since):
+                return message.sid
+        return None
 
     def send_text(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
         """Send `body`, split into several messages if longer than Twilio's cap. Returns the last part's result,
@@ -198,6 +221,9 @@ class ConsoleMessenger:
         self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
     ) -> SendResult:
         return self._emit(to, f"[template {content_sid}] {json.dumps(variables, sort_keys=True)}")
+
+    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+        return None  # the console forgets nothing it printed, and prints each message once
 
     def _emit(self, to: str, body: str) -> SendResult:
         stream = self._stream if self._stream is not None else sys.stdout
