@@ -12,6 +12,7 @@ from flask.cli import AppGroup
 from bot import phones, plans
 from bot.dialogue import Inbound
 from bot.handler import ConversationHandler
+from bot.sender import OutboxSender
 from bot.services import Services
 from bot.tasks import TaskQueue, make_huey
 from integrations.twilio.messenger import ConsoleMessenger
@@ -84,14 +85,22 @@ def register(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True, help="worker threads")
     def worker(workers: int) -> None:
-        """Run the background worker: Zoom meetings with retries, booking emails, and the sweep every minute."""
+        """Run the background worker: the outbox sender (WhatsApp messages to Twilio), Zoom meetings with retries,
+        booking emails, and the sweep every minute."""
         services = _services()
         huey = services.queue.huey
         if huey.immediate:
             raise click.ClickException("TASK_QUEUE_URL=immediate runs tasks inline: there is nothing for a worker")
-        click.echo(f"worker: {workers} thread(s) on {type(huey).__name__}")
-        huey.create_consumer(workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,
-                             max_delay=2.0, check_worker_health=True).run()
+        config = services.config
+        sender = OutboxSender(services, threads=config.sender_threads, poll_interval=config.sender_poll_seconds)
+        click.echo(f"worker: {workers} thread(s) on {type(huey).__name__}; outbox sender: {sender.threads} "
+                   f"thread(s), polling every {sender.poll_interval:g} s")
+        sender.start()
+        try:
+            huey.create_consumer(workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,
+                                 max_delay=2.0, check_worker_health=True).run()
+        finally:
+            sender.stop()
 
     @app.cli.command("chat")
     @click.option("--as", "as_phone", required=True, help="the WhatsApp number you are playing, +E164")

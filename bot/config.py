@@ -31,6 +31,7 @@ class Config:
     twilio_whatsapp_from: str = ""
     twilio_api_base_url: str = "https://api.twilio.com"
     twilio_template_content_sid: str = ""
+    twilio_timeout_seconds: float = 10.0  # one Twilio API call; a sender's claim on a message lasts this + 5 s
     smtp_url: str = ""
     mail_from: str = "MyNextSlot <no-reply@mynextslot.com>"
     support_email: str = "hello@mynextslot.com"
@@ -45,6 +46,9 @@ class Config:
     token_encryption_keys: tuple[str, ...] = (DEV_TOKEN_KEY,)
     idle_reset: timedelta = timedelta(hours=24)
     trial_days: int = 14
+    sender_threads: int = 16  # the worker's outbox sender: parallel Twilio calls (one per recipient at a time)
+    sender_poll_seconds: float = 0.1  # how often the sender looks for messages to send
+    database_pool_size: int = 10  # PostgreSQL connections per process (web worker threads + sender threads)
     log_level: str = "INFO"
 
     @property
@@ -71,6 +75,16 @@ def _hours(name: str, raw: str) -> timedelta:
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name} must be a positive number of hours, got {raw!r}")
     return timedelta(hours=value)
+
+
+def _number(name: str, raw: str, kind: type, low: float, high: float):
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number from {low} to {high}, not {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name} must be from {low} to {high}, not {raw!r}")
+    return value
 
 
 def _flag(name: str, raw: str, default: bool) -> bool:
@@ -114,6 +128,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         token_encryption_keys=keys or d.token_encryption_keys,
         idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
         log_level=get("LOG_LEVEL", d.log_level).upper(),
+        twilio_timeout_seconds=_number("TWILIO_TIMEOUT_SECONDS", get("TWILIO_TIMEOUT_SECONDS", "10"), float, 1, 60),
+        sender_threads=_number("SENDER_THREADS", get("SENDER_THREADS", str(d.sender_threads)), int, 1, 256),
+        sender_poll_seconds=_number("SENDER_POLL_SECONDS", get("SENDER_POLL_SECONDS", str(d.sender_poll_seconds)),
+                                    float, 0.01, 60),
+        database_pool_size=_number("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE", str(d.database_pool_size)),
+                                   int, 1, 500),
     )
     if config.twilio_whatsapp_from and not WHATSAPP_SENDER.fullmatch(config.twilio_whatsapp_from):
         raise ConfigError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")

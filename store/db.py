@@ -1,5 +1,6 @@
 """The engine and the unit of work. SQLite gets foreign keys, a busy timeout, secure_delete (deleted secrets are
-overwritten on disk) and BEGIN IMMEDIATE (one writer at a time, so a conversation is handled by one process)."""
+overwritten on disk), WAL with synchronous=NORMAL, and BEGIN IMMEDIATE (one writer at a time, so a conversation is
+handled by one process). PostgreSQL gets a pool sized for the process's threads."""
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         kwargs: dict = {"connect_args": {"check_same_thread": False, "timeout": 30}, "hide_parameters": True}
         if url in ("sqlite://", "sqlite:///:memory:"):
@@ -20,7 +21,10 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)  # no phone numbers in error logs
+    # pool_size: one connection per thread that may hold one at once (web threads, sender threads); a few more
+    # on overflow for bursts. No phone numbers in error logs (hide_parameters).
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, pool_size=pool_size,
+                         max_overflow=max(2, pool_size // 2), pool_timeout=10)
 
 
 def _sqlite_tweaks(engine: Engine) -> None:
@@ -31,6 +35,10 @@ def _sqlite_tweaks(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA secure_delete=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # WAL: readers never wait for the writer; NORMAL: a commit is durable at the next checkpoint rather than
+        # fsynced each time, safe against corruption (a power cut may lose the last moments, a crash loses nothing).
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")

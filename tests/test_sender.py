@@ -1,0 +1,174 @@
+"""The background sender as it runs in production: the webhook only commits, the worker's sender hands the outbox to
+(the fake) Twilio over HTTP. Twilio down then up, a sender killed mid-batch, order per recipient with several
+senders at once."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from bot import outbox
+from bot.app import create_app
+from bot.sender import OutboxSender
+from store import repos
+from store.db import unit_of_work
+from store.models import OutboundMessage
+from tests.conftest import PUBLIC_BASE_URL, TEST_TOKEN_KEY, WhatsAppUser
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
+    """Poll until `condition()` holds; a time-out fails the test (a limit on waiting, not a performance target)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def statuses(services) -> dict[str, int]:
+    with unit_of_work(services.sessions) as session:
+        return dict(session.execute(select(OutboundMessage.status, func.count())
+                                    .group_by(OutboundMessage.status)).all())
+
+
+def queue_for(services, phone: str, text: str, *, in_window: bool = True) -> int:
+    """A notification to `phone`, written as a flow writes it, in a transaction of its own."""
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        contact = repos.get_or_create_contact(session, phone, now)
+        if in_window:
+            contact.last_inbound_at = now
+        [message_id] = outbox.queue(session, contact, [text], now)
+    return message_id
+
+
+@pytest.fixture
+def background(services):
+    """The services as the web process and the worker have them in production: no inline sending."""
+    return dataclasses.replace(services, inline_delivery=False)
+
+
+@pytest.fixture
+def sender(background):
+    started: list[OutboxSender] = []
+
+    def start(threads: int = 4, services=None) -> OutboxSender:
+        one = OutboxSender(services or background, threads=threads, poll_interval=0.02).start()
+        started.append(one)
+        return one
+    yield start
+    for one in started:
+        one.stop()
+
+
+def test_the_webhook_answers_before_anything_is_sent_and_the_sender_delivers(background, fake_twilio, sender):
+    client = create_app(services=background).test_client()
+    user = WhatsAppUser(client, fake_twilio, "+447700900100")
+    response = user.post(user.form("hi"))
+    assert response.status_code == 200
+    assert fake_twilio.fake.messages == [], "the request did not call Twilio"
+    assert statuses(background) == {"pending": 1}
+    sender()
+    wait_until(lambda: statuses(background) == {"queued": 1}, "the reply handed to Twilio")
+    assert len(user.new_replies()) == 1
+
+
+def test_twilio_down_then_up_loses_nothing_and_retries_within_seconds(background, fake_twilio, sender, clock):
+    phones = [f"+4477009002{i:02d}" for i in range(5)]
+    ids = [queue_for(background, phone, f"hello {i}") for i, phone in enumerate(phones)]
+    fake_twilio.fake.fail_next(503, 20503, times=3)
+    sender(threads=2)
+    wait_until(lambda: statuses(background).get("queued", 0) == 2, "the two messages Twilio took")
+    assert statuses(background) == {"queued": 2, "pending": 3}
+    with unit_of_work(background.sessions) as session:
+        waiting = session.scalars(select(OutboundMessage).where(OutboundMessage.status == "pending")).all()
+        assert {m.next_attempt_at for m in waiting} == {clock.now + outbox.backoff(1)}, "retried in a second"
+    clock.advance(seconds=1)
+    wait_until(lambda: statuses(background) == {"queued": 5}, "all five after Twilio came back")
+    sent = sorted((m["to"], m["body"]) for m in fake_twilio.fake.messages)
+    assert sent == sorted((f"whatsapp:{p}", f"hello {i}") for i, p in enumerate(phones)), "each once"
+    assert len(ids) == 5
+
+
+def test_two_senders_keep_each_persons_order(background, fake_twilio, sender, services):
+    fake_twilio.fake.latency = 0.01
+    anna, ben = "+447700900301", "+447700900302"
+    expected = {anna: [], ben: []}
+    for i in range(12):
+        for phone in (anna, ben):
+            text = f"{phone[-3:]} part {i}"
+            queue_for(background, phone, text)
+            expected[phone].append(text)
+    sender(threads=4)  # two processes' senders, racing for the same rows
+    sender(threads=4, services=dataclasses.replace(background))
+    wait_until(lambda: statuses(background) == {"queued": 24}, "all 24 messages")
+    for phone in (anna, ben):
+        assert fake_twilio.fake.bodies_to(f"whatsapp:{phone}") == expected[phone]
+
+
+def test_a_reply_written_while_an_earlier_message_is_in_flight_waits_for_it(background, fake_twilio, sender):
+    fake_twilio.fake.latency = 0.3
+    phone = "+447700900401"
+    queue_for(background, phone, "your Zoom link")
+    sender(threads=4)
+    wait_until(lambda: statuses(background).get("claimed") == 1, "the first message in flight")
+    queue_for(background, phone, "the answer to your question")
+    wait_until(lambda: statuses(background) == {"queued": 2}, "both")
+    assert fake_twilio.fake.bodies_to(f"whatsapp:{phone}") == ["your Zoom link", "the answer to your question"]
+
+
+def _worker_env(config, fake_twilio, tmp_path) -> dict[str, str]:
+    return {**os.environ, "DATABASE_URL": config.database_url, "TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'q.db'}",
+            "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TOKEN_ENCRYPTION_KEY": TEST_TOKEN_KEY,
+            "TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
+            "TWILIO_WHATSAPP_FROM": fake_twilio.sender, "TWILIO_API_BASE_URL": fake_twilio.url,
+            "SENDER_THREADS": "2", "SENDER_POLL_SECONDS": "0.05", "ZOOM_SANDBOX": "0",
+            "TWILIO_TIMEOUT_SECONDS": "1"}
+
+
+def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(services, config, fake_twilio, tmp_path):
+    """kill -9 while Twilio calls are in flight: the next worker finds the expired claims, asks Twilio which it
+    took, and sends only the rest."""
+    phones = [f"+4477009005{i:02d}" for i in range(8)]
+    real_now = datetime.now(timezone.utc)  # the worker runs on the real clock
+    with unit_of_work(services.sessions) as session:
+        for i, phone in enumerate(phones):
+            contact = repos.get_or_create_contact(session, phone, real_now)
+            contact.last_inbound_at = real_now
+            outbox.queue(session, contact, [f"message {i} a"], real_now)
+            outbox.queue(session, contact, [f"message {i} b"], real_now)
+    fake_twilio.fake.latency = 0.4
+    env = _worker_env(config, fake_twilio, tmp_path)
+    command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "1"]
+    first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: len(fake_twilio.fake.messages) >= 3 and statuses(services).get("claimed"),
+                   "the first worker in the middle of the batch")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.communicate(timeout=10)
+    assert statuses(services).get("claimed"), "killed with calls in flight"
+    time.sleep(0.5)  # the calls in flight still reach Twilio, as they do when a client dies after sending
+    fake_twilio.fake.latency = 0.0
+    second = subprocess.Popen(command, cwd=ROOT, env={**env, "SENDER_THREADS": "4"}, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_until(lambda: set(statuses(services)) == {"queued"}, "every message handed to Twilio", timeout=40)
+    finally:
+        second.terminate()
+        output = second.communicate(timeout=15)[0]
+    for i, phone in enumerate(phones):
+        assert fake_twilio.fake.bodies_to(f"whatsapp:{phone}") == [f"message {i} a", f"message {i} b"], output[-3000:]
+    assert "its sender died mid-call" in output
