@@ -372,6 +372,7 @@ class FakeTwilio:
             "content_variables": content_variables,
             "status_callback": form.get("StatusCallback"),
             "status": status,
+            "accepted_at": time.time(),  # for benchmarks: when the reply reached "Twilio"
         }
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         record["resource"] = resource = {

@@ -1,0 +1,34 @@
+"""The strict fake Twilio as a process of its own for the load benchmark: `python -m bench.twilio_server PORT
+LATENCY OUT.json`. Each create call takes LATENCY seconds (a real call from far away); on SIGTERM it writes what it
+accepted (to, body, accepted_at) to OUT.json."""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+
+from werkzeug.serving import make_server
+
+from bench.common import ACCOUNT_SID, AUTH_TOKEN, SENDER
+from integrations.twilio.fake import FakeTwilio
+
+
+def main() -> None:
+    port, latency, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
+    fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, senders=(SENDER,), latency=latency)
+    server = make_server("127.0.0.1", port, fake.app, threaded=True)
+    server.daemon_threads = True
+
+    def stop(*_args) -> None:
+        threading.Thread(target=server.shutdown).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    server.serve_forever(poll_interval=0.05)
+    accepted = [{"to": m["to"], "body": m["body"], "accepted_at": m["accepted_at"]} for m in fake.messages]
+    with open(out, "w", encoding="utf-8") as fh:
+        json.dump(accepted, fh)
+
+
+if __name__ == "__main__":
+    main()
