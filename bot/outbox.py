@@ -19,6 +19,7 @@ from store.models import Contact, OutboundMessage
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from store.crypto import TokenCipher
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
@@ -29,17 +30,26 @@ PROGRESS = {"accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4,
             "read": 5}
 
 
-def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False) -> list[int]:
+def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
+          seal_with: "TokenCipher | None" = None) -> list[int]:
     """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order. `reply`: it answers the
-    recipient's own message (sent even to someone who opted out)."""
+    recipient's own message (sent even to someone who opted out). `seal_with`: the texts name personal data of a
+    connected account (its email), so the body is stored encrypted with this cipher (see `message_body`)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
-    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=part, reply=reply,
-                            status="pending", created_at=now, updated_at=now) for part in split_body(body)]
+    seal = seal_with.encrypt if seal_with is not None else str
+    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=seal(part), reply=reply,
+                            sealed=seal_with is not None, status="pending", created_at=now, updated_at=now)
+            for part in split_body(body)]
     session.add_all(rows)
     session.flush()
     return [row.id for row in rows]
+
+
+def message_body(services: "Services", row: OutboundMessage) -> str:
+    """The text to send: a sealed body is decrypted only here, at send time."""
+    return services.cipher.decrypt(row.body) if row.sealed else row.body
 
 
 def dispatch(services: "Services", ids: Iterable[int] | None = None) -> int:
@@ -77,7 +87,7 @@ def _send_one(services: "Services", message_id: int) -> int:
             return 0
         row = session.get(OutboundMessage, message_id)
         contact = session.get(Contact, row.contact_id) if row.contact_id else None
-        to, body, template_only = row.to, row.body, row.via_template
+        to, body, template_only = row.to, message_body(services, row), row.via_template
         opted_out = contact is not None and contact.opted_out_at is not None and not row.reply
     in_window = not template_only and contact is not None and contact.last_inbound_at is not None and \
         contact.last_inbound_at >= now - WINDOW
@@ -148,8 +158,9 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
             row.error_message = "outside the 24-hour window: needs an approved template"
             log.warning("message %s to %s failed: outside the 24-hour window", row.id, phones.mask(row.to))
             if not row.via_template and services.config.twilio_template_content_sid:
-                again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, status="pending",
-                                        via_template=True, created_at=row.updated_at, updated_at=row.updated_at)
+                again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, sealed=row.sealed,
+                                        status="pending", via_template=True, created_at=row.updated_at,
+                                        updated_at=row.updated_at)
                 session.add(again)
                 session.flush()
                 resend.append(again.id)
