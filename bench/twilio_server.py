@@ -25,9 +25,8 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     server.serve_forever(poll_interval=0.05)
-    accepted = [{"to": m["to"], "body": m["body"], "accepted_at": m["accepted_at"]} for m in fake.messages]
     with open(out, "w", encoding="utf-8") as fh:
-        json.dump(accepted, fh)
+        json.dump(fake.accepted(), fh)
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ class Dialogue:
     error: BaseException | None = None
     state: str = "start"
     arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
+    sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted
 
     @property
     def provider(self) -> Provider | None:
@@ -53,6 +54,12 @@ class Dialogue:
 
     def say(self, template: str, **values: Any) -> None:
         self.replies.append(template.format(**values) if values else template)
+
+    def say_sealed(self, template: str, **values: Any) -> None:
+        """A reply naming personal data of a connected account (its email): this message's stored body is
+        encrypted like the connection, and deleted with it."""
+        self.sealed = True
+        self.say(template, **values)
 
     def later(self, job: Callable[[], None]) -> None:
         """Run `job` once this message's transaction has committed (sending mail, calling Zoom...)."""

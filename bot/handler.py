@@ -59,7 +59,8 @@ class ConversationHandler:
                 dialogue.context["_after_reset"] = True
             self._run(dialogue, stored)
             conv.state, conv.context, conv.updated_at = dialogue.state, dialogue.context, now
-            ids = outbox.queue(session, contact, dialogue.replies, now, reply=True)
+            ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
+                               seal_with=services.cipher if dialogue.sealed else None)
         outbox.after_commit(services, ids)
         for job in dialogue.after_commit:
             try:
@@ -91,7 +92,7 @@ class ConversationHandler:
             self.machine.remove_model(dialogue)
         if dialogue.error is not None:
             savepoint.rollback()
-            dialogue.state, dialogue.replies[:] = state, [msg.INTERNAL_ERROR]
+            dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False
             return
         savepoint.commit()
         if not fired:  # every guarded trigger has an unguarded fallback, so this means a gap in the graph

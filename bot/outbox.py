@@ -28,6 +28,7 @@ from store.models import Contact, OutboundMessage
 
 if TYPE_CHECKING:
     from bot.services import Services
+    from store.crypto import TokenCipher
 
 log = logging.getLogger(__name__)
 WINDOW = timedelta(hours=24)
@@ -40,17 +41,30 @@ PROGRESS = {"scheduled": 0, "accepted": 0, "queued": 1, "sending": 2, "sent": 3,
             "failed": 4, "canceled": 4, "read": 5}
 
 
-def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False) -> list[int]:
+def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
+          seal_with: "TokenCipher | None" = None) -> list[int]:
     """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order. `reply`: it answers the
-    recipient's own message (sent even to someone who opted out)."""
+    recipient's own message (sent even to someone who opted out). `seal_with`: the texts name personal data of a
+    connected account (its email), so the body is stored encrypted with this cipher (see `message_body`)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
-    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=part, reply=reply,
-                            status="pending", created_at=now, updated_at=now) for part in split_body(body)]
+    seal = seal_with.encrypt if seal_with is not None else str
+    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=seal(part), reply=reply,
+                            sealed=seal_with is not None, status="pending", created_at=now, updated_at=now)
+            for part in split_body(body)]
     session.add_all(rows)
     session.flush()
     return [row.id for row in rows]
+
+
+def message_body(services: "Services", row: OutboundMessage) -> str:
+    """The text to send: a sealed body is decrypted only here, at send time."""
+    return _plain(services, row.body, row.sealed)
+
+
+def _plain(services: "Services", body: str, sealed: bool) -> str:
+    return services.cipher.decrypt(body) if sealed else body
 
 
 def after_commit(services: "Services", ids: Iterable[int]) -> None:
@@ -162,13 +176,14 @@ def _claim_in(session: Session, services: "Services", to: str) -> _Claimed | Non
                                         attempts=OutboundMessage.attempts + 1, updated_at=now)).rowcount
     if not taken:
         return None
-    message = session.execute(select(OutboundMessage.body, OutboundMessage.via_template, OutboundMessage.reply,
+    message = session.execute(select(OutboundMessage.body, OutboundMessage.sealed, OutboundMessage.via_template,
+                                     OutboundMessage.reply,
                                      Contact.last_inbound_at, Contact.opted_out_at)
                               .outerjoin(Contact, Contact.id == OutboundMessage.contact_id)
                               .where(OutboundMessage.id == row.id)).one()
     in_window = (not message.via_template and message.last_inbound_at is not None
                  and message.last_inbound_at >= now - WINDOW)
-    return _Claimed(id=row.id, to=to, body=message.body, via_template=message.via_template, in_window=in_window,
+    return _Claimed(id=row.id, to=to, body=_plain(services, message.body, message.sealed), via_template=message.via_template, in_window=in_window,
                     opted_out=message.opted_out_at is not None and not message.reply,
                     recovering_since=recovering_since)
 
@@ -274,8 +289,9 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
             row.error_message = "outside the 24-hour window: needs an approved template"
             log.warning("message %s to %s failed: outside the 24-hour window", row.id, phones.mask(row.to))
             if not row.via_template and services.config.twilio_template_content_sid:
-                again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, status="pending",
-                                        via_template=True, created_at=row.updated_at, updated_at=row.updated_at)
+                again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, sealed=row.sealed,
+                                        status="pending", via_template=True, created_at=row.updated_at,
+                                        updated_at=row.updated_at)
                 session.add(again)
                 session.flush()
                 resend.append(again.id)

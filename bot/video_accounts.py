@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypeVar
 
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
 from bot import messages as msg, outbox, plans
 from integrations.video import AccessTokenInvalid, InvalidGrant, TokenSet, VideoAccount, VideoProviderError, pkce_pair
 from store.crypto import digest
 from store.db import unit_of_work
-from store.models import ConnectLink, InboundMessage, OutboundMessage, Provider, VideoConnection
+from store.models import ConnectLink, OutboundMessage, Provider, VideoConnection
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -28,7 +28,6 @@ LINK_TTL = timedelta(minutes=10)
 STATE_TTL = timedelta(minutes=10)
 REFRESH_MARGIN = timedelta(minutes=5)
 PLATFORM_NAMES = {"zoom": "Zoom"}
-REDACTED = "[email removed]"
 
 
 class LinkRefused(Exception):
@@ -151,7 +150,7 @@ def complete(services: "Services", platform: str, *, state: str, code: str | Non
     replaced = _store_connection(services, provider_id, platform, tokens, account, now)
     if replaced:
         _revoke_quietly(services, platform, replaced)
-    _tell(services, provider_id, msg.ZOOM_CONNECTED_CHAT.format(platform=name, email=account.email))
+    _tell(services, provider_id, msg.ZOOM_CONNECTED_CHAT.format(platform=name, email=account.email), sealed=True)
     from bot import meetings  # (meetings uses this module)
 
     meetings.resume_waiting(services, provider_id)
@@ -168,6 +167,8 @@ def _store_connection(services: "Services", provider_id: int, platform: str, tok
         other_account = conn is not None and conn.external_user_id != account.user_id
         # Revoking a grant of the same Zoom user would remove the app for that user, new grant included.
         replaced = services.cipher.decrypt(conn.refresh_token_enc) if other_account else None
+        if other_account:
+            _delete_sealed_messages(session, provider_id)
         if conn is None:
             conn = VideoConnection(provider_id=provider_id, platform=platform, connected_at=now)
             session.add(conn)
@@ -232,7 +233,7 @@ def disconnect(services: "Services", session: Session, provider_id: int, platfor
     if conn is None:
         return None
     token = services.cipher.decrypt(conn.refresh_token_enc)
-    _forget_email(session, conn.provider_id, services.cipher.decrypt(conn.email_enc))
+    _delete_sealed_messages(session, conn.provider_id)
     session.delete(conn)
     session.flush()
     return token
@@ -260,7 +261,7 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
         ids: list[int] = []
         for conn in conns:
             provider = session.get(Provider, conn.provider_id)
-            _forget_email(session, conn.provider_id, services.cipher.decrypt(conn.email_enc))
+            _delete_sealed_messages(session, conn.provider_id)
             session.delete(conn)
             ids += outbox.queue(session, provider.contact, [msg.ZOOM_REMOVED_FROM_PLATFORM.format(
                 platform=platform_name(platform))], now)
@@ -271,28 +272,24 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
     return len(conns)
 
 
-def _forget_email(session: Session, provider_id: int, email: str) -> None:
-    """The chat history we keep (messages sent to the provider) named the connected email ("Connected as ..."):
-    redact it there too, so no Zoom data outlives the connection."""
+def _delete_sealed_messages(session: Session, provider_id: int) -> None:
+    """The chat history named the connected email only in sealed (encrypted) messages: they go with the
+    connection, so nothing that came from the platform outlives it, and nothing needs redacting."""
     provider = session.get(Provider, provider_id)
-    session.execute(update(OutboundMessage).where(OutboundMessage.contact_id == provider.contact_id,
-                                                  OutboundMessage.body.contains(email, autoescape=True))
-                    .values(body=func.replace(OutboundMessage.body, email, REDACTED)))
-    session.execute(update(InboundMessage).where(InboundMessage.contact_id == provider.contact_id,
-                                                 InboundMessage.body.contains(email, autoescape=True))
-                    .values(body=func.replace(InboundMessage.body, email, REDACTED)))
+    session.execute(delete(OutboundMessage).where(OutboundMessage.contact_id == provider.contact_id,
+                                                  OutboundMessage.sealed))
 
 
 def purge_deleted_rows(services: "Services") -> None:
     """Deleted means gone from storage: SQLite overwrites deleted content (secure_delete, set per connection);
-    on PostgreSQL a VACUUM reclaims the dead row versions now instead of some time later: the connection's and
-    those of the chat history from which the email was redacted."""
+    on PostgreSQL a VACUUM reclaims the dead row versions now instead of some time later (they only ever held the
+    email and tokens encrypted: the connection's and those of its sealed messages)."""
     if services.engine.dialect.name != "postgresql":
         return
     try:
         with services.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("video_connections", "connect_links", "outbound_messages", "inbound_messages"):
+            for table in ("video_connections", "connect_links", "outbound_messages"):
                 conn.execute(text(f"VACUUM {table}"))
     except Exception:  # noqa: BLE001 - autovacuum will do it later; the rows are already deleted
         log.warning("VACUUM after deleting video connections failed", exc_info=True)
@@ -305,8 +302,10 @@ def _revoke_quietly(services: "Services", platform: str, token: str) -> None:
         log.warning("%s token revoke failed (already deleted here): %s", platform, exc.message)
 
 
-def _tell(services: "Services", provider_id: int, text_: str) -> None:
+def _tell(services: "Services", provider_id: int, text_: str, *, sealed: bool = False) -> None:
+    """Message the provider; `sealed`: the text names the connected account (stored encrypted)."""
     with unit_of_work(services.sessions) as session:
         provider = session.get(Provider, provider_id)
-        ids = outbox.queue(session, provider.contact, [text_], services.clock())
+        ids = outbox.queue(session, provider.contact, [text_], services.clock(),
+                           seal_with=services.cipher if sealed else None)
     outbox.after_commit(services, ids)

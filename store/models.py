@@ -94,6 +94,8 @@ class OutboundMessage(Base):
     status: pending (not yet accepted by Twilio; retried at next_attempt_at) -> claimed (a sender is calling Twilio
     until claimed_until) -> queued/sent/delivered/read (Twilio's) or failed/undelivered; not_sendable when the
     24-hour window is closed and no approved template is configured; opted_out after STOP.
+    A message naming personal data of a connected account (its email) is `sealed`: its body is Fernet-encrypted like
+    the connection, decrypted only to send it, and deleted with the connection.
     """
 
     __tablename__ = "outbound_messages"
@@ -105,6 +107,7 @@ class OutboundMessage(Base):
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     via_template: Mapped[bool] = mapped_column(default=False)
     reply: Mapped[bool] = mapped_column(default=False)  # an answer to the recipient's own message
+    sealed: Mapped[bool] = mapped_column(default=False)  # body encrypted: it names a connected account's email
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(default=0)

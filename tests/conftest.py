@@ -20,7 +20,8 @@ from store import migrate
 from store.db import make_engine
 from store.models import Base
 
-pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom"]
+pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom",
+                  "tests.fixtures.storage"]
 
 PUBLIC_BASE_URL = "https://bot.mynextslot.test"
 ZOOM_WEBHOOK_SECRET = "test-zoom-webhook-secret-token"

@@ -312,3 +312,29 @@ def test_a_63016_without_a_template_is_recorded(whatsapp, fake_twilio, services)
     with unit_of_work(services.sessions) as session:
         row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == first["sid"])).one()
         assert (row.status, row.error_code) == ("undelivered", 63016)
+
+
+def test_a_sealed_message_is_stored_encrypted_and_sent_in_clear_even_as_the_template(whatsapp, fake_twilio,
+                                                                                     services, clock):
+    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    user = whatsapp(PHONE)
+    user.send("hi")
+    private = "Connected as someone.private@example.com."
+    text = private + "\n" + long_text(2000)
+    with unit_of_work(services.sessions) as session:
+        ids = outbox.queue(session, repos.contact_by_phone(session, PHONE), [text], clock.now,
+                           seal_with=services.cipher)
+    outbox.dispatch(services, ids)
+    assert "\n".join(user.new_replies()) == text, "split on the text, not on its ciphertext"
+    stored = [r for r in rows(services) if r.id in ids]
+    assert len(stored) == 2 and all(r.sealed and r.body not in text for r in stored)
+    assert "someone.private" not in "".join(r.body for r in stored)
+    first = next(m for m in fake_twilio.fake.messages if m["body"] and m["body"].startswith(private))
+    sent_before = len(fake_twilio.fake.messages)
+    fake_twilio.fake.deliver(first["sid"], status="undelivered", error_code=63016)
+    again = fake_twilio.fake.messages[sent_before:]
+    assert again and all(m["content_sid"] == TEMPLATE_SID for m in again)
+    assert "\n".join(m["content_variables"]["1"] for m in again) == first["body"]
+    resent = rows(services)[-1]
+    assert resent.via_template and resent.sealed and "someone.private" not in resent.body
+    assert outbox.message_body(services, resent).startswith(private)

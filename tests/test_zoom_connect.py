@@ -6,16 +6,17 @@ from __future__ import annotations
 import html
 import re
 import threading
-from pathlib import Path
+import uuid
 
 import pytest
 from sqlalchemy import select, text
 
-from bot import messages as msg, video_accounts
+from bot import messages as msg, outbox, video_accounts
 from store import repos
 from store.db import unit_of_work
-from store.models import VideoConnection
+from store.models import OutboundMessage, VideoConnection
 from tests.conftest import PUBLIC_BASE_URL, ZOOM_WEBHOOK_SECRET
+from tests.fixtures.storage import database_files
 from tests.fixtures.zoom import consent
 
 PROVIDER = "+919940790402"
@@ -61,17 +62,8 @@ def connect(client, chat, **kwargs):
 
 
 def raw_database_text(services) -> str:
-    """Everything the database holds, read around the ORM: the SQLite file's bytes, or every row of every table."""
-    if services.engine.dialect.name == "sqlite":
-        path = Path(services.engine.url.database)
-        services.engine.dispose()
-        return path.read_bytes().decode("latin-1")
-    dump = []
-    with services.engine.connect() as conn:
-        for table in ("video_connections", "connect_links", "outbound_messages", "inbound_messages",
-                      "conversations", "support_tickets"):
-            dump += [repr(tuple(row)) for row in conn.execute(text(f"SELECT * FROM {table}"))]
-    return "\n".join(dump)
+    """Everything the database holds, read around the server: its files' bytes (PostgreSQL: after a CHECKPOINT)."""
+    return "\n".join(content.decode("latin-1") for content in database_files(services.engine).values())
 
 
 def test_connect_by_chat_and_browser(client, provider_chat, services, fake_zoom):
@@ -256,6 +248,66 @@ def test_disconnect_without_connection(provider_chat):
     assert msg.ZOOM_NOT_CONNECTED in provider_chat.send("disconnect zoom")
 
 
+# -- the connected email at rest ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def zoom_user(fake_zoom):
+    """A Zoom user whose email is written nowhere else, not even by other runs sharing the PostgreSQL server's WAL."""
+    return fake_zoom.fake.add_user(f"coach.{uuid.uuid4().hex[:12]}@example.com")
+
+
+def talk_about_the_account(client, chat, user) -> None:
+    """Every message that names the connected account: connected, the integrations menu, confirm, kept."""
+    connect(client, chat, user_id=user.id)
+    assert msg.ZOOM_CONNECTED_CHAT.format(platform="Zoom", email=user.email) in "\n".join(chat.new_replies())
+    assert msg.INTEGRATIONS_CONNECTED.format(email=user.email) in chat.send("connect zoom")
+    chat.send("menu")
+    assert msg.ZOOM_CONFIRM_DISCONNECT.split("\n")[0].format(email=user.email) in chat.send("disconnect zoom")
+    assert msg.ZOOM_KEPT.format(email=user.email) in chat.send("no")
+
+
+def remove(removal: str, chat, fake_zoom, user, served_app) -> None:
+    if removal == "disconnect":
+        chat.send("disconnect zoom")
+        assert msg.ZOOM_DISCONNECTED in chat.send("yes")
+    else:
+        response = fake_zoom.fake.send_app_deauthorized(served_app + "/webhooks/zoom", ZOOM_WEBHOOK_SECRET, user)
+        assert response.json() == {"deleted": 1}
+        assert msg.ZOOM_REMOVED_FROM_PLATFORM.format(platform="Zoom") in "\n".join(chat.new_replies())
+
+
+@pytest.mark.parametrize("removal", ["disconnect", "app_deauthorized"])
+def test_the_zoom_email_never_reaches_the_disk_in_plain_text(client, provider_chat, services, fake_zoom, zoom_user,
+                                                             served_app, on_disk, caplog, removal):
+    """Not while connected, not after deletion: the database files (PostgreSQL: heap, TOAST, indexes after a
+    CHECKPOINT, and the WAL written meanwhile) never hold the email, so there is nothing to redact."""
+    caplog.set_level("DEBUG")
+    canary = f"canary {uuid.uuid4().hex[:12]}"
+    provider_chat.send(canary)  # something that is stored in plain text: the files read are the right ones
+    talk_about_the_account(client, provider_chat, zoom_user)
+    assert on_disk.find(zoom_user.email) == []
+    remove(removal, provider_chat, fake_zoom, zoom_user, served_app)
+    assert on_disk.find(zoom_user.email) == []
+    seen = on_disk.find(canary)
+    assert seen and (on_disk.first_wal_segment is None or any("pg_wal" in path for path in seen)), seen
+    assert zoom_user.email not in caplog.text
+
+
+@pytest.mark.parametrize("removal", ["disconnect", "app_deauthorized"])
+def test_messages_naming_the_account_are_encrypted_and_deleted_with_it(client, provider_chat, services, fake_zoom,
+                                                                        zoom_user, served_app, removal):
+    talk_about_the_account(client, provider_chat, zoom_user)
+    with unit_of_work(services.sessions) as session:
+        sealed = session.scalars(select(OutboundMessage).where(OutboundMessage.sealed)).all()
+        assert len(sealed) == 4
+        assert all(zoom_user.email in outbox.message_body(services, row) for row in sealed)
+    remove(removal, provider_chat, fake_zoom, zoom_user, served_app)
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(OutboundMessage).where(OutboundMessage.sealed)).all() == []
+        kept = [row.body for row in session.scalars(select(OutboundMessage))]
+    assert any(msg.ZOOM_LINK.split("{link}")[0] in body for body in kept), "the rest of the chat history stays"
+
+
 # -- the guide's troubleshooting, as tests ------------------------------------------------------------------------
 
 def test_troubleshooting_connect_option_missing_on_free_plan(services, whatsapp, clock):
@@ -319,7 +371,11 @@ def test_reconnecting_another_account_replaces_and_revokes_the_old_one(client, p
     assert fake_zoom.fake.revoked_tokens, "the replaced account's token is revoked"
     with unit_of_work(services.sessions) as session:
         assert [c.external_user_id for c in session.scalars(select(VideoConnection))] == [other.id]
+        sealed = [outbox.message_body(services, row)
+                  for row in session.scalars(select(OutboundMessage).where(OutboundMessage.sealed))]
     assert first_grants
+    assert sealed and all(other.email in body and fake_zoom.user.email not in body for body in sealed), \
+        "the messages naming the replaced account went with it"
 
 
 # -- tokens: refresh, rotation, broken connections -------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Providers connect Zoom by a link sent in chat, see "Connected as <email>", and disconnect (with confirmation).
-The guide's "Adding the App" and "Removing the App", moved from the dashboard into chat."""
+The guide's "Adding the App" and "Removing the App", moved from the dashboard into chat. Replies that name the
+connected email are sealed (stored encrypted, deleted with the connection)."""
 from __future__ import annotations
 
 from transitions import EventData
@@ -55,12 +56,11 @@ def show_integrations(event: EventData) -> None:
     d = dialogue(event)
     conn = _connection(d)
     if conn is None:
-        status = msg.INTEGRATIONS_NOT_CONNECTED
-    elif conn.status == "broken":
-        status = msg.INTEGRATIONS_BROKEN.format(email=video_accounts.connected_email(d.services, conn))
-    else:
-        status = msg.INTEGRATIONS_CONNECTED.format(email=video_accounts.connected_email(d.services, conn))
-    d.say(msg.INTEGRATIONS_MENU, status=status, options=render_options("integrations"))
+        d.say(msg.INTEGRATIONS_MENU, status=msg.INTEGRATIONS_NOT_CONNECTED, options=render_options("integrations"))
+        return
+    status = msg.INTEGRATIONS_BROKEN if conn.status == "broken" else msg.INTEGRATIONS_CONNECTED
+    d.say_sealed(msg.INTEGRATIONS_MENU, status=status.format(email=video_accounts.connected_email(d.services, conn)),
+                 options=render_options("integrations"))
 
 
 def explain_not_connected(event: EventData) -> None:
@@ -72,8 +72,8 @@ def ask_disconnect(event: EventData) -> None:
 
     d = dialogue(event)
     conn = _connection(d)
-    d.say(msg.ZOOM_CONFIRM_DISCONNECT, email=video_accounts.connected_email(d.services, conn),
-          options=render_options("confirm_disconnect"))
+    d.say_sealed(msg.ZOOM_CONFIRM_DISCONNECT, email=video_accounts.connected_email(d.services, conn),
+                 options=render_options("confirm_disconnect"))
 
 
 def disconnect(event: EventData) -> None:
@@ -86,4 +86,7 @@ def disconnect(event: EventData) -> None:
 def keep(event: EventData) -> None:
     d = dialogue(event)
     conn = _connection(d)
-    d.say(msg.ZOOM_KEPT, email=video_accounts.connected_email(d.services, conn) if conn else "-")
+    if conn is None:
+        d.say(msg.ZOOM_KEPT, email="-")
+    else:
+        d.say_sealed(msg.ZOOM_KEPT, email=video_accounts.connected_email(d.services, conn))

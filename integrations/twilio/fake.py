@@ -135,7 +135,12 @@ class FakeTwilio:
         """Accepted messages, oldest first: sid, to, from, body, content_sid, content_variables (dict or None),
         status_callback, status."""
         with self._lock:
-            return [{k: v for k, v in m.items() if k != "resource"} for m in self._messages]
+            return [{k: v for k, v in m.items() if k not in ("resource", "accepted_at")} for m in self._messages]
+
+    def accepted(self) -> list[dict[str, Any]]:
+        """to, body and accepted_at (epoch seconds) of each accepted message, oldest first: for benchmarks."""
+        with self._lock:
+            return [{"to": m["to"], "body": m["body"], "accepted_at": m["accepted_at"]} for m in self._messages]
 
     def bodies_to(self, to: str) -> list[str]:
         """Text bodies sent to `to`, oldest first (template messages have no body and are left out)."""
