@@ -1,12 +1,12 @@
 """Meetings on the provider's Zoom, one per occurrence, worked on by the background worker: create (then send the
 join link to every attendee in chat and by email), update after a reschedule, delete after the last cancellation.
-Failures never lose a booking: rate limits (including Zoom's 100 creates/updates per user per day, whose 429 may
-carry no Retry-After), 5xx and timeouts back off and retry; a broken or missing Zoom connection waits for the
-provider to reconnect. The durable state is the meetings row; the task queue only wakes the work up."""
+Failures never lose a booking: rate limits wait as long as the platform says (a spent daily quota, such as Zoom's
+100 creates/updates per user per day, until it resets; a per-second one a few seconds), 5xx and timeouts back off
+and retry; a broken or missing Zoom connection waits for the provider to reconnect. The durable state is the meetings row; the task queue only wakes the work up."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import or_, select, update
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 CLAIM_TTL = timedelta(minutes=10)
 BASE_BACKOFF = timedelta(seconds=30)
 MAX_BACKOFF = timedelta(hours=1)
+RATE_LIMIT_BACKOFF = timedelta(seconds=2)  # a per-second quota is free again within seconds
+MAX_RATE_LIMIT_BACKOFF = timedelta(minutes=5)
+MAX_RATE_LIMIT_WAIT = timedelta(hours=25)  # a daily quota resets within a day, whatever a Retry-After claims
 MAX_REFUSALS = 5
 
 
@@ -32,8 +35,12 @@ def backoff(attempts: int) -> timedelta:
     return min(BASE_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
-def next_utc_midnight(now: datetime) -> datetime:
-    return datetime.combine(now.astimezone(timezone.utc).date() + timedelta(days=1), time(0, 1), tzinfo=timezone.utc)
+def rate_limit_wait(exc: RateLimited, attempts: int) -> timedelta:
+    """How long to wait after a 429: what the platform said (its client turns a spent daily quota into the time
+    until it resets), else a short backoff in seconds."""
+    if exc.retry_after is not None and exc.retry_after >= 1:
+        return min(timedelta(seconds=exc.retry_after), MAX_RATE_LIMIT_WAIT)
+    return min(RATE_LIMIT_BACKOFF * (2 ** max(attempts - 1, 0)), MAX_RATE_LIMIT_BACKOFF)
 
 
 def _claim(services: "Services", meeting_id: int) -> bool:
@@ -172,7 +179,7 @@ def _retry_later(services, meeting_id, exc: VideoProviderError, attempts: int, n
                  first_failure: bool = False) -> str:
     attempts += 1
     if isinstance(exc, RateLimited):
-        wait_until = now + timedelta(seconds=exc.retry_after) if exc.retry_after else next_utc_midnight(now)
+        wait_until = now + rate_limit_wait(exc, attempts)
     elif isinstance(exc, ProviderUnavailable) or (exc.status or 0) >= 500:
         wait_until = now + backoff(attempts)
     elif attempts >= MAX_REFUSALS:

@@ -175,6 +175,31 @@ def test_daily_cap_without_retry_after_waits_for_midnight_utc(zoom_provider, ser
     assert meeting_row(services, booking.meeting_id).status == "ready"
 
 
+@pytest.mark.parametrize("retry_after", [0, "Tue, 01 Apr 2025 08:59:00 GMT", None],
+                         ids=["zero", "http-date-in-the-past", "none"])
+def test_a_per_second_429_without_a_usable_retry_after_retries_in_seconds(zoom_provider, services, fake_zoom,
+                                                                         clock, fake_twilio, retry_after):
+    booking = book(services, add_offering(services))
+    fake_zoom.fake.fail_next("create_meeting", 429, retry_after=retry_after)  # X-RateLimit-Type: QPS
+    queue_meeting(services, booking)
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "pending"
+    assert clock.now < row.next_attempt_at <= clock.now + timedelta(seconds=10), "seconds, not the next day"
+    clock.advance(seconds=10)
+    tasks.sweep(services)
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "ready" and len(fake_zoom.fake.meetings) == 1
+    assert len([t for t in customer_messages(fake_twilio) if row.join_url in t]) == 1
+
+
+def test_a_429_marked_as_the_daily_limit_waits_for_midnight_utc(zoom_provider, services, fake_zoom, clock):
+    booking = book(services, add_offering(services))
+    fake_zoom.fake.fail_next("create_meeting", 429, retry_after=0, rate_limit_type="Daily-limit")
+    queue_meeting(services, booking)
+    midnight = datetime.combine(clock.now.date() + timedelta(days=1), time(0, 1), tzinfo=timezone.utc)
+    assert meeting_row(services, booking.meeting_id).next_attempt_at == midnight
+
+
 def test_server_errors_back_off_and_then_succeed(zoom_provider, services, fake_zoom, clock, fake_twilio):
     booking = book(services, add_offering(services))
     fake_zoom.fake.fail_next("create_meeting", 503, times=2)
