@@ -2,7 +2,8 @@
 join link to every attendee in chat and by email), update after a reschedule, delete after the last cancellation.
 Failures never lose a booking: rate limits wait as long as the platform says (a spent daily quota, such as Zoom's
 100 creates/updates per user per day, until it resets; a per-second one a few seconds), 5xx and timeouts back off
-and retry; a broken or missing Zoom connection waits for the provider to reconnect. The durable state is the meetings row; the task queue only wakes the work up."""
+and retry; a broken or missing Zoom connection waits for the provider to reconnect. The durable state is the
+meetings row; the task queue only wakes the work up."""
 from __future__ import annotations
 
 import logging
