@@ -96,6 +96,11 @@ class MeetingNotFound(VideoProviderError):
 class VideoProvider(Protocol):
     name: str
 
+    @property
+    def call_timeout(self) -> float:
+        """Seconds one request to the platform can take at most before it is given up."""
+        ...
+
     def authorize_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str: ...
 
     def exchange_code(self, *, code: str, code_verifier: str, redirect_uri: str) -> TokenSet: ...

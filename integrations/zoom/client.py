@@ -190,6 +190,11 @@ class ZoomProvider:
         self._clock = clock
         self._session = session if session is not None else requests.Session()
 
+    @property
+    def call_timeout(self) -> float:
+        """The longest one request to Zoom can take before it is given up: the connect and the read timeouts."""
+        return 2 * self._timeout
+
     def __repr__(self) -> str:
         return f"ZoomProvider(client_id={self._client_id!r}, api_base_url={self._api_base_url!r})"
 
