@@ -61,7 +61,9 @@ def send_booking_email(services: "Services", booking_id: int) -> str:
     try:
         services.mailer.send(email)
     except (MailUnavailable, ValueError) as exc:
-        log.warning("booking %s email kept for later: %s", booking_id, exc)
+        log.warning("booking %s email %s kept for later%s: %s", booking_id, email.message_id,
+                    " (it may have been delivered; the retry has the same Message-ID)"
+                    if getattr(exc, "maybe_sent", False) else "", exc)
         _finish(services, booking_id, seen, "pending")
         return "kept"
     if not cancelled:
@@ -94,14 +96,14 @@ def _build(services: "Services", booking: Booking, meeting: Meeting | None, canc
     when = format_slot_with_zone(booking.start_at, booking.customer_timezone)
     price = money.format_price(offering.price_minor, offering.currency, provider.country)
     method = "CANCEL" if cancelled else "REQUEST"
+    sequence = booking.email_sequence + (1 if cancelled else 0)
     organizer = parseaddr(services.config.mail_from)[1] or "no-reply@mynextslot.com"
     ics = build_invitation(
         uid=f"booking-{booking.reference}@mynextslot.com", start=booking.start_at,
         duration_minutes=offering.duration_minutes, summary=f"{offering.name} with {provider.display_name}",
         description=msg.ICS_DESCRIPTION.format(where=where_line, reference=booking.reference), location=location,
         organizer_email=organizer, organizer_name=provider.display_name, attendee_email=booking.customer_email,
-        attendee_name=booking.customer_name, sequence=booking.email_sequence + (1 if cancelled else 0),
-        method=method, now=now)
+        attendee_name=booking.customer_name, sequence=sequence, method=method, now=now)
     if cancelled:
         template_subject, template_body = msg.EMAIL_CANCELLED_SUBJECT, msg.EMAIL_CANCELLED_BODY
     elif booking.invited:  # a confirmation went out before: this one tells of the new time
@@ -113,7 +115,16 @@ def _build(services: "Services", booking: Booking, meeting: Meeting | None, canc
                   support_email=services.config.support_email)
     return Email(to=booking.customer_email, subject=template_subject.format(**values),
                  text=template_body.format(**values), reply_to=services.config.support_email,
-                 attachments=(Attachment("invite.ics", content_type_for(method), ics),))
+                 attachments=(Attachment("invite.ics", content_type_for(method), ics),),
+                 message_id=message_id(booking, method, sequence, organizer))
+
+
+def message_id(booking: Booking, method: str, sequence: int, sender: str) -> str:
+    """The Message-ID of one version of a booking's email (its invitation's METHOD and SEQUENCE): the same each
+    time that version is sent, so a retry after SMTP took the mail but its answer was lost is recognisably the
+    same mail (clients show one; the mail server's log names it), and every new version is a new mail."""
+    domain = sender.rpartition("@")[2] or "mynextslot.com"
+    return f"<booking-{booking.reference}.{method.lower()}.{sequence}@{domain}>"
 
 
 def _set(services: "Services", booking_id: int, **values) -> None:

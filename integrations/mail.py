@@ -2,11 +2,14 @@
 
 Flows hand an `Email` value to whatever `Mailer` the app was built with. `SMTPMailer` turns it into a proper MIME
 message (UTF-8, Message-ID, Date, attachments such as calendar invitations) and raises `MailUnavailable` for any
-delivery problem so the caller can keep the mail and retry later. Passwords and bodies are never logged.
+delivery problem so the caller can keep the mail and retry later. An `Email` may carry its own stable Message-ID: a
+mail sent again after an answer that never came (the server may have taken it) is then recognisably the same mail,
+for the recipient's client and in the mail logs. Passwords and bodies are never logged.
 """
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 import sys
@@ -26,6 +29,7 @@ _SCHEMES: dict[str, tuple[Security, int]] = {
     "smtp+starttls": ("starttls", 587),
     "smtps": ("ssl", 465),
 }
+_MESSAGE_ID = re.compile(r"<[!#-;=?-~]+@[A-Za-z0-9.-]+>")  # RFC 5322 msg-id, dot-atom forms only
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -44,17 +48,20 @@ class Email:
     text: str
     reply_to: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    message_id: str | None = None  # "<stable-id@domain>", the same each time this mail is sent; else a fresh one
 
 
 class MailUnavailable(Exception):
     """The mail could not be handed over (SMTP down, refused, timed out, 4xx/5xx): keep it and retry later.
 
-    `code` is the SMTP reply code when the server answered with one, else None.
+    `code` is the SMTP reply code when the server answered with one, else None. `maybe_sent` is True when the whole
+    message went to the server and its answer never came: the server may have taken it.
     """
 
-    def __init__(self, message: str, code: int | None = None) -> None:
+    def __init__(self, message: str, code: int | None = None, maybe_sent: bool = False) -> None:
         super().__init__(message)
         self.code = code
+        self.maybe_sent = maybe_sent
 
 
 class Mailer(Protocol):
@@ -70,7 +77,9 @@ def build_message(email: Email, mail_from: str, now: datetime) -> EmailMessage:
     message["To"] = email.to
     message["Subject"] = email.subject
     message["Date"] = format_datetime(now.astimezone(timezone.utc))
-    message["Message-ID"] = make_msgid(domain=domain)
+    if email.message_id is not None and not _MESSAGE_ID.fullmatch(email.message_id):
+        raise ValueError("email.message_id must look like <id@domain>")
+    message["Message-ID"] = email.message_id or make_msgid(domain=domain)
     if email.reply_to:
         message["Reply-To"] = email.reply_to
     message.set_content(email.text, charset="utf-8")
@@ -186,6 +195,7 @@ class SMTPMailer:
         _, envelope_to = parseaddr(email.to)
         if "@" not in envelope_to:
             raise ValueError("email.to is not an email address")
+        smtp: _TrackingSMTP | _TrackingSMTPSSL | None = None
         try:
             smtp = self._connect()
             try:
@@ -200,16 +210,22 @@ class SMTPMailer:
         except smtplib.SMTPResponseException as exc:
             raise self._unavailable(f"server answered {exc.smtp_code}", exc.smtp_code) from exc
         except (smtplib.SMTPException, OSError) as exc:  # refused, reset, timeout, TLS failure
+            if smtp is not None and smtp.data_sent:
+                log.warning("mail to %s: no answer after the whole message went to %s:%d; it may have been "
+                            "delivered (message_id=%s)", mask_address(email.to), self.host, self.port,
+                            message["Message-ID"])
+                raise self._unavailable(f"no answer after the data ({type(exc).__name__})", None,
+                                        maybe_sent=True) from exc
             raise self._unavailable(type(exc).__name__, None) from exc
         log.info("mail sent to %s message_id=%s attachments=%d", mask_address(email.to), message["Message-ID"],
                  len(email.attachments))
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self) -> "_TrackingSMTP | _TrackingSMTPSSL":
         if self.security == "ssl":
-            return smtplib.SMTP_SSL(
+            return _TrackingSMTPSSL(
                 self.host, self.port, timeout=self.timeout, context=ssl.create_default_context()
             )
-        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        smtp = _TrackingSMTP(self.host, self.port, timeout=self.timeout)
         if self.security == "starttls":
             try:
                 smtp.starttls(context=ssl.create_default_context())
@@ -218,9 +234,37 @@ class SMTPMailer:
                 raise
         return smtp
 
-    def _unavailable(self, reason: str, code: int | None) -> MailUnavailable:
+    def _unavailable(self, reason: str, code: int | None, maybe_sent: bool = False) -> MailUnavailable:
         log.warning("mail not sent via %s:%d: %s", self.host, self.port, reason)
-        return MailUnavailable(f"SMTP {self.host}:{self.port}: {reason}", code)
+        return MailUnavailable(f"SMTP {self.host}:{self.port}: {reason}", code, maybe_sent)
+
+
+class _Tracking:
+    """Mixed into smtplib's SMTP classes: knows whether the message itself was sent (after that, an answer that
+    never comes may hide a delivery)."""
+
+    data_sent = False
+    _in_data = False
+
+    def data(self, msg):  # type: ignore[no-untyped-def]
+        self._in_data = True
+        try:
+            return super().data(msg)  # type: ignore[misc]
+        finally:
+            self._in_data = False
+
+    def send(self, s):  # type: ignore[no-untyped-def]
+        super().send(s)  # type: ignore[misc]
+        if self._in_data and isinstance(s, bytes):  # the message (the DATA command itself is sent as a str)
+            self.data_sent = True
+
+
+class _TrackingSMTP(_Tracking, smtplib.SMTP):
+    pass
+
+
+class _TrackingSMTPSSL(_Tracking, smtplib.SMTP_SSL):
+    pass
 
 
 class ConsoleMailer:

@@ -70,7 +70,8 @@ class AccessTokenInvalid(VideoProviderError):
 
 
 class RateLimited(VideoProviderError):
-    """Too many requests. `retry_after` seconds when the provider said so (absent on Zoom's daily meeting cap)."""
+    """Too many requests. `retry_after`: seconds until the quota is available again, when known (the provider's
+    Retry-After, or the time until a spent daily quota resets); None or 0 when the provider gave no usable time."""
 
     def __init__(
         self,
@@ -94,6 +95,11 @@ class MeetingNotFound(VideoProviderError):
 
 class VideoProvider(Protocol):
     name: str
+
+    @property
+    def call_timeout(self) -> float:
+        """Seconds one request to the platform can take at most before it is given up."""
+        ...
 
     def authorize_url(self, *, state: str, code_challenge: str, redirect_uri: str) -> str: ...
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from bot import bookings, notify, tasks
+from integrations.mail import SMTPMailer
 from store.db import unit_of_work
 from store.models import Booking, SupportTicket
 from tests.test_meetings import add_offering, book, zoom_provider  # noqa: F401 - fixture
@@ -48,6 +49,28 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over(zoom_provider, services, sm
     clock.advance(minutes=11)
     tasks.sweep(services)
     assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_a_retry_after_a_late_smtp_answer_is_the_same_email(zoom_provider, services, smtp_server,  # noqa: F811
+                                                             clock, caplog):
+    booking = book(services, add_offering(services, mode="in_person"))
+    services.mailer = SMTPMailer.from_url(smtp_server.url + "?timeout=0.5", services.config.mail_from)
+    smtp_server.answer_late(1.5)  # SMTP takes the mail, but says so after the mailer stopped waiting
+    assert notify.send_booking_email(services, booking.id) == "kept"
+    assert notify.send_booking_email(services, booking.id) == "sent"
+    first, retry = smtp_server.wait_for(2)
+    assert first["Message-ID"] == retry["Message-ID"], "the retry is recognisably the same email"
+    assert first["Message-ID"] == f"<booking-{booking.reference}.request.0@mynextslot.test>"
+    late = [r.getMessage() for r in caplog.records if r.name == "integrations.mail" and r.levelname == "WARNING"]
+    assert any(first["Message-ID"] in line and "may have been delivered" in line for line in late)
+    assert "priya@example.com" not in caplog.text, "addresses are masked in the log"
+    # the next version of this booking's email is a new message: the cancellation has its own Message-ID
+    with unit_of_work(services.sessions) as session:
+        bookings.cancel(session, session.get(Booking, booking.id), by="customer", now=clock.now)
+        session.get(Booking, booking.id).email_status = "pending"
+    assert notify.send_booking_email(services, booking.id) == "sent"
+    cancellation = smtp_server.wait_for(3)[2]
+    assert cancellation["Message-ID"] == f"<booking-{booking.reference}.cancel.1@mynextslot.test>"
 
 
 def test_a_ticket_left_sending_is_sent_again(services, whatsapp, smtp_server, clock):

@@ -175,6 +175,31 @@ def test_daily_cap_without_retry_after_waits_for_midnight_utc(zoom_provider, ser
     assert meeting_row(services, booking.meeting_id).status == "ready"
 
 
+@pytest.mark.parametrize("retry_after", [0, "Tue, 01 Apr 2025 08:59:00 GMT", None],
+                         ids=["zero", "http-date-in-the-past", "none"])
+def test_a_per_second_429_without_a_usable_retry_after_retries_in_seconds(zoom_provider, services, fake_zoom,
+                                                                         clock, fake_twilio, retry_after):
+    booking = book(services, add_offering(services))
+    fake_zoom.fake.fail_next("create_meeting", 429, retry_after=retry_after)  # X-RateLimit-Type: QPS
+    queue_meeting(services, booking)
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "pending"
+    assert clock.now < row.next_attempt_at <= clock.now + timedelta(seconds=10), "seconds, not the next day"
+    clock.advance(seconds=10)
+    tasks.sweep(services)
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "ready" and len(fake_zoom.fake.meetings) == 1
+    assert len([t for t in customer_messages(fake_twilio) if row.join_url in t]) == 1
+
+
+def test_a_429_marked_as_the_daily_limit_waits_for_midnight_utc(zoom_provider, services, fake_zoom, clock):
+    booking = book(services, add_offering(services))
+    fake_zoom.fake.fail_next("create_meeting", 429, retry_after=0, rate_limit_type="Daily-limit")
+    queue_meeting(services, booking)
+    midnight = datetime.combine(clock.now.date() + timedelta(days=1), time(0, 1), tzinfo=timezone.utc)
+    assert meeting_row(services, booking.meeting_id).next_attempt_at == midnight
+
+
 def test_server_errors_back_off_and_then_succeed(zoom_provider, services, fake_zoom, clock, fake_twilio):
     booking = book(services, add_offering(services))
     fake_zoom.fake.fail_next("create_meeting", 503, times=2)
@@ -212,6 +237,40 @@ def test_a_timeout_keeps_the_booking_and_retries(zoom_provider, services, fake_z
     # exactly one link reaches the customer and one email, even though Zoom may hold the orphan of the timed-out call
     assert len([t for t in customer_messages(fake_twilio) if "zoom.us/j/" in t]) == 1
     assert len(smtp_server.wait_for(1)) == 1
+
+
+def test_a_worker_killed_during_the_create_call_holds_the_meeting_seconds_not_minutes(zoom_provider, services,
+                                                                                     fake_zoom, clock, fake_twilio):
+    booking = book(services, add_offering(services))
+    with unit_of_work(services.sessions) as session:  # a worker claimed it, sent the create to Zoom, and was killed
+        session.get(Meeting, booking.meeting_id).claimed_at = clock.now
+    clock.advance(seconds=10)
+    tasks.sweep(services)
+    assert meeting_row(services, booking.meeting_id).status == "pending", "a live worker may still be waiting"
+    assert fake_zoom.fake.meetings == {}
+    clock.advance(seconds=20)  # Zoom's own timeout (10 s to connect, 10 s to answer) is over, and a little more
+    tasks.sweep(services)
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "ready" and len(fake_zoom.fake.meetings) == 1
+    texts = [t for t in customer_messages(fake_twilio) if booking.reference in t]
+    assert texts[0].startswith(msg.LINK_DELAYED.split("{reference}")[0]) and "slow to answer" in texts[0]
+    assert row.join_url in texts[1] and len(texts) == 2, "told once that it is late, then the link"
+
+
+def test_a_worker_whose_claim_ran_out_never_leaves_a_second_meeting(zoom_provider, services, fake_zoom, clock,
+                                                                    fake_twilio):
+    booking = book(services, add_offering(services))
+    fake_zoom.fake.delay_next("create_meeting", 1.0)  # Zoom makes the meeting, then answers slowly
+    outcomes: list[str] = []
+    slow = _in_background(lambda: outcomes.append(meetings.process(services, booking.meeting_id)))
+    wallclock.sleep(0.4)
+    clock.advance(seconds=40)  # the slow worker's claim has run out: the sweep takes the meeting over
+    assert meetings.process(services, booking.meeting_id) == "created"
+    slow.join()
+    assert outcomes == ["duplicate-deleted"]
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "ready" and list(fake_zoom.fake.meetings) == [row.external_id], "the loser's is deleted"
+    assert len([t for t in customer_messages(fake_twilio) if "zoom.us/j/" in t]) == 1
 
 
 def test_revoked_connection_waits_for_reconnect_then_sends_the_link(zoom_provider, services, fake_zoom, clock,

@@ -3,7 +3,8 @@ boundary and turns Zoom's errors into the provider-neutral errors of integration
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+import math
+from datetime import datetime, time, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 from urllib.parse import urlencode
@@ -35,6 +36,8 @@ SCOPES: tuple[str, ...] = (
 )
 
 INVALID_ACCESS_TOKEN = 124
+# Zoom resets daily quotas at 00:00 UTC; waiting until a minute later leaves room for clocks that differ a little.
+DAILY_RESET = time(0, 1)
 MEETING_NOT_FOUND = 3001
 
 Clock = Callable[[], datetime]
@@ -66,20 +69,50 @@ def _parse_zoom_time(value: Any) -> datetime | None:
 
 
 def _retry_after(response: requests.Response, now: datetime) -> float | None:
-    raw = response.headers.get("Retry-After")
+    """Retry-After in seconds from now: a number of seconds, an HTTP date or (Zoom's daily limits) an ISO 8601
+    time; a time in the past is 0. None when absent or unreadable."""
+    raw = response.headers.get("Retry-After", "").strip()
     if not raw:
         return None
     try:
-        return max(0.0, float(raw))
+        seconds = float(raw)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     try:
         when = parsedate_to_datetime(raw)
     except (TypeError, ValueError):
-        return None
+        try:
+            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        except ValueError:
+            return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - now).total_seconds())
+
+
+def next_daily_reset(now: datetime) -> datetime:
+    """The first DAILY_RESET (UTC) after `now`: when a daily quota spent today is surely available again."""
+    reset = datetime.combine(now.astimezone(timezone.utc).date(), DAILY_RESET, tzinfo=timezone.utc)
+    return reset if reset > now else reset + timedelta(days=1)
+
+
+def _rate_limited(response: requests.Response, message: str, code: Any, now: datetime) -> RateLimited:
+    """A 429. Zoom marks which quota was spent (X-RateLimit-Type: QPS, or Daily-limit; the per-user cap of 100
+    meeting creates/updates a day has been seen with only its message saying so). A spent daily quota waits for
+    Zoom's reset at 00:00 UTC unless Retry-After names a later time; any other 429 keeps what Retry-After says
+    (None when it says nothing usable: the caller backs off in seconds)."""
+    headers = response.headers
+    kind = headers.get("X-RateLimit-Type", "").strip()
+    daily = kind.lower().startswith("daily") or "daily rate limit" in message.lower()
+    retry_after = _retry_after(response, now)
+    if daily and not retry_after:
+        retry_after = (next_daily_reset(now) - now).total_seconds()
+    log.warning("zoom rate limited: type=%s category=%s limit=%s remaining=%s daily=%s retry_after=%s",
+                kind or "-", headers.get("X-RateLimit-Category", "-")[:32], headers.get("X-RateLimit-Limit", "-")[:16],
+                headers.get("X-RateLimit-Remaining", "-")[:16], daily, retry_after)
+    return RateLimited(message, status=429, code=code, retry_after=retry_after)
 
 
 def _json_or_none(response: requests.Response) -> Any:
@@ -156,6 +189,11 @@ class ZoomProvider:
         self._timeout = timeout
         self._clock = clock
         self._session = session if session is not None else requests.Session()
+
+    @property
+    def call_timeout(self) -> float:
+        """The longest one request to Zoom can take before it is given up: the connect and the read timeouts."""
+        return 2 * self._timeout
 
     def __repr__(self) -> str:
         return f"ZoomProvider(client_id={self._client_id!r}, api_base_url={self._api_base_url!r})"
@@ -237,7 +275,7 @@ class ZoomProvider:
         reason = data.get("reason") if isinstance(data, dict) else None
         message = str(reason or error or f"Zoom OAuth answered HTTP {status}")
         if status == 429:
-            return RateLimited(message, status=status, code=error, retry_after=_retry_after(response, self._clock()))
+            return _rate_limited(response, message, error, self._clock())
         if status >= 500:
             return ProviderUnavailable(message, status=status, code=error)
         if error == "invalid_grant" or (status == 400 and reason == "Invalid Token!"):
@@ -313,7 +351,7 @@ class ZoomProvider:
         if status == 401 or code == INVALID_ACCESS_TOKEN:
             return AccessTokenInvalid(message, status=status, code=code)
         if status == 429:
-            return RateLimited(message, status=status, code=code, retry_after=_retry_after(response, self._clock()))
+            return _rate_limited(response, message, code, self._clock())
         if status >= 500:
             return ProviderUnavailable(message, status=status, code=code)
         if meeting and (status == 404 or code == MEETING_NOT_FOUND):

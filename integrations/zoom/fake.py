@@ -35,6 +35,12 @@ Clock = Callable[[], datetime]
 CODE_LIFETIME = timedelta(minutes=5)
 ACCESS_TOKEN_LIFETIME = timedelta(seconds=3600)
 DAILY_MEETING_WRITES = 100
+# Zoom's rate-limit headers (developers.zoom.us "Rate limits"): each API is in a category with a per-second (QPS)
+# quota, here a Pro account's; meeting creates and updates also count against the user's daily cap.
+RATE_LIMIT_CATEGORIES = {"users_me": "Light", "create_meeting": "Medium", "get_meeting": "Light",
+                         "update_meeting": "Light", "delete_meeting": "Light"}
+QPS_LIMITS = {"Light": 30, "Medium": 20, "Heavy": 10}
+DAILY_LIMIT = "Daily-limit"
 DEFAULT_SCOPES = "user:read:user meeting:write:meeting meeting:update:meeting meeting:delete:meeting"
 OPERATIONS = frozenset(
     {"token", "revoke", "users_me", "create_meeting", "get_meeting", "update_meeting", "delete_meeting"}
@@ -106,7 +112,8 @@ class _AuthCode:
 class _Failure:
     status: int
     body: Any
-    retry_after: float | None
+    retry_after: float | str | None
+    rate_limit_type: str | None
 
 
 class UrlValidationFailed(AssertionError):
@@ -182,13 +189,17 @@ class FakeZoom:
         status: int,
         times: int = 1,
         body: Any = None,
-        retry_after: float | None = None,
+        retry_after: float | str | None = None,
+        rate_limit_type: str | None = None,
     ) -> None:
-        """The next `times` calls of `operation` answer `status` (with `body`, JSON unless a str)."""
+        """The next `times` calls of `operation` answer `status` (with `body`, JSON unless a str). `retry_after` is
+        sent as the Retry-After header (a number of seconds, or a str as it is: an HTTP date, an ISO time). A 429
+        of the Meetings API also carries Zoom's X-RateLimit-* headers, of type `rate_limit_type` ("QPS" unless
+        told, e.g. "Daily-limit")."""
         self._check_operation(operation)
         with self._lock:
             for _ in range(times):
-                self._failures[operation].append(_Failure(status, body, retry_after))
+                self._failures[operation].append(_Failure(status, body, retry_after, rate_limit_type))
 
     def delay_next(self, operation: str, seconds: float) -> None:
         """The next call of `operation` still happens, but its answer is sent `seconds` late."""
@@ -275,7 +286,13 @@ class FakeZoom:
             failure = queue.popleft() if queue else None
         if failure is None:
             return None
-        headers = {"Retry-After": f"{failure.retry_after:g}"} if failure.retry_after is not None else {}
+        headers: dict[str, str] = {}
+        if failure.status == 429 and operation in RATE_LIMIT_CATEGORIES:
+            headers = _rate_limit_headers(operation, failure.rate_limit_type or "QPS")
+        if isinstance(failure.retry_after, str):
+            headers["Retry-After"] = failure.retry_after
+        elif failure.retry_after is not None:
+            headers["Retry-After"] = f"{failure.retry_after:g}"
         if isinstance(failure.body, str):
             return Response(failure.body, status=failure.status, headers=headers, mimetype="text/plain")
         body = failure.body
@@ -376,14 +393,18 @@ class FakeZoom:
                 return None, _zoom_error(400, 300, "Invalid field: timezone.")
         return body, None
 
-    def _take_daily_write(self, user_id: str) -> Response | None:
+    def _take_daily_write(self, user_id: str, operation: str) -> Response | None:
         key = (user_id, self.clock().astimezone(timezone.utc).date())
         if self._daily_writes[key] >= DAILY_MEETING_WRITES:
-            return _zoom_error(
+            # As Zoom answers the per-user cap: the message and the rate-limit headers, but no Retry-After.
+            return _json(
+                {
+                    "code": 429,
+                    "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests "
+                    "permitted for this particular user. You may resume these requests at GMT 00:00:00.",
+                },
                 429,
-                429,
-                "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted "
-                "for this particular user. You may resume these requests at GMT 00:00:00.",
+                _rate_limit_headers(operation, DAILY_LIMIT),
             )
         self._daily_writes[key] += 1
         return None
@@ -524,7 +545,7 @@ class FakeZoom:
                 if problem or body is None:
                     return problem or _zoom_error(400, 300, "Invalid request")
                 with self._lock:
-                    limited = self._take_daily_write(user.id)
+                    limited = self._take_daily_write(user.id, "create_meeting")
                     if limited:
                         return limited
                     meeting = self._new_meeting(user, body)
@@ -558,7 +579,7 @@ class FakeZoom:
                     found = self._owned_meeting(user, meeting_id)
                     if found is None:
                         return not_found
-                    limited = self._take_daily_write(user.id)
+                    limited = self._take_daily_write(user.id, "update_meeting")
                     if limited:
                         return limited
                     settings = {**found.body.get("settings", {}), **body.get("settings", {})}
@@ -650,6 +671,14 @@ def _parse_start(value: Any, tz_name: Any) -> datetime | None:
             return None
         return parsed.replace(tzinfo=zone).astimezone(timezone.utc)
     return None
+
+
+def _rate_limit_headers(operation: str, rate_limit_type: str) -> dict[str, str]:
+    """The X-RateLimit-* headers of a 429: the API's category, the kind of quota spent and its size."""
+    category = RATE_LIMIT_CATEGORIES[operation]
+    limit = DAILY_MEETING_WRITES if rate_limit_type == DAILY_LIMIT else QPS_LIMITS[category]
+    return {"X-RateLimit-Category": category, "X-RateLimit-Type": rate_limit_type,
+            "X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": "0"}
 
 
 def _page(status: int, body: str) -> Response:

@@ -142,6 +142,31 @@ def test_timeout_raises_mail_unavailable(silent_listener: tuple[str, int]) -> No
         mailer.send(Email(to="bob@example.com", subject="x", text="x"))
 
 
+def test_a_given_message_id_is_kept_and_a_malformed_one_refused(smtp_server: SMTPTestServer) -> None:
+    mailer = mailer_for(smtp_server)
+    for _ in range(2):
+        mailer.send(Email(to="bob@example.com", subject="Hi", text="x",
+                          message_id="<booking-AB12.request.0@mynextslot.com>"))
+    assert [m["Message-ID"] for m in smtp_server.wait_for(2)] == ["<booking-AB12.request.0@mynextslot.com>"] * 2
+    for bad in ("booking-1@x", "<a b@x>", "<a@x>\r\nBcc: eve@example.com", "<@x>"):
+        with pytest.raises(ValueError):
+            mailer.send(Email(to="bob@example.com", subject="Hi", text="x", message_id=bad))
+    assert len(smtp_server.messages) == 2
+
+
+def test_an_answer_lost_after_the_data_says_the_mail_may_have_gone(smtp_server: SMTPTestServer) -> None:
+    mailer = SMTPMailer(smtp_server.host, smtp_server.port, FROM, clock=lambda: NOW, timeout=0.3)
+    smtp_server.answer_late(1.0)
+    with pytest.raises(MailUnavailable) as late:
+        mailer.send(Email(to="bob@example.com", subject="Late", text="x"))
+    assert late.value.maybe_sent and late.value.code is None
+    assert [m["Subject"] for m in smtp_server.wait_for(1)] == ["Late"], "the server did take it"
+    smtp_server.stop()
+    with pytest.raises(MailUnavailable) as down:
+        mailer.send(Email(to="bob@example.com", subject="Down", text="x"))
+    assert not down.value.maybe_sent
+
+
 def test_logs_never_contain_password_or_body(smtp_server: SMTPTestServer, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="integrations.mail")
     mailer = SMTPMailer.from_url(f"smtp://127.0.0.1:{smtp_server.port}", FROM)

@@ -299,7 +299,8 @@ def test_daily_cap_is_rate_limited_without_retry_after(
     provider.update_meeting(fresh.access_token, first.id, session_request("100th write"))
     with pytest.raises(RateLimited) as err:
         provider.create_meeting(fresh.access_token, session_request())
-    assert err.value.retry_after is None and err.value.status == 429
+    # no Retry-After on the per-user cap: wait until a minute after 00:00 UTC, when Zoom resets it
+    assert err.value.retry_after == 11 * 60 and err.value.status == 429
     with pytest.raises(RateLimited):
         provider.update_meeting(fresh.access_token, first.id, session_request())
     fake_zoom.clock.advance(minutes=10)  # 00:00 UTC: a new day
@@ -400,3 +401,50 @@ def test_other_4xx_is_a_plain_provider_error(
     with pytest.raises(VideoProviderError) as err:
         provider.update_meeting(tokens.access_token, meeting.id, session_request())
     assert type(err.value) is VideoProviderError and (err.value.status, err.value.code) == (400, 3000)
+
+
+@pytest.mark.parametrize(
+    "retry_after, seconds",
+    [(0, 0.0), ("Tue, 01 Apr 2025 08:59:00 GMT", 0.0), ("Tue, 01 Apr 2025 09:00:30 GMT", 30.0),
+     ("2025-04-01T09:02:00Z", 120.0), ("soon", None), (None, None)],
+)
+def test_429_retry_after_in_seconds_or_as_a_date(
+    fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet, retry_after: object, seconds: object
+) -> None:
+    fake_zoom.fake.fail_next("create_meeting", 429, retry_after=retry_after)  # type: ignore[arg-type]
+    with pytest.raises(RateLimited) as err:
+        provider.create_meeting(tokens.access_token, session_request())
+    assert err.value.retry_after == seconds
+
+
+@pytest.mark.parametrize("retry_after", [None, 0, "2025-03-31T00:00:00Z"])
+def test_a_429_of_type_daily_limit_waits_for_the_next_utc_day(
+    fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet, retry_after: object
+) -> None:
+    fake_zoom.fake.fail_next("create_meeting", 429, retry_after=retry_after,  # type: ignore[arg-type]
+                             rate_limit_type="Daily-limit")
+    with pytest.raises(RateLimited) as err:
+        provider.create_meeting(tokens.access_token, session_request())
+    reset = datetime(2025, 4, 2, 0, 1, tzinfo=timezone.utc)
+    assert err.value.retry_after == (reset - fake_zoom.clock.now).total_seconds()
+
+
+def test_a_daily_limit_retry_after_in_the_future_is_honoured(
+    fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet
+) -> None:
+    fake_zoom.fake.fail_next("create_meeting", 429, retry_after="2025-04-02T00:00:00Z", rate_limit_type="Daily-limit")
+    with pytest.raises(RateLimited) as err:
+        provider.create_meeting(tokens.access_token, session_request())
+    assert err.value.retry_after == 15 * 3600
+
+
+def test_the_daily_cap_is_recognised_by_its_message_when_the_headers_do_not_say(
+    fake_zoom: ServedFakeZoom, provider: ZoomProvider, tokens: TokenSet
+) -> None:
+    # What Zoom has been seen to send: the account's per-second headers with the per-user daily cap's message.
+    message = ("You have exceeded the daily rate limit (100) of Meeting Create/Update API requests permitted for "
+               "this particular user. You may resume these requests at GMT 00:00:00.")
+    fake_zoom.fake.fail_next("create_meeting", 429, body={"code": 429, "message": message})
+    with pytest.raises(RateLimited) as err:
+        provider.create_meeting(tokens.access_token, session_request())
+    assert err.value.retry_after == 15 * 3600 + 60

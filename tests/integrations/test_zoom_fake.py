@@ -245,6 +245,23 @@ def test_fail_next_counts_down_and_rejects_unknown_operations(zoom: ServedFakeZo
         zoom.fake.delay_next("nope", 1)
 
 
+def test_429s_carry_zoom_rate_limit_headers(zoom: ServedFakeZoom, tokens: TokenSet) -> None:
+    zoom.fake.fail_next("create_meeting", 429, retry_after="Tue, 01 Apr 2025 09:00:05 GMT")
+    limited = requests.post(f"{zoom.url}/v2/users/me/meetings", json=MEETING, headers=bearer(tokens), timeout=5)
+    assert limited.status_code == 429 and limited.headers["Retry-After"] == "Tue, 01 Apr 2025 09:00:05 GMT"
+    assert {k: limited.headers[k] for k in ("X-RateLimit-Category", "X-RateLimit-Type", "X-RateLimit-Limit",
+                                            "X-RateLimit-Remaining")} == {
+        "X-RateLimit-Category": "Medium", "X-RateLimit-Type": "QPS", "X-RateLimit-Limit": "20",
+        "X-RateLimit-Remaining": "0"}
+    for _ in range(100):
+        assert requests.post(f"{zoom.url}/v2/users/me/meetings", json=MEETING, headers=bearer(tokens),
+                             timeout=5).status_code == 201
+    capped = requests.post(f"{zoom.url}/v2/users/me/meetings", json=MEETING, headers=bearer(tokens), timeout=5)
+    assert capped.status_code == 429 and "Retry-After" not in capped.headers
+    assert (capped.headers["X-RateLimit-Type"], capped.headers["X-RateLimit-Limit"]) == ("Daily-limit", "100")
+    assert "daily rate limit (100)" in capped.json()["message"]
+
+
 def test_spec_path_follows_env_var(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert default_spec_path().is_file()
     monkeypatch.setenv("MYNEXTSLOT_SPECS_DIR", str(tmp_path))
