@@ -38,7 +38,7 @@ LEASE_MARGIN = timedelta(seconds=5)  # a claim outlives the Twilio call's own ti
 BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=1), timedelta(seconds=30)
 # Twilio's delivery progress; callbacks may arrive out of order, so a later one never moves a message back.
 PROGRESS = {"scheduled": 0, "accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
-            "failed": 4, "canceled": 4, "read": 5}
+            "failed": 4, "canceled": 4, "partially_delivered": 4, "read": 5}
 
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
@@ -83,7 +83,7 @@ def dispatch(services: "Services", ids: Iterable[int] | None = None) -> int:
         ids = list(ids)
         if not ids:
             return 0
-        with unit_of_work(services.sessions) as session:
+        with unit_of_work(services.sessions, read_only=True) as session:
             recipients = list(session.scalars(select(OutboundMessage.to).where(OutboundMessage.id.in_(ids))
                                               .distinct()).all())
     else:
@@ -110,7 +110,7 @@ def due_recipients(services: "Services", limit: int | None = 200) -> list[str]:
              .group_by(OutboundMessage.to).order_by(func.min(OutboundMessage.id)))
     if limit is not None:
         query = query.limit(limit)
-    with unit_of_work(services.sessions) as session:
+    with unit_of_work(services.sessions, read_only=True) as session:
         return list(session.scalars(query).all())
 
 

@@ -3,8 +3,12 @@ overwritten on disk), WAL with synchronous=NORMAL, and BEGIN IMMEDIATE (one writ
 handled by one process). PostgreSQL gets a pool sized for the process's threads."""
 from __future__ import annotations
 
+import fcntl
+import os
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -43,7 +47,55 @@ def _sqlite_tweaks(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if getattr(_reading, "active", False) else "BEGIN IMMEDIATE")
+
+    database = engine.url.database
+    if database and database != ":memory:":
+        writers = _WRITERS[engine] = _WriterQueue(database + ".writers")
+        weakref.finalize(engine, writers.close)
+
+
+class _WriterQueue:
+    """SQLite has one writer at a time, and a writer that finds the database busy sleeps and polls (1, 2, 5 ... 100 ms):
+    under load the lock sits idle between writers while they sleep. Writers of one database therefore queue here
+    instead: threads of a process on a lock, processes on an flock of a file beside the database; the kernel hands
+    it to the next one the moment it is released. Code that opens a transaction elsewhere still works through
+    SQLite's busy timeout."""
+
+    _setup = threading.Lock()
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._mine: tuple[int, threading.Lock, int] | None = None  # (pid, lock, fd)
+
+    def _for_this_process(self) -> tuple[threading.Lock, int]:
+        mine = self._mine
+        if mine is None or mine[0] != os.getpid():  # a forked child gets its own lock and its own open file
+            with self._setup:
+                mine = self._mine
+                if mine is None or mine[0] != os.getpid():
+                    mine = self._mine = (os.getpid(), threading.Lock(),
+                                         os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600))
+        return mine[1], mine[2]
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        lock, fd = self._for_this_process()
+        with lock:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        mine, self._mine = self._mine, None
+        if mine is not None and mine[0] == os.getpid():
+            os.close(mine[2])
+
+
+_WRITERS: "weakref.WeakKeyDictionary[Engine, _WriterQueue]" = weakref.WeakKeyDictionary()
+_reading = threading.local()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -51,10 +103,19 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: committed when the block ends, rolled back if it raises."""
-    with factory() as session, session.begin():
-        yield session
+def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises. `read_only`: it only reads, so on
+    SQLite it neither waits for nor blocks the writer (WAL readers see the last commit)."""
+    writers = None if read_only else _WRITERS.get(factory.kw.get("bind"))
+    with (writers.hold() if writers is not None else nullcontext()), factory() as session:
+        _reading.active = read_only
+        try:
+            with session.begin():
+                session.connection()  # BEGIN now, while the flag says which kind
+                _reading.active = False
+                yield session
+        finally:
+            _reading.active = False
 
 
 def ping(engine: Engine) -> bool:

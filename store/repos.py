@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session, selectinload
 
 from store.models import Contact, Conversation, InboundMessage, Provider
 
@@ -17,6 +19,8 @@ def get_or_create_contact(session: Session, phone: str, now: datetime, *, lock: 
     """The contact for a number, created on first contact; with lock=True the row is locked for this transaction
     (PostgreSQL: SELECT ... FOR UPDATE) so one number's messages are handled one at a time."""
     query = select(Contact).where(Contact.phone == phone)
+    if lock:  # the conversation handler: it asks at once whether the contact is a provider
+        query = query.options(selectinload(Contact.provider))
     if lock:  # FOR NO KEY UPDATE: other transactions may still insert rows that reference this contact
         query = query.with_for_update(key_share=True)
     contact = session.scalars(query).one_or_none()
@@ -40,18 +44,16 @@ def conversation_for(session: Session, contact: Contact, now: datetime) -> Conve
     if conv is None:
         conv = Conversation(contact_id=contact.id, state="start", context={}, updated_at=now)
         session.add(conv)
-        session.flush()
     return conv
 
 
 def record_inbound(session: Session, contact: Contact, message_sid: str, body: str, now: datetime) -> bool:
     """Store an inbound message; False if this MessageSid was handled before (a Twilio retry)."""
-    try:
-        with session.begin_nested():
-            session.add(InboundMessage(message_sid=message_sid, contact_id=contact.id, body=body, received_at=now))
-    except IntegrityError:
-        return False
-    return True
+    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    inserted = session.execute(insert(InboundMessage).values(message_sid=message_sid, contact_id=contact.id, body=body,
+                                                            received_at=now)
+                               .on_conflict_do_nothing(index_elements=["message_sid"])).rowcount
+    return inserted == 1
 
 
 def recent_inbound(session: Session, contact: Contact, limit: int = 10) -> list[InboundMessage]:
