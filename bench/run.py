@@ -36,7 +36,7 @@ KEY = "YmVuY2gtb25seS1rZXktYmVuY2gtb25seS1rZXktMTI="
 
 
 def _services(database_url: str, twilio_url: str):
-    config = Config(env="testing", database_url=database_url, public_base_url=BASE,
+    config = Config(env="test", database_url=database_url, public_base_url=BASE,
                     twilio_account_sid=DEFAULT_ACCOUNT_SID, twilio_auth_token=TOKEN,
                     twilio_whatsapp_from=DEFAULT_SENDER, twilio_api_base_url=twilio_url,
                     token_encryption_keys=(KEY,), task_queue_url="immediate")

@@ -31,11 +31,11 @@ def _mount_zoom_sandbox(app: Flask, config: Config) -> None:
     """Try the whole Zoom journey with no Zoom account: the strict fake Zoom answers under /sandbox/zoom."""
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    from integrations.zoom.fake import FakeZoom, default_spec_path
+    from integrations.zoom.fake import FakeZoom, body_validation_available
 
     fake = FakeZoom(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
                     redirect_uris=[config.public_base_url + "/oauth/zoom/callback"],
-                    validate_bodies=default_spec_path().exists())
+                    validate_bodies=body_validation_available())
     fake.add_user(SANDBOX_USER)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {SANDBOX_PREFIX: fake.app})  # type: ignore[method-assign]
     logging.getLogger(__name__).warning("Zoom sandbox on: Zoom is the local fake at %s%s (set ZOOM_CLIENT_ID "

@@ -14,6 +14,9 @@ DEV_SECRET = "dev-only-secret-change-me"
 WHATSAPP_SENDER = re.compile(r"whatsapp:\+[1-9]\d{6,14}")
 # A Fernet key that only the embedded default uses, so that `flask run` works with no setup. Production refuses it.
 DEV_TOKEN_KEY = "ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kLTE="
+# The only values of APP_ENV; anything else stops start-up, so a typo ("prod", "Production ") never runs with the
+# development secrets.
+ENVIRONMENTS = ("development", "test", "production")
 
 
 class ConfigError(RuntimeError):
@@ -22,7 +25,7 @@ class ConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class Config:
-    env: str = "development"  # development | production | testing
+    env: str = "development"  # one of ENVIRONMENTS
     database_url: str = f"sqlite:///{DEFAULT_INSTANCE / 'mynextslot.db'}"
     public_base_url: str = "http://localhost:5000"
     secret_key: str = DEV_SECRET
@@ -46,6 +49,10 @@ class Config:
     idle_reset: timedelta = timedelta(hours=24)
     trial_days: int = 14
     log_level: str = "INFO"
+
+    def __post_init__(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"env must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
 
     @property
     def production(self) -> bool:
@@ -73,6 +80,13 @@ def _hours(name: str, raw: str) -> timedelta:
     return timedelta(hours=value)
 
 
+def _app_env(raw: str) -> str:
+    value = raw.lower()
+    if value not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)} (any case), got {raw!r}")
+    return value
+
+
 def _flag(name: str, raw: str, default: bool) -> bool:
     if not raw:
         return default
@@ -89,8 +103,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     d = Config()
     get = lambda name, default: env.get(name, "").strip() or default  # noqa: E731
     keys = tuple(k.strip() for k in get("TOKEN_ENCRYPTION_KEY", "").split(",") if k.strip())
+    app_env = _app_env(get("APP_ENV", d.env))
     config = Config(
-        env=get("APP_ENV", d.env),
+        env=app_env,
         database_url=get("DATABASE_URL", d.database_url),
         public_base_url=get("PUBLIC_BASE_URL", d.public_base_url).rstrip("/"),
         secret_key=get("SECRET_KEY", d.secret_key),
@@ -110,7 +125,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         zoom_oauth_base_url=get("ZOOM_OAUTH_BASE_URL", d.zoom_oauth_base_url).rstrip("/"),
         zoom_api_base_url=get("ZOOM_API_BASE_URL", d.zoom_api_base_url).rstrip("/"),
         zoom_sandbox=_flag("ZOOM_SANDBOX", get("ZOOM_SANDBOX", ""),
-                           default=get("APP_ENV", d.env) == "development" and not get("ZOOM_CLIENT_ID", "")),
+                           default=app_env == "development" and not get("ZOOM_CLIENT_ID", "")),
         token_encryption_keys=keys or d.token_encryption_keys,
         idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
         log_level=get("LOG_LEVEL", d.log_level).upper(),

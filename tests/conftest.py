@@ -82,7 +82,7 @@ def clock(fake_zoom):
 
 @pytest.fixture
 def config(database_url: str, fake_twilio, smtp_server, fake_zoom) -> Config:
-    return Config(env="testing", database_url=database_url, public_base_url=PUBLIC_BASE_URL,
+    return Config(env="test", database_url=database_url, public_base_url=PUBLIC_BASE_URL,
                   secret_key="test-secret", twilio_account_sid=fake_twilio.account_sid,
                   twilio_auth_token=fake_twilio.auth_token, twilio_whatsapp_from=fake_twilio.sender,
                   twilio_api_base_url=fake_twilio.url, smtp_url=smtp_server.url,
