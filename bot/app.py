@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, jsonify
+from werkzeug.exceptions import SecurityError
 
 from collections.abc import Callable
 from datetime import datetime
@@ -25,6 +26,13 @@ from store.db import make_engine, make_session_factory, ping
 SANDBOX_PREFIX = "/sandbox/zoom"
 SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
 SANDBOX_USER = "you@zoom-sandbox.mynextslot.test"
+# Every response: no MIME sniffing, no framing, and a policy that loads nothing (pages that show something set
+# their own, as strict: bot.web.page).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; "
+                                               "frame-ancestors 'none'"}
+# Libraries that log every request at INFO (twilio.http_client: a dozen lines per message sent).
+CHATTY_LOGGERS = ("transitions", "alembic", "huey", "twilio.http_client")
 
 
 def _mount_zoom_sandbox(app: Flask, config: Config) -> None:
@@ -74,10 +82,13 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     config = config or (services.config if services else load_config())
     services = services or build_services(config)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("transitions", "alembic", "huey"):
+    for chatty in CHATTY_LOGGERS:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    # TRUSTED_HOSTS: a request for any other Host gets 400 before routing, so a spoofed Host never reaches a
+    # redirect's Location (werkzeug builds those from it).
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=256 * 1024,
+                      TRUSTED_HOSTS=list(config.allowed_hosts))
     app.extensions["services"] = services
     app.extensions["handler"] = ConversationHandler(services)
 
@@ -93,6 +104,16 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     def healthz():
         ok = ping(services.engine)
         return jsonify(status="ok" if ok else "database unreachable"), 200 if ok else 503
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_err):  # werkzeug's own page would repeat the Host it refused
+        return "unknown host\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(413)
     def too_large(_err):

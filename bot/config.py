@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET = "dev-only-secret-change-me"
@@ -17,6 +18,9 @@ DEV_TOKEN_KEY = "ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kLTE="
 # The only values of APP_ENV; anything else stops start-up, so a typo ("prod", "Production ") never runs with the
 # development secrets.
 ENVIRONMENTS = ("development", "test", "production")
+# A host name or IPv4 address as Flask's TRUSTED_HOSTS takes it (no scheme, no port); a leading dot matches every
+# subdomain.
+TRUSTED_HOST = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 class ConfigError(RuntimeError):
@@ -28,6 +32,7 @@ class Config:
     env: str = "development"  # one of ENVIRONMENTS
     database_url: str = f"sqlite:///{DEFAULT_INSTANCE / 'mynextslot.db'}"
     public_base_url: str = "http://localhost:5000"
+    trusted_hosts: tuple[str, ...] = ()  # the Host values requests may carry; empty: the host of public_base_url
     secret_key: str = DEV_SECRET
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -59,6 +64,11 @@ class Config:
         return self.env == "production"
 
     @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """What Flask's TRUSTED_HOSTS gets: any other Host header is answered 400, so none is ever echoed back."""
+        return self.trusted_hosts or (urlsplit(self.public_base_url).hostname or "",)
+
+    @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
 
@@ -78,6 +88,22 @@ def _hours(name: str, raw: str) -> timedelta:
     if not math.isfinite(value) or value <= 0:
         raise ConfigError(f"{name} must be a positive number of hours, got {raw!r}")
     return timedelta(hours=value)
+
+
+def _base_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an absolute http(s) URL such as https://bot.example.com, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if not (host.isascii() and TRUSTED_HOST.fullmatch(host)):
+            raise ConfigError(f"{name} takes host names separated by commas (no scheme or port; .example.com "
+                              f"for all its subdomains), got {host!r}")
+    return hosts
 
 
 def _app_env(raw: str) -> str:
@@ -107,7 +133,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     config = Config(
         env=app_env,
         database_url=get("DATABASE_URL", d.database_url),
-        public_base_url=get("PUBLIC_BASE_URL", d.public_base_url).rstrip("/"),
+        public_base_url=_base_url("PUBLIC_BASE_URL", get("PUBLIC_BASE_URL", d.public_base_url)),
+        trusted_hosts=_hosts("TRUSTED_HOSTS", get("TRUSTED_HOSTS", "")),
         secret_key=get("SECRET_KEY", d.secret_key),
         twilio_account_sid=get("TWILIO_ACCOUNT_SID", ""),
         twilio_auth_token=get("TWILIO_AUTH_TOKEN", ""),

@@ -127,7 +127,7 @@ def test_development_needs_no_secrets():
 
 def test_healthz_reports_an_unreachable_database(config):
     broken = create_app(config.with_(database_url="postgresql://nobody@127.0.0.1:1/none"))
-    response = broken.test_client().get("/healthz")
+    response = broken.test_client().get("/healthz", base_url=config.public_base_url)
     assert response.status_code == 503 and response.json["status"] == "database unreachable"
 
 
