@@ -66,7 +66,7 @@ def bench_webhook(label: str, database_url: str, messages: int) -> None:
                     "From": f"whatsapp:{phone}", "To": DEFAULT_SENDER, "Body": script[i // 50 % len(script)]}
             headers = {"X-Twilio-Signature": sign(TOKEN, BASE + "/webhooks/twilio/whatsapp", form)}
             t0 = time.perf_counter()
-            response = client.post("/webhooks/twilio/whatsapp", data=form, headers=headers)
+            response = client.post("/webhooks/twilio/whatsapp", data=form, headers=headers, base_url=BASE)
             latencies.append(time.perf_counter() - t0)
             assert response.status_code == 200, response.get_data(as_text=True)
         elapsed = time.perf_counter() - started
