@@ -36,7 +36,7 @@ KEY = "YmVuY2gtb25seS1rZXktYmVuY2gtb25seS1rZXktMTI="
 
 
 def _services(database_url: str, twilio_url: str):
-    config = Config(env="testing", database_url=database_url, public_base_url=BASE,
+    config = Config(env="test", database_url=database_url, public_base_url=BASE,
                     twilio_account_sid=DEFAULT_ACCOUNT_SID, twilio_auth_token=TOKEN,
                     twilio_whatsapp_from=DEFAULT_SENDER, twilio_api_base_url=twilio_url,
                     token_encryption_keys=(KEY,), task_queue_url="immediate")
@@ -66,7 +66,7 @@ def bench_webhook(label: str, database_url: str, messages: int) -> None:
                     "From": f"whatsapp:{phone}", "To": DEFAULT_SENDER, "Body": script[i // 50 % len(script)]}
             headers = {"X-Twilio-Signature": sign(TOKEN, BASE + "/webhooks/twilio/whatsapp", form)}
             t0 = time.perf_counter()
-            response = client.post("/webhooks/twilio/whatsapp", data=form, headers=headers)
+            response = client.post("/webhooks/twilio/whatsapp", data=form, headers=headers, base_url=BASE)
             latencies.append(time.perf_counter() - t0)
             assert response.status_code == 200, response.get_data(as_text=True)
         elapsed = time.perf_counter() - started

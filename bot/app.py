@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, jsonify
+from werkzeug.exceptions import SecurityError
 
 from collections.abc import Callable
 from datetime import datetime
@@ -25,17 +26,24 @@ from store.db import make_engine, make_session_factory, ping
 SANDBOX_PREFIX = "/sandbox/zoom"
 SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
 SANDBOX_USER = "you@zoom-sandbox.mynextslot.test"
+# Every response: no MIME sniffing, no framing, and a policy that loads nothing (pages that show something set
+# their own, as strict: bot.web.page).
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
+                    "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; "
+                                               "frame-ancestors 'none'"}
+# Libraries that log every request at INFO (twilio.http_client: a dozen lines per message sent).
+CHATTY_LOGGERS = ("transitions", "alembic", "huey", "twilio.http_client")
 
 
 def _mount_zoom_sandbox(app: Flask, config: Config) -> None:
     """Try the whole Zoom journey with no Zoom account: the strict fake Zoom answers under /sandbox/zoom."""
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-    from integrations.zoom.fake import FakeZoom, default_spec_path
+    from integrations.zoom.fake import FakeZoom, body_validation_available
 
     fake = FakeZoom(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
                     redirect_uris=[config.public_base_url + "/oauth/zoom/callback"],
-                    validate_bodies=default_spec_path().exists())
+                    validate_bodies=body_validation_available())
     fake.add_user(SANDBOX_USER)
     app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {SANDBOX_PREFIX: fake.app})  # type: ignore[method-assign]
     logging.getLogger(__name__).warning("Zoom sandbox on: Zoom is the local fake at %s%s (set ZOOM_CLIENT_ID "
@@ -76,10 +84,13 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     config = config or (services.config if services else load_config())
     services = services or build_services(config)
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("transitions", "alembic", "huey"):
+    for chatty in CHATTY_LOGGERS:
         logging.getLogger(chatty).setLevel(logging.WARNING)
     app = Flask(__name__)
-    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=256 * 1024)
+    # TRUSTED_HOSTS: a request for any other Host gets 400 before routing, so a spoofed Host never reaches a
+    # redirect's Location (werkzeug builds those from it).
+    app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=256 * 1024,
+                      TRUSTED_HOSTS=list(config.allowed_hosts))
     app.extensions["services"] = services
     app.extensions["handler"] = ConversationHandler(services)
 
@@ -95,6 +106,16 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     def healthz():
         ok = ping(services.engine)
         return jsonify(status="ok" if ok else "database unreachable"), 200 if ok else 503
+
+    @app.after_request
+    def security_headers(response):
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(_err):  # werkzeug's own page would repeat the Host it refused
+        return "unknown host\n", 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(413)
     def too_large(_err):

@@ -8,12 +8,19 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import urlsplit
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
 DEV_SECRET = "dev-only-secret-change-me"
 WHATSAPP_SENDER = re.compile(r"whatsapp:\+[1-9]\d{6,14}")
 # A Fernet key that only the embedded default uses, so that `flask run` works with no setup. Production refuses it.
 DEV_TOKEN_KEY = "ZGV2LW9ubHkta2V5LW5ldmVyLXVzZS1pbi1wcm9kLTE="
+# The only values of APP_ENV; anything else stops start-up, so a typo ("prod", "Production ") never runs with the
+# development secrets.
+ENVIRONMENTS = ("development", "test", "production")
+# A host name or IPv4 address as Flask's TRUSTED_HOSTS takes it (no scheme, no port); a leading dot matches every
+# subdomain.
+TRUSTED_HOST = re.compile(r"\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")
 
 
 class ConfigError(RuntimeError):
@@ -22,9 +29,10 @@ class ConfigError(RuntimeError):
 
 @dataclass(frozen=True)
 class Config:
-    env: str = "development"  # development | production | testing
+    env: str = "development"  # one of ENVIRONMENTS
     database_url: str = f"sqlite:///{DEFAULT_INSTANCE / 'mynextslot.db'}"
     public_base_url: str = "http://localhost:5000"
+    trusted_hosts: tuple[str, ...] = ()  # the Host values requests may carry; empty: the host of public_base_url
     secret_key: str = DEV_SECRET
     twilio_account_sid: str = ""
     twilio_auth_token: str = ""
@@ -51,9 +59,18 @@ class Config:
     database_pool_size: int = 10  # PostgreSQL connections per process (web worker threads + sender threads)
     log_level: str = "INFO"
 
+    def __post_init__(self) -> None:
+        if self.env not in ENVIRONMENTS:
+            raise ConfigError(f"env must be one of {', '.join(ENVIRONMENTS)}, got {self.env!r}")
+
     @property
     def production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def allowed_hosts(self) -> tuple[str, ...]:
+        """What Flask's TRUSTED_HOSTS gets: any other Host header is answered 400, so none is ever echoed back."""
+        return self.trusted_hosts or (urlsplit(self.public_base_url).hostname or "",)
 
     @property
     def twilio_enabled(self) -> bool:
@@ -87,6 +104,29 @@ def _number(name: str, raw: str, kind: type, low: float, high: float):
     return value
 
 
+def _base_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an absolute http(s) URL such as https://bot.example.com, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _hosts(name: str, raw: str) -> tuple[str, ...]:
+    hosts = tuple(h.strip().lower() for h in raw.split(",") if h.strip())
+    for host in hosts:
+        if not (host.isascii() and TRUSTED_HOST.fullmatch(host)):
+            raise ConfigError(f"{name} takes host names separated by commas (no scheme or port; .example.com "
+                              f"for all its subdomains), got {host!r}")
+    return hosts
+
+
+def _app_env(raw: str) -> str:
+    value = raw.lower()
+    if value not in ENVIRONMENTS:
+        raise ConfigError(f"APP_ENV must be one of {', '.join(ENVIRONMENTS)} (any case), got {raw!r}")
+    return value
+
+
 def _flag(name: str, raw: str, default: bool) -> bool:
     if not raw:
         return default
@@ -103,10 +143,12 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     d = Config()
     get = lambda name, default: env.get(name, "").strip() or default  # noqa: E731
     keys = tuple(k.strip() for k in get("TOKEN_ENCRYPTION_KEY", "").split(",") if k.strip())
+    app_env = _app_env(get("APP_ENV", d.env))
     config = Config(
-        env=get("APP_ENV", d.env),
+        env=app_env,
         database_url=get("DATABASE_URL", d.database_url),
-        public_base_url=get("PUBLIC_BASE_URL", d.public_base_url).rstrip("/"),
+        public_base_url=_base_url("PUBLIC_BASE_URL", get("PUBLIC_BASE_URL", d.public_base_url)),
+        trusted_hosts=_hosts("TRUSTED_HOSTS", get("TRUSTED_HOSTS", "")),
         secret_key=get("SECRET_KEY", d.secret_key),
         twilio_account_sid=get("TWILIO_ACCOUNT_SID", ""),
         twilio_auth_token=get("TWILIO_AUTH_TOKEN", ""),
@@ -124,7 +166,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         zoom_oauth_base_url=get("ZOOM_OAUTH_BASE_URL", d.zoom_oauth_base_url).rstrip("/"),
         zoom_api_base_url=get("ZOOM_API_BASE_URL", d.zoom_api_base_url).rstrip("/"),
         zoom_sandbox=_flag("ZOOM_SANDBOX", get("ZOOM_SANDBOX", ""),
-                           default=get("APP_ENV", d.env) == "development" and not get("ZOOM_CLIENT_ID", "")),
+                           default=app_env == "development" and not get("ZOOM_CLIENT_ID", "")),
         token_encryption_keys=keys or d.token_encryption_keys,
         idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
         log_level=get("LOG_LEVEL", d.log_level).upper(),

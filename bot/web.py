@@ -3,6 +3,8 @@ input, calls bot.video_accounts, and renders a short page. Routes: GET /connect/
 GET /oauth/<platform>/callback, POST /webhooks/zoom."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 import json
 import logging
@@ -22,6 +24,11 @@ REFUSAL_PAGES = {"unknown": (msg.PAGE_LINK_UNKNOWN, 404), "used": (msg.PAGE_LINK
                  "browser": (msg.PAGE_OTHER_BROWSER, 403), "declined": (msg.PAGE_DECLINED, 200),
                  "failed": (msg.PAGE_FAILED, 502)}
 BROWSER_COOKIE = "mns_connect"
+PAGE_STYLE = "body { font-family: sans-serif; max-width: 32em; margin: 3em auto; padding: 0 1em; }"
+# The pages load nothing and run nothing; their one <style> element is allowed by its hash.
+PAGE_POLICY = ("default-src 'none'; style-src 'sha256-"
+               + base64.b64encode(hashlib.sha256(PAGE_STYLE.encode()).digest()).decode()
+               + "'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 
 
 def _services():
@@ -34,9 +41,10 @@ def page(platform: str, text: str, status: int = 200, **values: str) -> Response
     body = html.escape(text.format(platform=name, **values))
     document = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
                 f'content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">'
-                f"<title>{title}</title></head><body style=\"font-family: sans-serif; max-width: 32em; "
-                f"margin: 3em auto; padding: 0 1em\"><h1>{title}</h1><p>{body}</p></body></html>")
+                f"<title>{title}</title><style>{PAGE_STYLE}</style></head><body><h1>{title}</h1><p>{body}</p>"
+                f"</body></html>")
     response = Response(document, status=status, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, request
 
 from bot import outbox, phones
 from bot.dialogue import Inbound
+from integrations.twilio.fields import MalformedField, incoming_message, status_callback
 from integrations.twilio.signing import is_valid
 
 log = logging.getLogger(__name__)
@@ -32,19 +33,26 @@ def _plain(text: str, status: int) -> Response:
     return Response(text + "\n", status=status, mimetype="text/plain")
 
 
+def _malformed(what: str, bad: MalformedField) -> Response:
+    log.warning("refused a signed %s: %s", what, bad)  # names the field, never its value
+    return _plain(str(bad), 400)
+
+
 @bp.post("/webhooks/twilio/whatsapp")
 def whatsapp_inbound() -> Response:
     if not _signed_by_twilio():
         log.warning("refused an unsigned or forged WhatsApp webhook")
         return _plain("invalid signature", 403)
-    form = request.form
-    sid = form.get("MessageSid", "").strip()
-    phone = phones.e164(form.get("From", ""))
-    if not sid or len(sid) > 64 or phone is None:
-        return _plain("MessageSid and a From number are required", 400)
+    try:
+        fields = incoming_message(request.form)
+    except MalformedField as bad:
+        return _malformed("WhatsApp webhook", bad)
+    phone = phones.e164(fields.sender)
+    if phone is None:
+        return _malformed("WhatsApp webhook", MalformedField("From"))
     services = current_app.extensions["services"]
-    inbound = Inbound(message_sid=sid, phone=phone, text=form.get("Body", ""), received_at=services.clock(),
-                      payload=form.get("ButtonPayload") or None, profile_name=form.get("ProfileName") or None)
+    inbound = Inbound(message_sid=fields.message_sid, phone=phone, text=fields.body, received_at=services.clock(),
+                      payload=fields.button_payload, profile_name=fields.profile_name)
     current_app.extensions["handler"].handle(inbound)
     return Response(EMPTY_TWIML, mimetype="text/xml")
 
@@ -54,12 +62,12 @@ def message_status() -> Response:
     if not _signed_by_twilio():
         log.warning("refused an unsigned or forged status callback")
         return _plain("invalid signature", 403)
-    sid, status = request.form.get("MessageSid", ""), request.form.get("MessageStatus", "")
-    if not sid or not status:
-        return _plain("MessageSid and MessageStatus are required", 400)
-    code_text = request.form.get("ErrorCode", "").strip()
-    error_code = int(code_text) if code_text.isdigit() else None
+    try:
+        fields = status_callback(request.form)
+    except MalformedField as bad:
+        return _malformed("status callback", bad)
     ref = request.args.get("outbox", "")  # our message's id, in the StatusCallback URL we gave Twilio
     outbox_id = int(ref) if ref.isascii() and ref.isdigit() and len(ref) < 12 else None
-    known = outbox.record_status(current_app.extensions["services"], sid, status, error_code, outbox_id)
+    known = outbox.record_status(current_app.extensions["services"], fields.message_sid, fields.status,
+                                 fields.error_code, outbox_id)
     return _plain("ok" if known else "unknown message", 200)

@@ -8,8 +8,10 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -83,7 +85,7 @@ def clock(fake_zoom):
 
 @pytest.fixture
 def config(database_url: str, fake_twilio, smtp_server, fake_zoom) -> Config:
-    return Config(env="testing", database_url=database_url, public_base_url=PUBLIC_BASE_URL,
+    return Config(env="test", database_url=database_url, public_base_url=PUBLIC_BASE_URL,
                   secret_key="test-secret", twilio_account_sid=fake_twilio.account_sid,
                   twilio_auth_token=fake_twilio.auth_token, twilio_whatsapp_from=fake_twilio.sender,
                   twilio_api_base_url=fake_twilio.url, smtp_url=smtp_server.url,
@@ -102,10 +104,21 @@ def services(config: Config, clock, fake_zoom):
     services.engine.dispose()
 
 
+class PublicClient(FlaskClient):
+    """The test client, with requests addressed to PUBLIC_BASE_URL as Twilio's and browsers' are (the app trusts
+    only that host)."""
+
+    def open(self, *args, **kwargs):
+        if not args or isinstance(args[0], str):
+            kwargs.setdefault("base_url", PUBLIC_BASE_URL)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(services):
     app = create_app(services=services)
     app.config.update(TESTING=True)
+    app.test_client_class = PublicClient
     return app
 
 
@@ -125,7 +138,7 @@ class WhatsAppUser:
 
     def post(self, form: dict[str, str], *, path: str = "/webhooks/twilio/whatsapp", signature: str | None = None):
         signature = sign(self.twilio.auth_token, PUBLIC_BASE_URL + path, form) if signature is None else signature
-        return self.client.post(path, data=form, headers={"X-Twilio-Signature": signature})
+        return self.client.post(path, data=form, headers={"X-Twilio-Signature": signature}, base_url=PUBLIC_BASE_URL)
 
     def form(self, body: str, **extra: str) -> dict[str, str]:
         sid = extra.pop("MessageSid", "SM" + uuid.uuid4().hex)
@@ -154,7 +167,7 @@ def _twilio_calls_back_into_the_app(request):
 
     def transport(url, data, headers, timeout):
         assert url.startswith(PUBLIC_BASE_URL), url
-        return client.post(url.removeprefix(PUBLIC_BASE_URL), data=data, headers=headers)
+        return client.post(url.removeprefix(PUBLIC_BASE_URL), data=data, headers=headers, base_url=PUBLIC_BASE_URL)
 
     fake_twilio.fake.transport = transport
 
@@ -171,6 +184,12 @@ def served_app(app):
     """The app on a loopback port, for callers that speak real HTTP (the fake Zoom's webhooks)."""
     from integrations.serving import serve_wsgi
 
-    served = serve_wsgi(app)
+    public_host = urlsplit(PUBLIC_BASE_URL).netloc
+
+    def behind_the_proxy(environ, start_response):  # the TLS proxy in front passes the public Host on
+        environ["HTTP_HOST"] = public_host
+        return app(environ, start_response)
+
+    served = serve_wsgi(behind_the_proxy)
     yield served.url
     served.stop()

@@ -127,7 +127,7 @@ def test_development_needs_no_secrets():
 
 def test_healthz_reports_an_unreachable_database(config):
     broken = create_app(config.with_(database_url="postgresql://nobody@127.0.0.1:1/none"))
-    response = broken.test_client().get("/healthz")
+    response = broken.test_client().get("/healthz", base_url=config.public_base_url)
     assert response.status_code == 503 and response.json["status"] == "database unreachable"
 
 
@@ -136,3 +136,36 @@ def test_zoom_sandbox_is_off_with_real_credentials_and_refused_in_production():
     assert load_config({"ZOOM_SANDBOX": "0"}).zoom_sandbox is False
     with pytest.raises(ConfigError, match="ZOOM_SANDBOX"):
         load_config({"ZOOM_SANDBOX": "maybe"})
+
+
+@pytest.mark.parametrize("value, env", [("production", "production"), ("Production", "production"),
+                                        (" PRODUCTION ", "production"), ("Development", "development"),
+                                        ("test", "test"), ("TEST", "test")])
+def test_app_env_is_one_of_three_known_values_in_any_case(value, env):
+    base = PRODUCTION if env == "production" else {}
+    assert load_config({**base, "APP_ENV": value}).env == env
+
+
+@pytest.mark.parametrize("value", ["Production", "PRODUCTION"])
+def test_production_in_any_case_enforces_the_production_checks(value):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        load_config({"APP_ENV": value})
+    with pytest.raises(ConfigError, match="SECRET_KEY / TOKEN_ENCRYPTION_KEY"):
+        load_config({**PRODUCTION, "APP_ENV": value, "SECRET_KEY": DEV_SECRET})
+
+
+@pytest.mark.parametrize("value", ["prod", "staging", "dev", "testing", "production2", "prod uction", "live"])
+def test_an_unknown_app_env_stops_start_up_by_name(value):
+    with pytest.raises(ConfigError, match="APP_ENV") as error:
+        load_config({**PRODUCTION, "APP_ENV": value})
+    assert "development, test, production" in str(error.value)
+
+
+def test_an_unknown_env_in_code_is_refused_too():
+    with pytest.raises(ConfigError, match="env"):
+        Config(env="staging")
+
+
+def test_the_sandbox_default_follows_the_normalised_env():
+    assert load_config({"APP_ENV": "Development"}).zoom_sandbox is True
+    assert load_config({"APP_ENV": "test"}).zoom_sandbox is False

@@ -2,6 +2,15 @@
 /sandbox/zoom and the whole connect journey works in a browser against the running app."""
 from __future__ import annotations
 
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
 import requests
 from sqlalchemy import select
 
@@ -13,6 +22,9 @@ from store import repos
 from store.db import unit_of_work
 from store.models import VideoConnection
 from tests.fixtures.zoom import consent
+
+REPO = Path(__file__).resolve().parent.parent
+IMPORT_NAMES = {"pyyaml": "yaml"}  # distribution name -> the module it installs, where they differ
 
 
 def test_connect_zoom_in_the_sandbox_and_create_a_meeting(config, clock):
@@ -45,3 +57,30 @@ def test_connect_zoom_in_the_sandbox_and_create_a_meeting(config, clock):
         services.engine.dispose()
     finally:
         served.stop()
+
+
+def _test_only_modules() -> list[str]:
+    """The import names of pyproject's [test] extra: what a plain `pip install .` does not have."""
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    names = [re.split(r"[<>=!~\[ ;]", requirement, maxsplit=1)[0].lower()
+             for requirement in project["optional-dependencies"]["test"]]
+    return sorted(IMPORT_NAMES.get(name, name.replace("-", "_")) for name in names)
+
+
+@pytest.mark.slow
+def test_the_sandbox_works_with_the_runtime_dependencies_alone():
+    """A plain `pip install .` with no Zoom credentials boots, runs init-db and connects Zoom through the sandbox
+    (jsonschema and PyYAML, which check request bodies against Zoom's spec, are test-only)."""
+    blocked = _test_only_modules()
+    assert {"jsonschema", "yaml", "pytest"} <= set(blocked)
+    done = subprocess.run([sys.executable, "-m", "tests.fixtures.plain_install", json.dumps(blocked)], cwd=REPO,
+                          capture_output=True, text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.strip().endswith("sandbox ok")
+
+
+def test_the_sandbox_checks_request_bodies_when_it_can(tmp_path):
+    from integrations.zoom.fake import body_validation_available
+
+    assert body_validation_available(), "in a test install the spec and its libraries are there"
+    assert not body_validation_available(tmp_path / "missing.yaml")
