@@ -54,7 +54,7 @@ def _mount_zoom_sandbox(app: Flask, config: Config) -> None:
 def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> Services:
     if config.database_url.startswith("sqlite:///") and ":memory:" not in config.database_url:
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(config.database_url, pool_size=config.database_pool_size)
+    engine = make_engine(config.database_url, pool_size=config.pool_size)
     messenger: Messenger = (TwilioMessenger(config.twilio_account_sid, config.twilio_auth_token,
                                             config.twilio_whatsapp_from, api_base_url=config.twilio_api_base_url,
                                             timeout=config.twilio_timeout_seconds)

@@ -56,7 +56,11 @@ class Config:
     trial_days: int = 14
     sender_threads: int = 16  # the worker's outbox sender: parallel Twilio calls (one per recipient at a time)
     sender_poll_seconds: float = 0.1  # how often the sender looks for messages to send
-    database_pool_size: int = 10  # PostgreSQL connections per process (web worker threads + sender threads)
+    database_pool_size: int = 0  # PostgreSQL connections per process; 0: enough for the sender's threads and more
+
+    @property
+    def pool_size(self) -> int:
+        return self.database_pool_size or max(10, self.sender_threads + 4)
     log_level: str = "INFO"
 
     def __post_init__(self) -> None:
@@ -174,8 +178,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         sender_threads=_number("SENDER_THREADS", get("SENDER_THREADS", str(d.sender_threads)), int, 1, 256),
         sender_poll_seconds=_number("SENDER_POLL_SECONDS", get("SENDER_POLL_SECONDS", str(d.sender_poll_seconds)),
                                     float, 0.01, 60),
-        database_pool_size=_number("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE", str(d.database_pool_size)),
-                                   int, 1, 500),
+        database_pool_size=_number("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE", "0"), int, 0, 500),
     )
     if config.twilio_whatsapp_from and not WHATSAPP_SENDER.fullmatch(config.twilio_whatsapp_from):
         raise ConfigError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")

@@ -52,8 +52,9 @@ def record_inbound(session: Session, contact: Contact, message_sid: str, body: s
     insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     inserted = session.execute(insert(InboundMessage).values(message_sid=message_sid, contact_id=contact.id, body=body,
                                                             received_at=now)
-                               .on_conflict_do_nothing(index_elements=["message_sid"])).rowcount
-    return inserted == 1
+                               .on_conflict_do_nothing(index_elements=["message_sid"])
+                               .returning(InboundMessage.id)).scalar()
+    return inserted is not None
 
 
 def recent_inbound(session: Session, contact: Contact, limit: int = 10) -> list[InboundMessage]:
