@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import phonenumbers
-from phonenumbers import geocoder, timezone as pn_timezone
+from babel import Locale
+from phonenumbers import timezone as pn_timezone
 
 
 def e164(address: str) -> str | None:
@@ -43,11 +44,15 @@ def country_of(phone: str) -> str | None:
     return None if region in (None, "ZZ", "001") else region
 
 
+_ENGLISH = Locale.parse("en")
+
+
 def country_name(region: str | None) -> str | None:
     if not region:
         return None
-    example = phonenumbers.example_number(region)
-    return geocoder.country_name_for_number(example, "en") or None if example else None
+    # CLDR's names through Babel, not phonenumbers' geocoder: the same names (kept current: "Czechia"), without
+    # the geocoder's ~100 MB of place names in every process.
+    return _ENGLISH.territories.get(region.upper()) or None
 
 
 def timezones_for(phone: str) -> list[str]:
