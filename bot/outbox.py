@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot import phones
 from integrations.twilio.messenger import MessengerUnavailable, SendResult, split_body
@@ -35,6 +35,7 @@ WINDOW = timedelta(hours=24)
 TEMPLATE_VARIABLE_LIMIT = 1000
 ACTIVE = ("pending", "claimed")
 LEASE_MARGIN = timedelta(seconds=5)  # a claim outlives the Twilio call's own timeout by this much
+LOOKUP_SLACK = timedelta(seconds=10)  # our clock and Twilio's may differ by a little
 BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=1), timedelta(seconds=30)
 # Twilio's delivery progress; callbacks may arrive out of order, so a later one never moves a message back.
 PROGRESS = {"scheduled": 0, "accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
@@ -99,15 +100,19 @@ def dispatch(services: "Services", ids: Iterable[int] | None = None) -> int:
 
 
 def due_recipients(services: "Services", limit: int | None = 200) -> list[str]:
-    """Recipients with a message that can go now: pending and due, or claimed by a sender whose lease ran out."""
+    """Recipients whose oldest message not yet handed to Twilio can go now: pending and due, or claimed by a sender
+    whose lease ran out. (A recipient whose oldest one waits is not listed: the newer ones wait behind it.)"""
     now = services.clock()
+    older = aliased(OutboundMessage)
+    oldest = (select(func.min(older.id)).where(older.to == OutboundMessage.to, older.status.in_(ACTIVE))
+              .scalar_subquery())
     due = or_(
         (OutboundMessage.status == "pending")
         & or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
         (OutboundMessage.status == "claimed")
         & or_(OutboundMessage.claimed_until.is_(None), OutboundMessage.claimed_until < now))
-    query = (select(OutboundMessage.to).where(OutboundMessage.status.in_(ACTIVE), due)
-             .group_by(OutboundMessage.to).order_by(func.min(OutboundMessage.id)))
+    query = (select(OutboundMessage.to).where(OutboundMessage.status.in_(ACTIVE), OutboundMessage.id == oldest, due)
+             .order_by(OutboundMessage.id))
     if limit is not None:
         query = query.limit(limit)
     with unit_of_work(services.sessions, read_only=True) as session:
@@ -122,23 +127,28 @@ class _Claimed:
     via_template: bool
     in_window: bool
     opted_out: bool
-    recovering_since: datetime | None  # a dead sender's claim taken over: ask Twilio before sending again
+    claimed_at: datetime  # when the Twilio calls for this message began (kept across a takeover)
+    lease: datetime  # our claim, as stored: every later write checks it is still ours
+    recovering: bool  # a dead sender's claim taken over: ask Twilio before sending again
+    known_sid: str | None  # Twilio's sid, told by a status callback that named this message
 
 
-def deliver(services: "Services", to: str) -> int:
+def deliver(services: "Services", to: str, should_stop=lambda: False) -> int:
     """Send `to`'s messages oldest first while each can go; returns how many Twilio accepted. Raises
-    MessengerUnavailable when Twilio is down (the message is pending again, with a backoff)."""
+    MessengerUnavailable when Twilio is down (the message waits, with a backoff). `should_stop`: checked between
+    messages, so a stopping sender finishes the message in hand and no more."""
     accepted = 0
     claimed = _claim_next(services, to)
     while claimed is not None:
         values = _send(services, claimed)
-        accepted += values.get("status") not in ("failed", "pending", "not_sendable", "opted_out")
-        claimed = _finish_and_claim_next(services, claimed, values)
+        accepted += values.get("status") not in ("failed", "pending", "claimed", "not_sendable", "opted_out")
+        claimed = _finish_and_claim_next(services, claimed, values, claim_next=not should_stop())
     return accepted
 
 
 def _lease(services: "Services", now: datetime) -> datetime:
-    return now + timedelta(seconds=getattr(services.messenger, "timeout", 10.0)) + LEASE_MARGIN
+    # requests applies the timeout to connecting and to reading, each: one call can take twice as long.
+    return now + 2 * timedelta(seconds=getattr(services.messenger, "timeout", 10.0)) + LEASE_MARGIN
 
 
 def _claim_next(services: "Services", to: str) -> _Claimed | None:
@@ -149,43 +159,54 @@ def _claim_next(services: "Services", to: str) -> _Claimed | None:
 def _claim_in(session: Session, services: "Services", to: str) -> _Claimed | None:
     """Claim `to`'s oldest message not yet handed to Twilio, if it can go now (one UPDATE decides the race)."""
     now = services.clock()
-    row = session.execute(select(OutboundMessage.id, OutboundMessage.status, OutboundMessage.next_attempt_at,
-                                 OutboundMessage.claimed_until, OutboundMessage.updated_at)
-                          .where(OutboundMessage.to == to, OutboundMessage.status.in_(ACTIVE))
-                          .order_by(OutboundMessage.id).limit(1)).first()
-    if row is None:
+    active = session.execute(select(OutboundMessage.id, OutboundMessage.status, OutboundMessage.next_attempt_at,
+                                    OutboundMessage.claimed_until, OutboundMessage.updated_at,
+                                    OutboundMessage.twilio_sid)
+                             .where(OutboundMessage.to == to, OutboundMessage.status.in_(ACTIVE))
+                             .order_by(OutboundMessage.id)).all()
+    if not active:
         return None
-    recovering_since = None
+    if any(r.status == "claimed" and r.claimed_until is not None and r.claimed_until >= now for r in active):
+        return None  # another sender has one in hand (on PostgreSQL an older id may commit after a newer one)
+    row, lease = active[0], _lease(services, now)
     if row.status == "claimed":
-        if row.claimed_until is not None and row.claimed_until >= now:
-            return None  # another sender has it in hand; it sends the next ones too
         taken = session.execute(update(OutboundMessage).where(
             OutboundMessage.id == row.id, OutboundMessage.status == "claimed",
             OutboundMessage.claimed_until.is_(None) if row.claimed_until is None
             else OutboundMessage.claimed_until == row.claimed_until)
-            .values(claimed_until=_lease(services, now))).rowcount  # updated_at stays when the lost call began
-        recovering_since = row.updated_at
-        log.warning("message %s to %s: its sender died mid-call; asking Twilio before sending again", row.id,
-                    phones.mask(to))
+            .values(claimed_until=lease, attempts=OutboundMessage.attempts + 1)).rowcount
+        claimed_at, recovering = row.updated_at, True  # updated_at stays when the lost call began
+        if taken:
+            log.warning("message %s to %s: its sender died or timed out mid-call; asking Twilio before sending "
+                        "again", row.id, phones.mask(to))
     else:
         if row.next_attempt_at is not None and row.next_attempt_at > now:
             return None
         taken = session.execute(update(OutboundMessage).where(OutboundMessage.id == row.id,
                                                               OutboundMessage.status == "pending")
-                                .values(status="claimed", claimed_until=_lease(services, now),
+                                .values(status="claimed", claimed_until=lease,
                                         attempts=OutboundMessage.attempts + 1, updated_at=now)).rowcount
+        claimed_at, recovering = now, False
     if not taken:
         return None
     message = session.execute(select(OutboundMessage.body, OutboundMessage.sealed, OutboundMessage.via_template,
-                                     OutboundMessage.reply,
-                                     Contact.last_inbound_at, Contact.opted_out_at)
+                                     OutboundMessage.reply, Contact.last_inbound_at, Contact.opted_out_at)
                               .outerjoin(Contact, Contact.id == OutboundMessage.contact_id)
                               .where(OutboundMessage.id == row.id)).one()
     in_window = (not message.via_template and message.last_inbound_at is not None
                  and message.last_inbound_at >= now - WINDOW)
-    return _Claimed(id=row.id, to=to, body=_plain(services, message.body, message.sealed), via_template=message.via_template, in_window=in_window,
-                    opted_out=message.opted_out_at is not None and not message.reply,
-                    recovering_since=recovering_since)
+    return _Claimed(id=row.id, to=to, body=_plain(services, message.body, message.sealed),
+                    via_template=message.via_template, in_window=in_window,
+                    opted_out=message.opted_out_at is not None and not message.reply, claimed_at=claimed_at,
+                    lease=lease, recovering=recovering, known_sid=row.twilio_sid)
+
+
+def _known_sids(services: "Services", to: str, since: datetime) -> set[str]:
+    """Sids of messages to `to` we already know, from around `since`: Twilio's list cannot be mistaken for them."""
+    with unit_of_work(services.sessions, read_only=True) as session:
+        return set(session.scalars(select(OutboundMessage.twilio_sid).where(
+            OutboundMessage.to == to, OutboundMessage.twilio_sid.is_not(None),
+            OutboundMessage.updated_at >= since - LOOKUP_SLACK)).all())
 
 
 def _send(services: "Services", claimed: _Claimed) -> dict:
@@ -193,13 +214,16 @@ def _send(services: "Services", claimed: _Claimed) -> dict:
     if claimed.opted_out:
         log.info("message %s to %s not sent: they opted out (STOP)", claimed.id, phones.mask(claimed.to))
         return {"status": "opted_out", "error_message": "the recipient sent STOP"}
-    if claimed.recovering_since is not None:
+    if claimed.known_sid is not None:  # a status callback told us Twilio has it
+        return {"status": "queued", "twilio_sid": claimed.known_sid}
+    if claimed.recovering:
         try:
-            sid = services.messenger.find_sent(claimed.to, claimed.body, claimed.recovering_since)
+            sid = services.messenger.find_sent(claimed.to, claimed.body, claimed.claimed_at - LOOKUP_SLACK,
+                                               exclude=_known_sids(services, claimed.to, claimed.claimed_at))
         except MessengerUnavailable:  # stays claimed, so the next try asks again before sending
             return {"status": "claimed", "_unavailable": True}
         if sid is not None:
-            log.info("message %s to %s had reached Twilio before its sender died: not sent again", claimed.id,
+            log.info("message %s to %s had reached Twilio before its sender stopped: not sent again", claimed.id,
                      phones.mask(claimed.to))
             return {"status": "queued", "twilio_sid": sid}
     template = services.config.twilio_template_content_sid
@@ -223,8 +247,10 @@ def _send(services: "Services", claimed: _Claimed) -> dict:
                         claimed.id, phones.mask(claimed.to))
             return {"status": "not_sendable",
                     "error_message": "24-hour window closed; no TWILIO_TEMPLATE_CONTENT_SID configured"}
-    except MessengerUnavailable:
-        return {"status": "pending", "_unavailable": True}
+    except MessengerUnavailable as exc:
+        # Not taken (refused, or never reached Twilio): pending again. Maybe taken (the answer was lost): claimed,
+        # so the next try asks Twilio first.
+        return {"status": "claimed" if exc.maybe_sent else "pending", "_unavailable": True}
     if result.status == "failed":
         log.warning("Twilio refused message %s to %s: %s %s", claimed.id, phones.mask(claimed.to),
                     result.error_code, result.error_message)
@@ -232,9 +258,11 @@ def _send(services: "Services", claimed: _Claimed) -> dict:
             "error_code": result.error_code, "error_message": result.error_message}
 
 
-def _finish_and_claim_next(services: "Services", claimed: _Claimed, values: dict) -> _Claimed | None:
+def _finish_and_claim_next(services: "Services", claimed: _Claimed, values: dict, *,
+                           claim_next: bool = True) -> _Claimed | None:
     """Record how the message went and, in the same transaction, claim the recipient's next one. When Twilio was
-    unavailable the message waits (backoff) and the caller learns it by MessengerUnavailable."""
+    unavailable the message waits (backoff) and the caller learns it by MessengerUnavailable. Nothing is written
+    if our claim was taken over meanwhile (we were slower than the lease)."""
     unavailable = values.pop("_unavailable", False)
     now = services.clock()
     if values.get("error_message"):
@@ -244,17 +272,20 @@ def _finish_and_claim_next(services: "Services", claimed: _Claimed, values: dict
         if unavailable:
             attempts = session.scalar(select(OutboundMessage.attempts).where(OutboundMessage.id == claimed.id)) or 1
             retry_at = now + backoff(attempts)
-            values["next_attempt_at" if values["status"] == "pending" else "claimed_until"] = retry_at
-            if values["status"] == "claimed":
-                values["updated_at"] = claimed.recovering_since  # still the time the lost call began
-        session.execute(update(OutboundMessage).where(OutboundMessage.id == claimed.id,
-                                                      OutboundMessage.status == "claimed").values(**values))
-        if unavailable:
-            next_claim = None
-        else:
-            next_claim = _claim_in(session, services, claimed.to)
+            if values["status"] == "pending":
+                values["next_attempt_at"] = retry_at
+            else:  # still claimed: the lease ends at the retry, and the calls' start time is kept for the lookup
+                values["claimed_until"], values["updated_at"] = retry_at, claimed.claimed_at
+        ours = session.execute(update(OutboundMessage).where(OutboundMessage.id == claimed.id,
+                                                             OutboundMessage.status == "claimed",
+                                                             OutboundMessage.claimed_until == claimed.lease)
+                               .values(**values)).rowcount
+        if not ours:
+            log.warning("message %s to %s: our claim was taken over before we finished", claimed.id,
+                        phones.mask(claimed.to))
+        next_claim = _claim_in(session, services, claimed.to) if ours and claim_next and not unavailable else None
     if unavailable:
-        raise MessengerUnavailable(f"message {claimed.id} left pending")
+        raise MessengerUnavailable(f"message {claimed.id} waits for a retry")
     return next_claim
 
 
@@ -270,28 +301,34 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
     the 24-hour window (63016) is sent again as the approved template when one is configured."""
     resend: list[int] = []
     with unit_of_work(services.sessions) as session:
-        row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid)).one_or_none()
+        # Locked: two callbacks for one message (sent, delivered) may arrive at once on two threads.
+        row = session.scalars(select(OutboundMessage).where(OutboundMessage.twilio_sid == sid)
+                              .with_for_update()).one_or_none()
         if row is None and outbox_id is not None:
             row = session.scalars(select(OutboundMessage).where(OutboundMessage.id == outbox_id,
-                                                                OutboundMessage.twilio_sid.is_(None))).one_or_none()
+                                                                OutboundMessage.twilio_sid.is_(None))
+                                  .with_for_update()).one_or_none()
             if row is not None:
                 log.info("message %s: Twilio's status callback told us its sid", row.id)
-                row.twilio_sid, row.claimed_until = sid, None
+                row.twilio_sid = sid
         if row is None:
             return False
-        if row.status not in ACTIVE and PROGRESS.get(status, 99) < PROGRESS.get(row.status, -1):
+        if row.status == "claimed":
+            return True  # a sender has it in hand (or takes over a dead one's claim, now knowing the sid): it finishes
+        if PROGRESS.get(status, 99) < PROGRESS.get(row.status, -1):
             log.info("late status %s for message %s ignored (already %s)", status, row.id, row.status)
             return True
+        first_63016 = error_code == 63016 and row.error_code != 63016
         row.status = status[:20]
         row.error_code = error_code
         row.updated_at = services.clock()
         if error_code == 63016:
             row.error_message = "outside the 24-hour window: needs an approved template"
             log.warning("message %s to %s failed: outside the 24-hour window", row.id, phones.mask(row.to))
-            if not row.via_template and services.config.twilio_template_content_sid:
+            if first_63016 and not row.via_template and services.config.twilio_template_content_sid:
                 again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, sealed=row.sealed,
-                                        status="pending", via_template=True, created_at=row.updated_at,
-                                        updated_at=row.updated_at)
+                                        reply=row.reply, status="pending", via_template=True,
+                                        created_at=row.updated_at, updated_at=row.updated_at)
                 session.add(again)
                 session.flush()
                 resend.append(again.id)

@@ -85,7 +85,7 @@ class OutboxSender:
 
     def _deliver(self, to: str) -> None:
         try:
-            outbox.deliver(self.services, to)
+            outbox.deliver(self.services, to, should_stop=self._stop.is_set)
         except MessengerUnavailable:
             pass  # the message is pending again with a backoff; the poll loop comes back to it
         except Exception:  # noqa: BLE001 - one recipient's failure must not stop the others

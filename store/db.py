@@ -67,6 +67,7 @@ class _WriterQueue:
     def __init__(self, path: str) -> None:
         self.path = path
         self._mine: tuple[int, threading.Lock, int] | None = None  # (pid, lock, fd)
+        self._held = threading.local()  # .active: this thread holds it
 
     def _for_this_process(self) -> tuple[threading.Lock, int]:
         mine = self._mine
@@ -81,11 +82,15 @@ class _WriterQueue:
     @contextmanager
     def hold(self) -> Iterator[None]:
         lock, fd = self._for_this_process()
+        if getattr(self._held, "active", False):  # SQLite would wait for this very thread forever
+            raise RuntimeError("a write transaction inside another on the same SQLite database")
         with lock:
+            self._held.active = True
             fcntl.flock(fd, fcntl.LOCK_EX)
             try:
                 yield
             finally:
+                self._held.active = False
                 fcntl.flock(fd, fcntl.LOCK_UN)
 
     def close(self) -> None:
@@ -120,8 +125,11 @@ def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> 
 
 def ping(engine: Engine) -> bool:
     try:
+        _reading.active = True  # a read: on SQLite it does not wait behind the writers
         with engine.connect() as conn:
             conn.execute(select(1))
         return True
     except Exception:  # noqa: BLE001 - health check reports, never raises
         return False
+    finally:
+        _reading.active = False

@@ -171,4 +171,4 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(services, c
         output = second.communicate(timeout=15)[0]
     for i, phone in enumerate(phones):
         assert fake_twilio.fake.bodies_to(f"whatsapp:{phone}") == [f"message {i} a", f"message {i} b"], output[-3000:]
-    assert "its sender died mid-call" in output
+    assert "before its sender stopped: not sent again" in output

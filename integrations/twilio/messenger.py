@@ -7,8 +7,9 @@ import json
 import secrets
 import logging
 import sys
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol, TextIO
 
 import requests
@@ -39,7 +40,13 @@ class SendResult:
 
 
 class MessengerUnavailable(Exception):
-    """Twilio could not be reached or answered 5xx/429: nothing was sent, the caller should retry later."""
+    """Twilio could not be reached or answered 5xx/429: the caller should retry later. `maybe_sent`: the request
+    went out and its answer was lost (read timeout, connection cut), so Twilio may have taken the message: ask
+    (`find_sent`) before sending it again."""
+
+    def __init__(self, message: str, *, maybe_sent: bool = False) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class Messenger(Protocol):
@@ -49,9 +56,10 @@ class Messenger(Protocol):
         self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
     ) -> SendResult: ...
 
-    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
-        """The sid of a message to `to` created since `since` whose text is `body`, if Twilio took one: asked
-        before sending again a message whose sender died mid-call. Raises MessengerUnavailable."""
+    def find_sent(self, to: str, body: str, since: datetime, exclude: Collection[str] = ()) -> str | None:
+        """The sid of a message to `to` created since `since` whose text is `body` and whose sid is not in
+        `exclude` (messages we know), if Twilio took one: asked before sending again a message whose sender died
+        mid-call. Raises MessengerUnavailable."""
         ...
 
 
@@ -146,10 +154,8 @@ class TwilioMessenger:
     def __repr__(self) -> str:
         return f"TwilioMessenger(from={mask_address(self._from)})"
 
-    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
-        # Newest first. Not filtered by DateSent: a message still queued at Twilio has none yet. Twilio's clock may
-        # differ from ours by a little: look a minute further back.
-        since = since - timedelta(minutes=1)
+    def find_sent(self, to: str, body: str, since: datetime, exclude: Collection[str] = ()) -> str | None:
+        # Newest first. Not filtered by DateSent: a message still queued at Twilio has none yet.
         try:
             recent = self._client.messages.list(to=to, from_=self._from, page_size=50, limit=50)
         except (TwilioException, requests.RequestException) as exc:
@@ -157,7 +163,7 @@ class TwilioMessenger:
             raise MessengerUnavailable(f"Twilio lookup failed: {type(exc).__name__}") from exc
         for message in recent:
             created = message.date_created
-            if (message.body or "") == body and (created is None or created >= since):
+            if message.sid not in exclude and (message.body or "") == body and (created is None or created >= since):
                 return message.sid
         return None
 
@@ -193,8 +199,12 @@ class TwilioMessenger:
             logger.warning("twilio refused to=%s http=%s code=%s", mask_address(to), status, exc.code)
             return SendResult(sid=None, status="failed", error_code=exc.code, error_message=message_text)
         except requests.RequestException as exc:
-            logger.warning("twilio unreachable to=%s error=%s", mask_address(to), type(exc).__name__)
-            raise MessengerUnavailable(f"Twilio unreachable: {type(exc).__name__}") from exc
+            # Never connected: not sent. Otherwise the request may have reached Twilio and only the answer was lost.
+            maybe_sent = not isinstance(exc, (requests.ConnectTimeout, requests.exceptions.InvalidURL)) and not (
+                isinstance(exc, requests.ConnectionError) and "NewConnectionError" in repr(exc))
+            logger.warning("twilio unreachable to=%s error=%s maybe_sent=%s", mask_address(to), type(exc).__name__,
+                           maybe_sent)
+            raise MessengerUnavailable(f"Twilio unreachable: {type(exc).__name__}", maybe_sent=maybe_sent) from exc
         logger.info("twilio sent to=%s sid=%s status=%s", mask_address(to), message.sid, message.status)
         return SendResult(sid=message.sid, status=str(message.status))
 
@@ -222,7 +232,7 @@ class ConsoleMessenger:
     ) -> SendResult:
         return self._emit(to, f"[template {content_sid}] {json.dumps(variables, sort_keys=True)}")
 
-    def find_sent(self, to: str, body: str, since: datetime) -> str | None:
+    def find_sent(self, to: str, body: str, since: datetime, exclude: Collection[str] = ()) -> str | None:
         return None  # the console forgets nothing it printed, and prints each message once
 
     def _emit(self, to: str, body: str) -> SendResult:
