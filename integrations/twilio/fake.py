@@ -29,6 +29,7 @@ from integrations.twilio.signing import SIGNATURE_HEADER, sign
 MESSAGES_PATH = "/2010-04-01/Accounts/{AccountSid}/Messages.json"
 SPEC_FILE = "twilio_api_v2010.json"
 SPECS_DIR_ENV = "MYNEXTSLOT_SPECS_DIR"
+VENDORED_SPECS = Path(__file__).resolve().parent.parent / "specs"  # the published specs, with their licences
 DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fake-twilio-auth-token"
 DEFAULT_SENDER = "whatsapp:+14155238886"
@@ -37,17 +38,11 @@ _PHONE = re.compile(r"^(?:whatsapp:)?\+[1-9]\d{6,14}$")
 
 
 def default_spec_path() -> Path:
-    """Twilio's spec in `shared/specs/` beside the repository (looked up from the repo root's parent upwards),
-    else in the folder named by $MYNEXTSLOT_SPECS_DIR."""
-    repo_root = Path(__file__).resolve().parents[2]
-    for folder in repo_root.parents:
-        candidate = folder / "shared" / "specs" / SPEC_FILE
-        if candidate.is_file():
-            return candidate
+    """Twilio's spec: in the folder named by $MYNEXTSLOT_SPECS_DIR, else the copy vendored in integrations/specs/."""
     env_dir = os.environ.get(SPECS_DIR_ENV)
     if env_dir and (Path(env_dir) / SPEC_FILE).is_file():
         return Path(env_dir) / SPEC_FILE
-    raise FileNotFoundError(f"{SPEC_FILE} not found in ../shared/specs/ from {repo_root} nor in ${SPECS_DIR_ENV}")
+    return VENDORED_SPECS / SPEC_FILE
 
 
 class TwilioError(Exception):

@@ -53,12 +53,11 @@ AUTHORIZE_PARAMS = ("response_type", "client_id", "redirect_uri", "state", "code
 
 
 def default_spec_path() -> Path:
-    """$MYNEXTSLOT_SPECS_DIR/zoom_meetings_v2.yaml, else <repo>/../shared/specs/zoom_meetings_v2.yaml."""
+    """$MYNEXTSLOT_SPECS_DIR/zoom_meetings_v2.yaml, else the copy vendored in integrations/specs/."""
     specs_dir = os.environ.get("MYNEXTSLOT_SPECS_DIR")
     if specs_dir:
         return Path(specs_dir) / "zoom_meetings_v2.yaml"
-    repo_root = Path(__file__).resolve().parents[2]
-    return repo_root.parent / "shared" / "specs" / "zoom_meetings_v2.yaml"
+    return Path(__file__).resolve().parent.parent / "specs" / "zoom_meetings_v2.yaml"
 
 
 # Checking request bodies against the spec needs two test-only libraries; the sandbox of a plain `pip install .`
