@@ -11,7 +11,7 @@ from transitions import MachineError
 from bot import messages as msg, outbox, phones
 from bot.dialogue import Dialogue, Inbound
 from bot.services import Services
-from bot.state_machine import MENU_STATES, STATES, Intent, build_machine, parse_intent
+from bot.state_machine import MENU_STATES, STATES, Intent, build_machine, fire, parse_intent
 from bot.text import clean_input
 from store import repos
 from store.db import unit_of_work
@@ -83,13 +83,11 @@ class ConversationHandler:
             intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
         dialogue.arg = intent.arg
         savepoint = dialogue.session.begin_nested()
-        self.machine.add_model(dialogue, initial=state)
+        dialogue.state = state
         try:
-            fired = dialogue.trigger(intent.trigger)
+            fired = fire(self.machine, dialogue, intent.trigger)
         except MachineError:
-            fired = dialogue.trigger("unknown")
-        finally:
-            self.machine.remove_model(dialogue)
+            fired = fire(self.machine, dialogue, "unknown")
         if dialogue.error is not None:
             savepoint.rollback()
             dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False
