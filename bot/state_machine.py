@@ -2,7 +2,8 @@
 and the pure function that turns a WhatsApp message into a trigger.
 
 One Machine per process (build_machine); each message's Dialogue gets its stored state and the trigger is fired on
-it through the machine's events (`fire`), without decorating it as a model (see bot.handler). `menu`, `help` and `cancel` work from every state; `back` where it makes sense.
+it through the machine's events (`fire`), without decorating it as a model (see bot.handler). `menu`, `help` and
+`cancel` work from every state; `back` where it makes sense.
 """
 from __future__ import annotations
 

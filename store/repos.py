@@ -2,27 +2,25 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from store.models import Contact, Conversation, InboundMessage, Provider
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
 
-def get_or_create_contact(session: Session, phone: str, now: datetime, *, lock: bool = False) -> Contact:
-    """The contact for a number, created on first contact; with lock=True the row is locked for this transaction
-    (PostgreSQL: SELECT ... FOR UPDATE) so one number's messages are handled one at a time."""
+def get_or_create_contact(session: Session, phone: str, now: datetime) -> Contact:
+    """The contact for a number, created on first contact."""
     query = select(Contact).where(Contact.phone == phone)
-    if lock:  # the conversation handler: it asks at once whether the contact is a provider
-        query = query.options(selectinload(Contact.provider))
-    if lock:  # FOR NO KEY UPDATE: other transactions may still insert rows that reference this contact
-        query = query.with_for_update(key_share=True)
     contact = session.scalars(query).one_or_none()
     if contact is not None:
         return contact
@@ -33,6 +31,44 @@ def get_or_create_contact(session: Session, phone: str, now: datetime, *, lock: 
     except IntegrityError:  # another process created it a moment ago
         contact = session.scalars(query).one()
     return contact
+
+
+def lock_sender(session: Session, phone: str, now: datetime) -> tuple[Contact, Conversation | None]:
+    """The conversation handler's start: the contact of a number (created on first contact) with its provider, and
+    its conversation (None before its first message). The contact row is locked for this transaction so one number's
+    messages are handled one at a time: on PostgreSQL by SELECT ... FOR NO KEY UPDATE (other transactions may still
+    insert rows that reference the contact), after which a new statement reads the rows, so it sees what the
+    previous holder of the lock committed; on SQLite BEGIN IMMEDIATE already made this transaction the only writer,
+    so one statement reads it all."""
+    if _dialect(session) == "postgresql":
+        locked = session.scalar(select(Contact.id).where(Contact.phone == phone).with_for_update(key_share=True))
+        if locked is None:
+            return _first_contact(session, phone, now)
+    row = session.execute(select(Contact, Conversation).where(Contact.phone == phone)
+                          .outerjoin(Conversation, Conversation.contact_id == Contact.id)
+                          .options(joinedload(Contact.provider))).one_or_none()
+    if row is None:
+        return _first_contact(session, phone, now)
+    return row[0], row[1]
+
+
+def _first_contact(session: Session, phone: str, now: datetime) -> tuple[Contact, Conversation | None]:
+    inserted = session.scalars(_insert(session)(Contact).values(phone=phone, created_at=now)
+                               .on_conflict_do_nothing(index_elements=["phone"])
+                               .returning(Contact)).one_or_none()
+    if inserted is None:  # another transaction created it a moment ago (the insert waited for it to commit)
+        return lock_sender(session, phone, now)
+    set_committed_value(inserted, "provider", None)  # nothing can reference a row no other transaction sees yet
+    return inserted, None
+
+
+def save_conversation(session: Session, contact: Contact, conv: Conversation | None, state: str,
+                      context: dict[str, Any], now: datetime) -> None:
+    """Store where the dialogue stands; the first message's conversation is inserted here, once its state is known."""
+    if conv is None:
+        session.add(Conversation(contact_id=contact.id, state=state, context=context, updated_at=now))
+    else:
+        conv.state, conv.context, conv.updated_at = state, context, now
 
 
 def contact_by_phone(session: Session, phone: str) -> Contact | None:
@@ -49,12 +85,20 @@ def conversation_for(session: Session, contact: Contact, now: datetime) -> Conve
 
 def record_inbound(session: Session, contact: Contact, message_sid: str, body: str, now: datetime) -> bool:
     """Store an inbound message; False if this MessageSid was handled before (a Twilio retry)."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(insert(InboundMessage).values(message_sid=message_sid, contact_id=contact.id, body=body,
-                                                            received_at=now)
+    inserted = session.execute(_insert(session)(InboundMessage)
+                               .values(message_sid=message_sid, contact_id=contact.id, body=body, received_at=now)
                                .on_conflict_do_nothing(index_elements=["message_sid"])
                                .returning(InboundMessage.id)).scalar()
     return inserted is not None
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: Session) -> Callable[..., Any]:
+    """INSERT with ON CONFLICT for the session's database."""
+    return postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
 
 
 def recent_inbound(session: Session, contact: Contact, limit: int = 10) -> list[InboundMessage]:
