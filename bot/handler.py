@@ -37,15 +37,14 @@ class ConversationHandler:
         now = services.clock()
         inbound = replace(inbound, text=clean_input(inbound.text), payload=clean_input(inbound.payload or "") or None)
         with unit_of_work(services.sessions) as session:
-            contact, conv = repos.lock_sender(session, inbound.phone, now)
+            contact, conv = repos.lock_sender(session, inbound.phone, now, country_of=phones.country_of)
             body = inbound.text or (inbound.payload or "")
             if not repos.record_inbound(session, contact, inbound.message_sid, body, now):
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)
             if contact.country is None:
                 contact.country = phones.country_of(contact.phone)
-            previous_inbound = contact.last_inbound_at
-            contact.last_inbound_at = now
+            previous_inbound = contact.last_inbound_at  # stored after the steps: one UPDATE with what they change
             dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
                                 context=dict(conv.context or {}) if conv is not None else {})
             stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
@@ -58,6 +57,7 @@ class ConversationHandler:
                 dialogue.context.clear()
                 dialogue.context["_after_reset"] = True
             self._run(dialogue, stored)
+            contact.last_inbound_at = now
             repos.save_conversation(session, contact, conv, dialogue.state, dialogue.context, now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                seal_with=services.cipher if dialogue.sealed else None)

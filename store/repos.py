@@ -33,8 +33,10 @@ def get_or_create_contact(session: Session, phone: str, now: datetime) -> Contac
     return contact
 
 
-def lock_sender(session: Session, phone: str, now: datetime) -> tuple[Contact, Conversation | None]:
-    """The conversation handler's start: the contact of a number (created on first contact) with its provider, and
+def lock_sender(session: Session, phone: str, now: datetime, *,
+                country_of: Callable[[str], str | None]) -> tuple[Contact, Conversation | None]:
+    """The conversation handler's start: the contact of a number (created on first contact, in the country
+    `country_of` finds for the number) with its provider, and
     its conversation (None before its first message). The contact row is locked for this transaction so one number's
     messages are handled one at a time: on PostgreSQL by SELECT ... FOR NO KEY UPDATE (other transactions may still
     insert rows that reference the contact), after which a new statement reads the rows, so it sees what the
@@ -43,21 +45,22 @@ def lock_sender(session: Session, phone: str, now: datetime) -> tuple[Contact, C
     if _dialect(session) == "postgresql":
         locked = session.scalar(select(Contact.id).where(Contact.phone == phone).with_for_update(key_share=True))
         if locked is None:
-            return _first_contact(session, phone, now)
+            return _first_contact(session, phone, now, country_of)
     row = session.execute(select(Contact, Conversation).where(Contact.phone == phone)
                           .outerjoin(Conversation, Conversation.contact_id == Contact.id)
                           .options(joinedload(Contact.provider))).one_or_none()
     if row is None:
-        return _first_contact(session, phone, now)
+        return _first_contact(session, phone, now, country_of)
     return row[0], row[1]
 
 
-def _first_contact(session: Session, phone: str, now: datetime) -> tuple[Contact, Conversation | None]:
-    inserted = session.scalars(_insert(session)(Contact).values(phone=phone, created_at=now)
+def _first_contact(session: Session, phone: str, now: datetime,
+                   country_of: Callable[[str], str | None]) -> tuple[Contact, Conversation | None]:
+    inserted = session.scalars(_insert(session)(Contact).values(phone=phone, country=country_of(phone), created_at=now)
                                .on_conflict_do_nothing(index_elements=["phone"])
                                .returning(Contact)).one_or_none()
     if inserted is None:  # another transaction created it a moment ago (the insert waited for it to commit)
-        return lock_sender(session, phone, now)
+        return lock_sender(session, phone, now, country_of=country_of)
     set_committed_value(inserted, "provider", None)  # nothing can reference a row no other transaction sees yet
     return inserted, None
 
