@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -16,6 +16,17 @@ from sqlalchemy.orm.attributes import set_committed_value
 from store.models import Contact, Conversation, InboundMessage, Provider
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
+
+# The conversation handler's statements, built once: every message runs them, and a statement built anew costs
+# more than executing it (construction and cache key). Statements are immutable, so threads share them.
+_LOCK_SENDER = select(Contact.id).where(Contact.phone == bindparam("phone")).with_for_update(key_share=True)
+_SENDER = (select(Contact, Conversation).where(Contact.phone == bindparam("phone"))
+           .outerjoin(Conversation, Conversation.contact_id == Contact.id).options(joinedload(Contact.provider)))
+_INBOUND = {dialect: insert(InboundMessage.__table__)
+            .values(message_sid=bindparam("message_sid"), contact_id=bindparam("contact_id"), body=bindparam("body"),
+                    received_at=bindparam("received_at"))
+            .on_conflict_do_nothing(index_elements=["message_sid"]).returning(InboundMessage.__table__.c.id)
+            for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
 
 
 def get_or_create_contact(session: Session, phone: str, now: datetime) -> Contact:
@@ -43,12 +54,10 @@ def lock_sender(session: Session, phone: str, now: datetime, *,
     previous holder of the lock committed; on SQLite BEGIN IMMEDIATE already made this transaction the only writer,
     so one statement reads it all."""
     if _dialect(session) == "postgresql":
-        locked = session.scalar(select(Contact.id).where(Contact.phone == phone).with_for_update(key_share=True))
+        locked = session.scalar(_LOCK_SENDER, {"phone": phone})
         if locked is None:
             return _first_contact(session, phone, now, country_of)
-    row = session.execute(select(Contact, Conversation).where(Contact.phone == phone)
-                          .outerjoin(Conversation, Conversation.contact_id == Contact.id)
-                          .options(joinedload(Contact.provider))).one_or_none()
+    row = session.execute(_SENDER, {"phone": phone}).one_or_none()
     if row is None:
         return _first_contact(session, phone, now, country_of)
     return row[0], row[1]
@@ -88,10 +97,8 @@ def conversation_for(session: Session, contact: Contact, now: datetime) -> Conve
 
 def record_inbound(session: Session, contact: Contact, message_sid: str, body: str, now: datetime) -> bool:
     """Store an inbound message; False if this MessageSid was handled before (a Twilio retry)."""
-    inserted = session.execute(_insert(session)(InboundMessage)
-                               .values(message_sid=message_sid, contact_id=contact.id, body=body, received_at=now)
-                               .on_conflict_do_nothing(index_elements=["message_sid"])
-                               .returning(InboundMessage.id)).scalar()
+    inserted = session.execute(_INBOUND[_dialect(session)], {"message_sid": message_sid, "contact_id": contact.id,
+                                                             "body": body, "received_at": now}).scalar()
     return inserted is not None
 
 
