@@ -44,7 +44,7 @@ class ConversationHandler:
                 return Outcome(duplicate=True)
             if contact.country is None:
                 contact.country = phones.country_of(contact.phone)
-            previous_inbound = contact.last_inbound_at  # stored after the steps: one UPDATE with what they change
+            previous_inbound = contact.last_inbound_at  # the new one is stored after the steps, with the state
             dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
                                 context=dict(conv.context or {}) if conv is not None else {})
             stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
@@ -57,7 +57,6 @@ class ConversationHandler:
                 dialogue.context.clear()
                 dialogue.context["_after_reset"] = True
             self._run(dialogue, stored)
-            contact.last_inbound_at = now
             repos.save_conversation(session, contact, conv, dialogue.state, dialogue.context, now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                seal_with=services.cipher if dialogue.sealed else None)

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -20,13 +21,23 @@ CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 # The conversation handler's statements, built once: every message runs them, and a statement built anew costs
 # more than executing it (construction and cache key). Statements are immutable, so threads share them.
 _LOCK_SENDER = select(Contact.id).where(Contact.phone == bindparam("phone")).with_for_update(key_share=True)
-_SENDER = (select(Contact, Conversation).where(Contact.phone == bindparam("phone"))
+_SENDER = (select(Contact, Conversation.id, Conversation.state, Conversation.context, Conversation.updated_at)
+           .where(Contact.phone == bindparam("phone"))
            .outerjoin(Conversation, Conversation.contact_id == Contact.id).options(joinedload(Contact.provider)))
-_INBOUND = {dialect: insert(InboundMessage.__table__)
+_conversations = Conversation.__table__
+_contacts = Contact.__table__
+_SAVE_CONVERSATION = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+                      .values(state=bindparam("state"), context=bindparam("context"),
+                              updated_at=bindparam("updated_at")))
+_NEW_CONVERSATION = insert(_conversations).values(contact_id=bindparam("contact_id"), state=bindparam("state"),
+                                                 context=bindparam("context"), updated_at=bindparam("updated_at"))
+_LAST_INBOUND = (update(_contacts).where(_contacts.c.id == bindparam("contact_id"))
+                 .values(last_inbound_at=bindparam("last_inbound_at")))
+_INBOUND = {dialect: dialect_insert(InboundMessage.__table__)
             .values(message_sid=bindparam("message_sid"), contact_id=bindparam("contact_id"), body=bindparam("body"),
                     received_at=bindparam("received_at"))
             .on_conflict_do_nothing(index_elements=["message_sid"]).returning(InboundMessage.__table__.c.id)
-            for dialect, insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
+            for dialect, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
 
 
 def get_or_create_contact(session: Session, phone: str, now: datetime) -> Contact:
@@ -44,8 +55,18 @@ def get_or_create_contact(session: Session, phone: str, now: datetime) -> Contac
     return contact
 
 
+@dataclass(frozen=True)
+class StoredConversation:
+    """Where a number's dialogue stood after its previous message (read, not tracked: see save_conversation)."""
+
+    id: int
+    state: str
+    context: dict[str, Any]
+    updated_at: datetime
+
+
 def lock_sender(session: Session, phone: str, now: datetime, *,
-                country_of: Callable[[str], str | None]) -> tuple[Contact, Conversation | None]:
+                country_of: Callable[[str], str | None]) -> tuple[Contact, StoredConversation | None]:
     """The conversation handler's start: the contact of a number (created on first contact, in the country
     `country_of` finds for the number) with its provider, and
     its conversation (None before its first message). The contact row is locked for this transaction so one number's
@@ -60,11 +81,14 @@ def lock_sender(session: Session, phone: str, now: datetime, *,
     row = session.execute(_SENDER, {"phone": phone}).one_or_none()
     if row is None:
         return _first_contact(session, phone, now, country_of)
-    return row[0], row[1]
+    contact, conversation_id, state, context, updated_at = row
+    if conversation_id is None:
+        return contact, None
+    return contact, StoredConversation(conversation_id, state, context, updated_at)
 
 
 def _first_contact(session: Session, phone: str, now: datetime,
-                   country_of: Callable[[str], str | None]) -> tuple[Contact, Conversation | None]:
+                   country_of: Callable[[str], str | None]) -> tuple[Contact, StoredConversation | None]:
     inserted = session.scalars(_insert(session)(Contact).values(phone=phone, country=country_of(phone), created_at=now)
                                .on_conflict_do_nothing(index_elements=["phone"])
                                .returning(Contact)).one_or_none()
@@ -74,13 +98,17 @@ def _first_contact(session: Session, phone: str, now: datetime,
     return inserted, None
 
 
-def save_conversation(session: Session, contact: Contact, conv: Conversation | None, state: str,
+def save_conversation(session: Session, contact: Contact, conv: StoredConversation | None, state: str,
                       context: dict[str, Any], now: datetime) -> None:
-    """Store where the dialogue stands; the first message's conversation is inserted here, once its state is known."""
+    """Store where the dialogue stands (the first message's conversation is inserted here, once its state is known)
+    and when the contact last wrote: two plain statements, no unit-of-work flush."""
+    values = {"state": state, "context": context, "updated_at": now}
     if conv is None:
-        session.add(Conversation(contact_id=contact.id, state=state, context=context, updated_at=now))
+        session.execute(_NEW_CONVERSATION, {"contact_id": contact.id, **values})
     else:
-        conv.state, conv.context, conv.updated_at = state, context, now
+        session.execute(_SAVE_CONVERSATION, {"conversation_id": conv.id, **values})
+    session.execute(_LAST_INBOUND, {"contact_id": contact.id, "last_inbound_at": now})
+    set_committed_value(contact, "last_inbound_at", now)
 
 
 def contact_by_phone(session: Session, phone: str) -> Contact | None:
