@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,12 +68,11 @@ class StoredConversation:
 def lock_sender(session: Session, phone: str, now: datetime, *,
                 country_of: Callable[[str], str | None]) -> tuple[Contact, StoredConversation | None]:
     """The conversation handler's start: the contact of a number (created on first contact, in the country
-    `country_of` finds for the number) with its provider, and
-    its conversation (None before its first message). The contact row is locked for this transaction so one number's
-    messages are handled one at a time: on PostgreSQL by SELECT ... FOR NO KEY UPDATE (other transactions may still
-    insert rows that reference the contact), after which a new statement reads the rows, so it sees what the
-    previous holder of the lock committed; on SQLite BEGIN IMMEDIATE already made this transaction the only writer,
-    so one statement reads it all."""
+    `country_of` finds for the number) with its provider, and its conversation (None before its first message),
+    read in one statement. The contact row is locked for this transaction so one number's messages are handled one
+    at a time: on PostgreSQL by SELECT ... FOR NO KEY UPDATE first (other transactions may still insert rows that
+    reference the contact); the read is a later statement, so it sees what the previous holder of the lock
+    committed. On SQLite BEGIN IMMEDIATE already made this transaction the only writer."""
     if _dialect(session) == "postgresql":
         locked = session.scalar(_LOCK_SENDER, {"phone": phone})
         if locked is None:
