@@ -11,7 +11,7 @@ from transitions import MachineError
 from bot import messages as msg, outbox, phones
 from bot.dialogue import Dialogue, Inbound
 from bot.services import Services
-from bot.state_machine import MENU_STATES, STATES, Intent, build_machine, parse_intent
+from bot.state_machine import MENU_STATES, STATES, Intent, build_machine, fire, parse_intent
 from bot.text import clean_input
 from store import repos
 from store.db import unit_of_work
@@ -37,28 +37,27 @@ class ConversationHandler:
         now = services.clock()
         inbound = replace(inbound, text=clean_input(inbound.text), payload=clean_input(inbound.payload or "") or None)
         with unit_of_work(services.sessions) as session:
-            contact = repos.get_or_create_contact(session, inbound.phone, now, lock=True)
+            contact, conv = repos.lock_sender(session, inbound.phone, now, country_of=phones.country_of)
             body = inbound.text or (inbound.payload or "")
             if not repos.record_inbound(session, contact, inbound.message_sid, body, now):
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)
             if contact.country is None:
                 contact.country = phones.country_of(contact.phone)
-            previous_inbound = contact.last_inbound_at
-            contact.last_inbound_at = now
-            conv = repos.conversation_for(session, contact, now)
+            previous_inbound = contact.last_inbound_at  # the new one is stored after the steps, with the state
             dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
-                                context=dict(conv.context or {}))
-            stored = conv.state if conv.state in KNOWN_STATES else "start"
-            if previous_inbound is not None and now - conv.updated_at > services.config.idle_reset \
-                    and stored != "start":
+                                context=dict(conv.context or {}) if conv is not None else {})
+            stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
+            idle = (conv is not None and previous_inbound is not None
+                    and now - conv.updated_at > services.config.idle_reset)
+            if idle and stored != "start":
                 if stored not in MENU_STATES:
                     dialogue.say(msg.IDLE_RESET)
                 stored = "provider_menu" if contact.provider else "customer_menu"
                 dialogue.context.clear()
                 dialogue.context["_after_reset"] = True
             self._run(dialogue, stored)
-            conv.state, conv.context, conv.updated_at = dialogue.state, dialogue.context, now
+            repos.save_conversation(session, contact, conv, dialogue.state, dialogue.context, now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                seal_with=services.cipher if dialogue.sealed else None)
         outbox.after_commit(services, ids)
@@ -83,13 +82,11 @@ class ConversationHandler:
             intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
         dialogue.arg = intent.arg
         savepoint = dialogue.session.begin_nested()
-        self.machine.add_model(dialogue, initial=state)
+        dialogue.state = state
         try:
-            fired = dialogue.trigger(intent.trigger)
+            fired = fire(self.machine, dialogue, intent.trigger)
         except MachineError:
-            fired = dialogue.trigger("unknown")
-        finally:
-            self.machine.remove_model(dialogue)
+            fired = fire(self.machine, dialogue, "unknown")
         if dialogue.error is not None:
             savepoint.rollback()
             dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot import phones
@@ -40,6 +40,7 @@ BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=1), timedelta(seconds=30)
 # Twilio's delivery progress; callbacks may arrive out of order, so a later one never moves a message back.
 PROGRESS = {"scheduled": 0, "accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
             "failed": 4, "canceled": 4, "partially_delivered": 4, "read": 5}
+_QUEUE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c.id)  # built once, see `queue`
 
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
@@ -50,13 +51,13 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
+    session.flush()  # what the caller changed is written first, as when the rows were flushed with it
     seal = seal_with.encrypt if seal_with is not None else str
-    rows = [OutboundMessage(contact_id=contact.id, to=phones.whatsapp(contact.phone), body=seal(part), reply=reply,
-                            sealed=seal_with is not None, status="pending", created_at=now, updated_at=now)
-            for part in split_body(body)]
-    session.add_all(rows)
-    session.flush()
-    return [row.id for row in rows]
+    row = {"contact_id": contact.id, "to": phones.whatsapp(contact.phone), "reply": reply,
+           "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now}
+    # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
+    # unit of work for rows nothing else in the transaction touches.
+    return [session.execute(_QUEUE, {**row, "body": seal(part)}).scalar_one() for part in split_body(body)]
 
 
 def message_body(services: "Services", row: OutboundMessage) -> str:

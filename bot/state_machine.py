@@ -1,8 +1,9 @@
 """The whole conversation, declared once: states, the menus each state offers, transitions with their guards,
 and the pure function that turns a WhatsApp message into a trigger.
 
-One Machine per process (build_machine); each message's Dialogue is added with its stored state, triggered and
-removed again (see bot.handler). `menu`, `help` and `cancel` work from every state; `back` where it makes sense.
+One Machine per process (build_machine); each message's Dialogue gets its stored state and the trigger is fired on
+it through the machine's events (`fire`), without decorating it as a model (see bot.handler). `menu`, `help` and
+`cancel` work from every state; `back` where it makes sense.
 """
 from __future__ import annotations
 
@@ -395,9 +396,20 @@ TRANSITIONS: list[dict] = [
 
 
 def build_machine() -> Machine:
-    """The process-wide machine; models are added per message."""
+    """The process-wide machine. It holds no models: `fire` runs an event on a message's Dialogue."""
     return Machine(model=None, states=STATES, transitions=TRANSITIONS, initial=None, send_event=True,
                    auto_transitions=False, on_exception=[common.on_exception])
+
+
+def fire(machine: Machine, model: object, trigger: str) -> bool:
+    """`model.trigger(trigger)` as if `model` had been added to `machine` (its `state` attribute holds the state's
+    name), without `add_model`/`remove_model`, which bind ~90 methods to the model and cost about a millisecond
+    per message. Nothing is stored on the machine, so threads never share anything mutable. Like the bound
+    `trigger`: an unknown trigger name raises AttributeError, a trigger not valid in the state MachineError."""
+    event = machine.events.get(trigger)
+    if event is None:
+        raise AttributeError(f"Do not know event named '{trigger}'.")
+    return event.trigger(model)
 
 
 # -- text → trigger ---------------------------------------------------------------------------------------------

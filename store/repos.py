@@ -2,27 +2,47 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from store.models import Contact, Conversation, InboundMessage, Provider
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
+# The conversation handler's statements, built once: every message runs them, and a statement built anew costs
+# more than executing it (construction and cache key). Statements are immutable, so threads share them.
+_LOCK_SENDER = select(Contact.id).where(Contact.phone == bindparam("phone")).with_for_update(key_share=True)
+_SENDER = (select(Contact, Conversation.id, Conversation.state, Conversation.context, Conversation.updated_at)
+           .where(Contact.phone == bindparam("phone"))
+           .outerjoin(Conversation, Conversation.contact_id == Contact.id).options(joinedload(Contact.provider)))
+_conversations = Conversation.__table__
+_contacts = Contact.__table__
+_SAVE_CONVERSATION = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
+                      .values(state=bindparam("state"), context=bindparam("context"),
+                              updated_at=bindparam("updated_at")))
+_NEW_CONVERSATION = insert(_conversations).values(contact_id=bindparam("contact_id"), state=bindparam("state"),
+                                                 context=bindparam("context"), updated_at=bindparam("updated_at"))
+_LAST_INBOUND = (update(_contacts).where(_contacts.c.id == bindparam("contact_id"))
+                 .values(last_inbound_at=bindparam("last_inbound_at")))
+_INBOUND = {dialect: dialect_insert(InboundMessage.__table__)
+            .values(message_sid=bindparam("message_sid"), contact_id=bindparam("contact_id"), body=bindparam("body"),
+                    received_at=bindparam("received_at"))
+            .on_conflict_do_nothing(index_elements=["message_sid"]).returning(InboundMessage.__table__.c.id)
+            for dialect, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
 
-def get_or_create_contact(session: Session, phone: str, now: datetime, *, lock: bool = False) -> Contact:
-    """The contact for a number, created on first contact; with lock=True the row is locked for this transaction
-    (PostgreSQL: SELECT ... FOR UPDATE) so one number's messages are handled one at a time."""
+
+def get_or_create_contact(session: Session, phone: str, now: datetime) -> Contact:
+    """The contact for a number, created on first contact."""
     query = select(Contact).where(Contact.phone == phone)
-    if lock:  # the conversation handler: it asks at once whether the contact is a provider
-        query = query.options(selectinload(Contact.provider))
-    if lock:  # FOR NO KEY UPDATE: other transactions may still insert rows that reference this contact
-        query = query.with_for_update(key_share=True)
     contact = session.scalars(query).one_or_none()
     if contact is not None:
         return contact
@@ -33,6 +53,61 @@ def get_or_create_contact(session: Session, phone: str, now: datetime, *, lock: 
     except IntegrityError:  # another process created it a moment ago
         contact = session.scalars(query).one()
     return contact
+
+
+@dataclass(frozen=True)
+class StoredConversation:
+    """Where a number's dialogue stood after its previous message (read, not tracked: see save_conversation)."""
+
+    id: int
+    state: str
+    context: dict[str, Any]
+    updated_at: datetime
+
+
+def lock_sender(session: Session, phone: str, now: datetime, *,
+                country_of: Callable[[str], str | None]) -> tuple[Contact, StoredConversation | None]:
+    """The conversation handler's start: the contact of a number (created on first contact, in the country
+    `country_of` finds for the number) with its provider, and its conversation (None before its first message),
+    read in one statement. The contact row is locked for this transaction so one number's messages are handled one
+    at a time: on PostgreSQL by SELECT ... FOR NO KEY UPDATE first (other transactions may still insert rows that
+    reference the contact); the read is a later statement, so it sees what the previous holder of the lock
+    committed. On SQLite BEGIN IMMEDIATE already made this transaction the only writer."""
+    if _dialect(session) == "postgresql":
+        locked = session.scalar(_LOCK_SENDER, {"phone": phone})
+        if locked is None:
+            return _first_contact(session, phone, now, country_of)
+    row = session.execute(_SENDER, {"phone": phone}).one_or_none()
+    if row is None:
+        return _first_contact(session, phone, now, country_of)
+    contact, conversation_id, state, context, updated_at = row
+    if conversation_id is None:
+        return contact, None
+    return contact, StoredConversation(conversation_id, state, context, updated_at)
+
+
+def _first_contact(session: Session, phone: str, now: datetime,
+                   country_of: Callable[[str], str | None]) -> tuple[Contact, StoredConversation | None]:
+    inserted = session.scalars(_insert(session)(Contact).values(phone=phone, country=country_of(phone), created_at=now)
+                               .on_conflict_do_nothing(index_elements=["phone"])
+                               .returning(Contact)).one_or_none()
+    if inserted is None:  # another transaction created it a moment ago (the insert waited for it to commit)
+        return lock_sender(session, phone, now, country_of=country_of)
+    set_committed_value(inserted, "provider", None)  # nothing can reference a row no other transaction sees yet
+    return inserted, None
+
+
+def save_conversation(session: Session, contact: Contact, conv: StoredConversation | None, state: str,
+                      context: dict[str, Any], now: datetime) -> None:
+    """Store where the dialogue stands (the first message's conversation is inserted here, once its state is known)
+    and when the contact last wrote: two plain statements, no unit-of-work flush."""
+    values = {"state": state, "context": context, "updated_at": now}
+    if conv is None:
+        session.execute(_NEW_CONVERSATION, {"contact_id": contact.id, **values})
+    else:
+        session.execute(_SAVE_CONVERSATION, {"conversation_id": conv.id, **values})
+    session.execute(_LAST_INBOUND, {"contact_id": contact.id, "last_inbound_at": now})
+    set_committed_value(contact, "last_inbound_at", now)
 
 
 def contact_by_phone(session: Session, phone: str) -> Contact | None:
@@ -49,12 +124,18 @@ def conversation_for(session: Session, contact: Contact, now: datetime) -> Conve
 
 def record_inbound(session: Session, contact: Contact, message_sid: str, body: str, now: datetime) -> bool:
     """Store an inbound message; False if this MessageSid was handled before (a Twilio retry)."""
-    insert = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    inserted = session.execute(insert(InboundMessage).values(message_sid=message_sid, contact_id=contact.id, body=body,
-                                                            received_at=now)
-                               .on_conflict_do_nothing(index_elements=["message_sid"])
-                               .returning(InboundMessage.id)).scalar()
+    inserted = session.execute(_INBOUND[_dialect(session)], {"message_sid": message_sid, "contact_id": contact.id,
+                                                             "body": body, "received_at": now}).scalar()
     return inserted is not None
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def _insert(session: Session) -> Callable[..., Any]:
+    """INSERT with ON CONFLICT for the session's database."""
+    return postgresql_insert if _dialect(session) == "postgresql" else sqlite_insert
 
 
 def recent_inbound(session: Session, contact: Contact, limit: int = 10) -> list[InboundMessage]:
