@@ -1,6 +1,8 @@
 """Phone-number helpers: normalising WhatsApp addresses, masking for logs, country and time-zone guesses."""
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from babel import Locale
 from phonenumbers import timezone as pn_timezone
@@ -44,7 +46,9 @@ def country_of(phone: str) -> str | None:
     return None if region in (None, "ZZ", "001") else region
 
 
-_ENGLISH = Locale.parse("en")
+@functools.cache
+def _english() -> Locale:
+    return Locale.parse("en")  # loaded on first use, not at import
 
 
 def country_name(region: str | None) -> str | None:
@@ -52,7 +56,7 @@ def country_name(region: str | None) -> str | None:
         return None
     # CLDR's names through Babel, not phonenumbers' geocoder: the same names (kept current: "Czechia"), without
     # the geocoder's ~100 MB of place names in every process.
-    return _ENGLISH.territories.get(region.upper()) or None
+    return _english().territories.get(region.upper()) or None
 
 
 def timezones_for(phone: str) -> list[str]:

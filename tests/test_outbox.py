@@ -234,6 +234,12 @@ def _claim_and_die(services, clock, text: str, *, reached_twilio: bool, fake_twi
     return message_id
 
 
+def assert_handed_over(services, message_id: int, sid: str) -> None:
+    with unit_of_work(services.sessions) as session:
+        row = session.get(OutboundMessage, message_id)
+        assert (row.status, row.twilio_sid) == ("queued", sid)
+
+
 def test_a_claim_left_by_a_dead_sender_expires_in_seconds_and_goes_once(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
@@ -242,9 +248,7 @@ def test_a_claim_left_by_a_dead_sender_expires_in_seconds_and_goes_once(whatsapp
     clock.advance(seconds=26)  # Twilio's 10 s to connect + 10 s to answer + 5 s
     outbox.dispatch(services)
     assert user.new_replies() == ["lost in flight"]
-    with unit_of_work(services.sessions) as session:
-        row = session.get(OutboundMessage, message_id)
-        assert row.status == "queued" and row.twilio_sid == fake_twilio.fake.messages[-1]["sid"]
+    assert_handed_over(services, message_id, fake_twilio.fake.messages[-1]["sid"])
 
 
 def test_a_message_twilio_took_before_its_sender_died_is_not_sent_again(whatsapp, services, clock, fake_twilio):
@@ -255,9 +259,7 @@ def test_a_message_twilio_took_before_its_sender_died_is_not_sent_again(whatsapp
     clock.advance(seconds=26)
     outbox.dispatch(services)
     assert user.new_replies() == [], "Twilio said it already had it"
-    with unit_of_work(services.sessions) as session:
-        row = session.get(OutboundMessage, message_id)
-        assert row.status == "queued" and row.twilio_sid == fake_twilio.fake.messages[-1]["sid"]
+    assert_handed_over(services, message_id, fake_twilio.fake.messages[-1]["sid"])
 
 
 def test_a_status_callback_names_a_message_whose_sender_died(whatsapp, services, clock, fake_twilio):

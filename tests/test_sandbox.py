@@ -21,7 +21,7 @@ from integrations.video import MeetingRequest
 from store import repos
 from store.db import unit_of_work
 from store.models import VideoConnection
-from tests.fixtures.zoom import consent
+from tests.fixtures.consent_page import consent
 
 REPO = Path(__file__).resolve().parent.parent
 IMPORT_NAMES = {"pyyaml": "yaml"}  # distribution name -> the module it installs, where they differ

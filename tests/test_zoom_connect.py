@@ -17,7 +17,7 @@ from store.db import unit_of_work
 from store.models import OutboundMessage, VideoConnection
 from tests.conftest import PUBLIC_BASE_URL, ZOOM_WEBHOOK_SECRET
 from tests.fixtures.storage import database_files
-from tests.fixtures.zoom import consent
+from tests.fixtures.consent_page import consent
 
 PROVIDER = "+919940790402"
 LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/zoom/[A-Za-z0-9_-]+)")

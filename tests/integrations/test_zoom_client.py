@@ -22,7 +22,8 @@ from integrations.video import (
     pkce_pair,
 )
 from integrations.zoom.client import SCOPES, ZoomProvider
-from tests.fixtures.zoom import ServedFakeZoom, consent, fake_zoom, zoom_server  # noqa: F401  (fixtures)
+from tests.fixtures.consent_page import consent
+from tests.fixtures.zoom import ServedFakeZoom, fake_zoom, zoom_server  # noqa: F401  (fixtures)
 
 REDIRECT = "http://127.0.0.1:5999/zoom/callback"
 START = datetime(2025, 4, 2, 10, 30, tzinfo=timezone.utc)

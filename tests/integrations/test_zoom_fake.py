@@ -19,7 +19,8 @@ from integrations.serving import serve_wsgi
 from integrations.video import MeetingRequest, TokenSet, pkce_pair
 from integrations.zoom.fake import FakeZoom, UrlValidationFailed, default_spec_path
 from integrations.zoom.webhooks import url_validation_response, verify_zoom_webhook
-from tests.fixtures.zoom import ServedFakeZoom, consent, fake_zoom, zoom_server  # noqa: F401  (fixtures)
+from tests.fixtures.consent_page import consent
+from tests.fixtures.zoom import ServedFakeZoom, fake_zoom, zoom_server  # noqa: F401  (fixtures)
 
 REDIRECT = "http://127.0.0.1:5999/zoom/callback"
 WEBHOOK_SECRET = "test-zoom-webhook-secret"
