@@ -68,10 +68,13 @@ def _after_deletion(services: "Services", message_ids: list[int]) -> None:
 
 
 def sweep(services: "Services") -> dict[str, int]:
-    """Send or retry everything that is due; what the worker runs every minute."""
+    """Retry everything that is due: tickets, meetings, emails (and the outbox where no sender runs); what the
+    worker runs every minute."""
     notify.requeue_stale(services)
     support.requeue_stale(services)
-    done = {"messages": outbox.dispatch(services), "tickets": support.deliver_pending(services)}
+    # The worker's own sender (bot/sender.py) sends the outbox; only where none runs does the sweep send it too.
+    done = {"messages": outbox.dispatch(services) if services.inline_delivery else 0,
+            "tickets": support.deliver_pending(services)}
     done["meetings"] = sum(meetings.process(services, m) in ("created", "updated", "deleted")
                            for m in meetings.due(services))
     done["emails"] = sum(notify.send_booking_email(services, b) == "sent" for b in notify.pending(services))
