@@ -149,18 +149,18 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(services, c
             contact.last_inbound_at = real_now
             outbox.queue(session, contact, [f"message {i} a"], real_now)
             outbox.queue(session, contact, [f"message {i} b"], real_now)
-    fake_twilio.fake.latency = 0.4
-    env = _worker_env(config, fake_twilio, tmp_path)
+    fake_twilio.fake.latency = 0.8
+    env = {**_worker_env(config, fake_twilio, tmp_path), "TWILIO_TIMEOUT_SECONDS": "2"}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "1"]
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        wait_until(lambda: len(fake_twilio.fake.messages) >= 3 and statuses(services).get("claimed"),
-                   "the first worker in the middle of the batch")
+        wait_until(lambda: len(fake_twilio.fake.messages) >= 3 and statuses(services).get("claimed") == 2,
+                   "the first worker in the middle of the batch, both threads mid-call")
     finally:
         first.send_signal(signal.SIGKILL)
         first.communicate(timeout=10)
     assert statuses(services).get("claimed"), "killed with calls in flight"
-    time.sleep(0.5)  # the calls in flight still reach Twilio, as they do when a client dies after sending
+    time.sleep(1.0)  # the calls in flight still reach Twilio, as they do when a client dies after sending
     fake_twilio.fake.latency = 0.0
     second = subprocess.Popen(command, cwd=ROOT, env={**env, "SENDER_THREADS": "4"}, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, text=True)
