@@ -13,13 +13,13 @@ tell."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Row, bindparam, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from bot import phones
 from integrations.twilio.messenger import MessengerUnavailable, SendResult, split_body
@@ -100,24 +100,57 @@ def dispatch(services: "Services", ids: Iterable[int] | None = None) -> int:
     return accepted
 
 
+_messages, _contacts = OutboundMessage.__table__, Contact.__table__
+_older = _messages.alias("older")
+_DUE = (select(_messages.c.to).where(
+    _messages.c.status.in_(ACTIVE),
+    _messages.c.id == select(func.min(_older.c.id)).where(_older.c.to == _messages.c.to,
+                                                         _older.c.status.in_(ACTIVE)).scalar_subquery(),
+    or_((_messages.c.status == "pending")
+        & or_(_messages.c.next_attempt_at.is_(None), _messages.c.next_attempt_at <= bindparam("now")),
+        (_messages.c.status == "claimed")
+        & or_(_messages.c.claimed_until.is_(None), _messages.c.claimed_until < bindparam("now"))))
+        .order_by(_messages.c.id))
+_DUE_SOME = _DUE.limit(bindparam("limit"))
+# The claim's statements, built once (the sender runs them for every message): each recipient's messages not yet
+# handed to Twilio with what sending them needs, for many recipients at once; the claim of pending heads (RETURNING
+# says which this transaction won); the takeover of a dead sender's claim; a finish per set of columns it writes.
+_ACTIVE_OF = (select(_messages.c.id, _messages.c.to, _messages.c.status, _messages.c.next_attempt_at,
+                     _messages.c.claimed_until, _messages.c.updated_at, _messages.c.twilio_sid, _messages.c.attempts,
+                     _messages.c.body, _messages.c.sealed, _messages.c.via_template, _messages.c.reply,
+                     _contacts.c.last_inbound_at, _contacts.c.opted_out_at)
+              .select_from(_messages.outerjoin(_contacts, _contacts.c.id == _messages.c.contact_id))
+              .where(_messages.c.to.in_(bindparam("recipients", expanding=True)), _messages.c.status.in_(ACTIVE))
+              .order_by(_messages.c.id))
+_CLAIM = (update(_messages).where(_messages.c.id.in_(bindparam("ids", expanding=True)),
+                                  _messages.c.status == "pending")
+          .values(status="claimed", claimed_until=bindparam("lease"), attempts=_messages.c.attempts + 1,
+                  updated_at=bindparam("now")).returning(_messages.c.id))
+_TAKE_OVER = {expired_lease is None: update(_messages).where(
+    _messages.c.id == bindparam("message_id"), _messages.c.status == "claimed",
+    _messages.c.claimed_until.is_(None) if expired_lease is None else _messages.c.claimed_until == bindparam("was"))
+    .values(claimed_until=bindparam("lease"), attempts=_messages.c.attempts + 1) for expired_lease in (None, 0)}
+_FINISH: dict[frozenset[str], object] = {}
+
+
+def _finish_statement(columns: frozenset[str]):
+    statement = _FINISH.get(columns)
+    if statement is None:  # a handful of column sets exist (sent, refused, opted out, retry...): built once each
+        statement = _FINISH[columns] = (
+            update(_messages).where(_messages.c.id == bindparam("message_id"), _messages.c.status == "claimed",
+                                    _messages.c.claimed_until == bindparam("lease"))
+            .values({column: bindparam(f"new_{column}") for column in sorted(columns)}))
+    return statement
+
+
 def due_recipients(services: "Services", limit: int | None = 200) -> list[str]:
     """Recipients whose oldest message not yet handed to Twilio can go now: pending and due, or claimed by a sender
     whose lease ran out. (A recipient whose oldest one waits is not listed: the newer ones wait behind it.)"""
     now = services.clock()
-    older = aliased(OutboundMessage)
-    oldest = (select(func.min(older.id)).where(older.to == OutboundMessage.to, older.status.in_(ACTIVE))
-              .scalar_subquery())
-    due = or_(
-        (OutboundMessage.status == "pending")
-        & or_(OutboundMessage.next_attempt_at.is_(None), OutboundMessage.next_attempt_at <= now),
-        (OutboundMessage.status == "claimed")
-        & or_(OutboundMessage.claimed_until.is_(None), OutboundMessage.claimed_until < now))
-    query = (select(OutboundMessage.to).where(OutboundMessage.status.in_(ACTIVE), OutboundMessage.id == oldest, due)
-             .order_by(OutboundMessage.id))
-    if limit is not None:
-        query = query.limit(limit)
     with unit_of_work(services.sessions, read_only=True) as session:
-        return list(session.scalars(query).all())
+        if limit is None:
+            return list(session.scalars(_DUE, {"now": now}).all())
+        return list(session.scalars(_DUE_SOME, {"now": now, "limit": limit}).all())
 
 
 @dataclass(frozen=True)
@@ -132,6 +165,7 @@ class _Claimed:
     lease: datetime  # our claim, as stored: every later write checks it is still ours
     recovering: bool  # a dead sender's claim taken over: ask Twilio before sending again
     known_sid: str | None  # Twilio's sid, told by a status callback that named this message
+    attempts: int = 1  # this one included
 
 
 def deliver(services: "Services", to: str, should_stop=lambda: False) -> int:
@@ -141,10 +175,19 @@ def deliver(services: "Services", to: str, should_stop=lambda: False) -> int:
     accepted = 0
     claimed = _claim_next(services, to)
     while claimed is not None:
-        values = _send(services, claimed)
-        accepted += values.get("status") not in ("failed", "pending", "claimed", "not_sendable", "opted_out")
-        claimed = _finish_and_claim_next(services, claimed, values, claim_next=not should_stop())
+        values = send(services, claimed)
+        accepted += accepted_by_twilio(values)
+        unavailable = values.get("_unavailable", False)
+        [claimed] = finish_and_claim(services, [(claimed, values)],
+                                     [] if unavailable or should_stop() else [to]) or [None]
+        if unavailable:
+            raise MessengerUnavailable(f"message to {phones.mask(to)} waits for a retry")
     return accepted
+
+
+def accepted_by_twilio(values: dict) -> bool:
+    """Whether `send`'s outcome is a message Twilio took."""
+    return values.get("status") not in ("failed", "pending", "claimed", "not_sendable", "opted_out")
 
 
 def _lease(services: "Services", now: datetime) -> datetime:
@@ -154,52 +197,51 @@ def _lease(services: "Services", now: datetime) -> datetime:
 
 def _claim_next(services: "Services", to: str) -> _Claimed | None:
     with unit_of_work(services.sessions) as session:
-        return _claim_in(session, services, to)
+        claimed = claim_in(session, services, [to])
+    return claimed[0] if claimed else None
 
 
-def _claim_in(session: Session, services: "Services", to: str) -> _Claimed | None:
-    """Claim `to`'s oldest message not yet handed to Twilio, if it can go now (one UPDATE decides the race)."""
+def claim_in(session: Session, services: "Services", recipients: Collection[str]) -> list[_Claimed]:
+    """Claim each recipient's oldest message not yet handed to Twilio, if it can go now, in the caller's write
+    transaction: two statements for all of them (what the sender does for a batch), one UPDATE deciding each race.
+    A recipient with a message in another sender's hand (a live claim) gets nothing: its newer ones wait."""
+    if not recipients:
+        return []
     now = services.clock()
-    active = session.execute(select(OutboundMessage.id, OutboundMessage.status, OutboundMessage.next_attempt_at,
-                                    OutboundMessage.claimed_until, OutboundMessage.updated_at,
-                                    OutboundMessage.twilio_sid)
-                             .where(OutboundMessage.to == to, OutboundMessage.status.in_(ACTIVE))
-                             .order_by(OutboundMessage.id)).all()
-    if not active:
-        return None
-    if any(r.status == "claimed" and r.claimed_until is not None and r.claimed_until >= now for r in active):
-        return None  # another sender has one in hand (on PostgreSQL an older id may commit after a newer one)
-    row, lease = active[0], _lease(services, now)
-    if row.status == "claimed":
-        taken = session.execute(update(OutboundMessage).where(
-            OutboundMessage.id == row.id, OutboundMessage.status == "claimed",
-            OutboundMessage.claimed_until.is_(None) if row.claimed_until is None
-            else OutboundMessage.claimed_until == row.claimed_until)
-            .values(claimed_until=lease, attempts=OutboundMessage.attempts + 1)).rowcount
-        claimed_at, recovering = row.updated_at, True  # updated_at stays when the lost call began
-        if taken:
+    heads: dict[str, Row] = {}
+    busy: set[str] = set()
+    for row in session.execute(_ACTIVE_OF, {"recipients": list(recipients)}):
+        if row.status == "claimed" and row.claimed_until is not None and row.claimed_until >= now:
+            busy.add(row.to)  # on PostgreSQL an older id may commit after a newer one: any live claim counts
+        heads.setdefault(row.to, row)
+    lease = _lease(services, now)
+    pending = [row.id for to, row in heads.items() if to not in busy and row.status == "pending"
+               and (row.next_attempt_at is None or row.next_attempt_at <= now)]
+    won = set(session.scalars(_CLAIM, {"ids": pending, "lease": lease, "now": now}).all()) if pending else set()
+    claimed = []
+    for to, row in heads.items():
+        if to in busy:
+            continue
+        if row.status == "claimed":
+            taken = session.execute(_TAKE_OVER[row.claimed_until is None],
+                                    {"message_id": row.id, "was": row.claimed_until, "lease": lease}).rowcount
+            if not taken:
+                continue
             log.warning("message %s to %s: its sender died or timed out mid-call; asking Twilio before sending "
                         "again", row.id, phones.mask(to))
-    else:
-        if row.next_attempt_at is not None and row.next_attempt_at > now:
-            return None
-        taken = session.execute(update(OutboundMessage).where(OutboundMessage.id == row.id,
-                                                              OutboundMessage.status == "pending")
-                                .values(status="claimed", claimed_until=lease,
-                                        attempts=OutboundMessage.attempts + 1, updated_at=now)).rowcount
-        claimed_at, recovering = now, False
-    if not taken:
-        return None
-    message = session.execute(select(OutboundMessage.body, OutboundMessage.sealed, OutboundMessage.via_template,
-                                     OutboundMessage.reply, Contact.last_inbound_at, Contact.opted_out_at)
-                              .outerjoin(Contact, Contact.id == OutboundMessage.contact_id)
-                              .where(OutboundMessage.id == row.id)).one()
-    in_window = (not message.via_template and message.last_inbound_at is not None
-                 and message.last_inbound_at >= now - WINDOW)
-    return _Claimed(id=row.id, to=to, body=_plain(services, message.body, message.sealed),
-                    via_template=message.via_template, in_window=in_window,
-                    opted_out=message.opted_out_at is not None and not message.reply, claimed_at=claimed_at,
-                    lease=lease, recovering=recovering, known_sid=row.twilio_sid)
+            claimed_at, recovering = row.updated_at, True  # updated_at stays when the lost call began
+        elif row.id in won:
+            claimed_at, recovering = now, False
+        else:
+            continue
+        in_window = (not row.via_template and row.last_inbound_at is not None
+                     and row.last_inbound_at >= now - WINDOW)
+        claimed.append(_Claimed(id=row.id, to=to, body=_plain(services, row.body, row.sealed),
+                                via_template=row.via_template, in_window=in_window,
+                                opted_out=row.opted_out_at is not None and not row.reply, claimed_at=claimed_at,
+                                lease=lease, recovering=recovering, known_sid=row.twilio_sid,
+                                attempts=row.attempts + 1))
+    return claimed
 
 
 def _known_sids(services: "Services", to: str, since: datetime) -> set[str]:
@@ -210,8 +252,9 @@ def _known_sids(services: "Services", to: str, since: datetime) -> set[str]:
             OutboundMessage.updated_at >= since - LOOKUP_SLACK)).all())
 
 
-def _send(services: "Services", claimed: _Claimed) -> dict:
-    """Hand one claimed message to Twilio (no transaction open meanwhile); return the row's new values."""
+def send(services: "Services", claimed: _Claimed) -> dict:
+    """Hand one claimed message to Twilio (no transaction open meanwhile); return the row's new values (with
+    "_unavailable" when Twilio could not be reached: the message waits for a retry)."""
     if claimed.opted_out:
         log.info("message %s to %s not sent: they opted out (STOP)", claimed.id, phones.mask(claimed.to))
         return {"status": "opted_out", "error_message": "the recipient sent STOP"}
@@ -259,35 +302,38 @@ def _send(services: "Services", claimed: _Claimed) -> dict:
             "error_code": result.error_code, "error_message": result.error_message}
 
 
-def _finish_and_claim_next(services: "Services", claimed: _Claimed, values: dict, *,
-                           claim_next: bool = True) -> _Claimed | None:
-    """Record how the message went and, in the same transaction, claim the recipient's next one. When Twilio was
-    unavailable the message waits (backoff) and the caller learns it by MessengerUnavailable. Nothing is written
-    if our claim was taken over meanwhile (we were slower than the lease)."""
-    unavailable = values.pop("_unavailable", False)
+def finish_and_claim(services: "Services", finished: Sequence[tuple[_Claimed, dict]],
+                     recipients: Collection[str] = ()) -> list[_Claimed]:
+    """In one write transaction: record how each finished message went (`send`'s values), then claim the next
+    message of each of `recipients` (the sender's batch: the recipients just finished and newly due ones). A
+    message Twilio could not take waits (backoff). Nothing is written for a message whose claim was taken over
+    meanwhile (we were slower than the lease), and its recipient is not claimed for here."""
     now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        lost = set()
+        for claimed, values in finished:
+            if not _finish_in(session, claimed, values, now):
+                log.warning("message %s to %s: our claim was taken over before we finished", claimed.id,
+                            phones.mask(claimed.to))
+                lost.add(claimed.to)
+        return claim_in(session, services, [to for to in recipients if to not in lost])
+
+
+def _finish_in(session: Session, claimed: _Claimed, values: dict, now: datetime) -> bool:
+    values = dict(values)
+    unavailable = values.pop("_unavailable", False)
     if values.get("error_message"):
         values["error_message"] = values["error_message"][:255]
     values = {"updated_at": now, "claimed_until": None, **values}
-    with unit_of_work(services.sessions) as session:
-        if unavailable:
-            attempts = session.scalar(select(OutboundMessage.attempts).where(OutboundMessage.id == claimed.id)) or 1
-            retry_at = now + backoff(attempts)
-            if values["status"] == "pending":
-                values["next_attempt_at"] = retry_at
-            else:  # still claimed: the lease ends at the retry, and the calls' start time is kept for the lookup
-                values["claimed_until"], values["updated_at"] = retry_at, claimed.claimed_at
-        ours = session.execute(update(OutboundMessage).where(OutboundMessage.id == claimed.id,
-                                                             OutboundMessage.status == "claimed",
-                                                             OutboundMessage.claimed_until == claimed.lease)
-                               .values(**values)).rowcount
-        if not ours:
-            log.warning("message %s to %s: our claim was taken over before we finished", claimed.id,
-                        phones.mask(claimed.to))
-        next_claim = _claim_in(session, services, claimed.to) if ours and claim_next and not unavailable else None
     if unavailable:
-        raise MessengerUnavailable(f"message {claimed.id} waits for a retry")
-    return next_claim
+        retry_at = now + backoff(claimed.attempts)
+        if values["status"] == "pending":
+            values["next_attempt_at"] = retry_at
+        else:  # still claimed: the lease ends at the retry, and the calls' start time is kept for the lookup
+            values["claimed_until"], values["updated_at"] = retry_at, claimed.claimed_at
+    statement = _finish_statement(frozenset(values))
+    return bool(session.execute(statement, {"message_id": claimed.id, "lease": claimed.lease,
+                                            **{f"new_{k}": v for k, v in values.items()}}).rowcount)
 
 
 def backoff(attempts: int) -> timedelta:
