@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -139,14 +140,28 @@ def rss_of_children(pid: int) -> list[float]:
     return sizes
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its descendants still running, in seconds."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return 0.0
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) for child in children)
+
+
 def run_wrk(port: int, requests_file: Path, seconds: int, workdir: Path) -> dict[str, float]:
     script = workdir / "webhook.lua"
     script.write_text(WRK_SCRIPT.replace("__PATH__", PATH))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(["wrk", "-t2", "-c16", f"-d{seconds}s", "-s", str(script), f"http://127.0.0.1:{port}",
                           "--", str(requests_file), "2"], capture_output=True, text=True, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("RESULT "))
     count, bad_status, socket_errors, duration, p50, p95, p99 = map(float, line.split()[1:])
-    return {"requests": count, "non_2xx": bad_status, "socket_errors": socket_errors, "rps": count / duration,
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return {"wrk_cpu_ms_per_request": cpu * 1000 / max(count, 1), "requests": count, "non_2xx": bad_status, "socket_errors": socket_errors, "rps": count / duration,
             "p50": p50, "p95": p95, "p99": p99}
 
 
@@ -250,7 +265,7 @@ def run_config(database: str, latency: float, args, workdir: Path) -> dict:
         # The fake Twilio stands for a service on other machines, and the sender's work may lag a burst by seconds
         # while webhooks may not: both run at a lower CPU priority than the web workers (nice), as an operator
         # running the worker beside the web app on one machine should (README, production).
-        stack.start("twilio", ["nice", "-n", "15", sys.executable, "-m", "bench.twilio_server", str(twilio_port), str(latency),
+        twilio = stack.start("twilio", ["nice", "-n", "15", sys.executable, "-m", "bench.twilio_server", str(twilio_port), str(latency),
                                str(accepted_file)], env)
         bot = stack.start("bot", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
                           {**env, "PORT": str(bot_port)})
@@ -258,13 +273,18 @@ def run_config(database: str, latency: float, args, workdir: Path) -> dict:
                     {**env, "PORT": str(bare_port)})
         for port in (twilio_port, bot_port, bare_port):
             wait_port(port)
-        stack.start("worker", ["nice", "-n", "10", str(BIN / "flask"), "--app", "wsgi", "worker", "--workers", "1"],
+        worker = stack.start("worker", ["nice", "-n", "10", str(BIN / "flask"), "--app", "wsgi", "worker", "--workers", "1"],
                     env)
 
         requests_file = workdir / "requests.txt"
         write_requests(base_url, args.requests, requests_file, tag=f"{int(latency * 10)}")
         result["bare"] = run_wrk(bare_port, requests_file, args.seconds, workdir)
+        parts = {"web": bot.pid, "worker": worker.pid, "twilio": twilio.pid}
+        cpu_before = {name: cpu_seconds(pid) for name, pid in parts.items()}
         result["bot"] = run_wrk(bot_port, requests_file, args.seconds, workdir)
+        served = result["bot"]["requests"]
+        result["burst_cpu_ms_per_webhook"] = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / served
+                                              for name, pid in parts.items()}
         result["ratio"] = result["bot"]["rps"] / result["bare"]["rps"]
         result["burst_drain_s"] = wait_drained(engine, timeout=300)
         burst_messages = int(result["bot"]["requests"] - result["bot"]["non_2xx"])
@@ -306,6 +326,9 @@ def report(r: dict) -> str:
             f"  throughput (wrk, 16 conns): bare {bare['rps']:.0f} req/s | bot {bot['rps']:.0f} req/s "
             f"(p50 {bot['p50']:.1f} / p95 {bot['p95']:.1f} / p99 {bot['p99']:.1f} ms; non-2xx {bot['non_2xx']:.0f}, "
             f"socket errors {bot['socket_errors']:.0f}) | ratio {r['ratio']:.2f}\n"
+            f"  CPU ms per webhook during the bot's wrk run: "
+            + ", ".join(f"{k} {v:.2f}" for k, v in r["burst_cpu_ms_per_webhook"].items())
+            + f", wrk {bot['wrk_cpu_ms_per_request']:.2f} (bare: wrk {bare['wrk_cpu_ms_per_request']:.2f})\n"
             f"  burst: {r['burst_replies']['inbound']} webhooks -> {r['burst_replies']['replies']} replies at Twilio,"
             f" outbox drained {r['burst_drain_s']:.1f} s after\n"
             f"  steady {st['messages'] / args_global.steady_seconds:.0f} msg/s: webhook p50 {st['p50']:.1f} / p95 "
