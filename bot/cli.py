@@ -92,9 +92,11 @@ def register(app: Flask) -> None:
         if huey.immediate:
             raise click.ClickException("TASK_QUEUE_URL=immediate runs tasks inline: there is nothing for a worker")
         config = services.config
-        sender = OutboxSender(services, threads=config.sender_threads, poll_interval=config.sender_poll_seconds)
+        sender = OutboxSender(services, threads=config.sender_threads, poll_interval=config.sender_poll_seconds,
+                              max_rate=config.sender_max_rate)
+        cap = f", at most {sender.max_rate:g} messages/s" if sender.max_rate else ""
         click.echo(f"worker: {workers} thread(s) on {type(huey).__name__}; outbox sender: {sender.threads} "
-                   f"thread(s), polling every {sender.poll_interval:g} s")
+                   f"thread(s), polling every {sender.poll_interval:g} s{cap}")
         sender.start()
         try:
             huey.create_consumer(workers=workers, worker_type="thread", periodic=True, initial_delay=0.1,

@@ -56,6 +56,7 @@ class Config:
     trial_days: int = 14
     sender_threads: int = 16  # the worker's outbox sender: parallel Twilio calls (one per recipient at a time)
     sender_poll_seconds: float = 0.1  # how often the sender looks for messages to send
+    sender_max_rate: float = 80  # messages/s handed to Twilio at most (a WhatsApp sender's default throughput); 0: no cap
     database_pool_size: int = 0  # PostgreSQL connections per process; 0: enough for the sender's threads and more
 
     @property
@@ -178,6 +179,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         sender_threads=_number("SENDER_THREADS", get("SENDER_THREADS", str(d.sender_threads)), int, 1, 256),
         sender_poll_seconds=_number("SENDER_POLL_SECONDS", get("SENDER_POLL_SECONDS", str(d.sender_poll_seconds)),
                                     float, 0.01, 60),
+        sender_max_rate=_number("SENDER_MAX_RATE", get("SENDER_MAX_RATE", f"{d.sender_max_rate:g}"), float, 0, 10000),
         database_pool_size=_number("DATABASE_POOL_SIZE", get("DATABASE_POOL_SIZE", "0"), int, 0, 500),
     )
     if config.twilio_whatsapp_from and not WHATSAPP_SENDER.fullmatch(config.twilio_whatsapp_from):

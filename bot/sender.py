@@ -28,13 +28,18 @@ log = logging.getLogger(__name__)
 
 class OutboxSender:
     def __init__(self, services: "Services", threads: int = 16, poll_interval: float = 0.1,
-                 batch_window: float = 0.005) -> None:
+                 batch_window: float = 0.005, max_rate: float = 0) -> None:
         if threads < 1:
             raise ValueError("the sender needs at least one thread")
         self.services = services
         self.threads = threads
         self.poll_interval = poll_interval
         self.batch_window = batch_window  # after a call returns, wait this long for others to finish with it
+        # At most this many messages a second (0: no cap). Twilio queues what a WhatsApp sender is given faster than
+        # its throughput (80/s by default), so sending faster gains nothing; and on a machine shared with the web
+        # app, a burst of webhooks is not slowed by a sender racing through their replies (they lag it instead).
+        self.max_rate = max_rate
+        self._tokens, self._refilled = float(threads), time.monotonic()
         self._in_flight: dict[str, outbox._Claimed] = {}  # recipient -> its message in a thread's hands
         self._done: "queue.SimpleQueue[tuple[outbox._Claimed, dict]]" = queue.SimpleQueue()
         self._unfinished: list[tuple[outbox._Claimed, dict]] = []  # returned calls whose finish failed: retried
@@ -107,6 +112,11 @@ class OutboxSender:
                 self._in_flight.pop(claimed.to, None)
             free = self.threads - len(self._in_flight)
             busy = set(self._in_flight)
+        if self.max_rate:
+            now = time.monotonic()
+            self._tokens = min(float(self.threads), self._tokens + (now - self._refilled) * self.max_rate)
+            self._refilled = now
+            free = min(free, int(self._tokens))
         wanted: list[str] = []
         if claim:
             # A recipient just served may have a next message; one whose call failed waits for its backoff.
@@ -120,6 +130,7 @@ class OutboxSender:
         except Exception:
             self._unfinished = finished  # their claims stay ours until the lease ends: record them next time
             raise
+        self._tokens -= len(claimed_now)
         with self._lock:
             for claimed in claimed_now:
                 self._in_flight[claimed.to] = claimed
