@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 
+from sqlalchemy.orm import Session
 from transitions import MachineError
 
 from bot import messages as msg, outbox, phones
@@ -14,10 +16,15 @@ from bot.services import Services
 from bot.state_machine import MENU_STATES, STATES, Intent, build_machine, fire, parse_intent
 from bot.text import clean_input
 from store import repos
-from store.db import unit_of_work
+from store.db import WriteRefused, single_writer, unit_of_work, writes_refused
+from store.models import Contact
 
 log = logging.getLogger(__name__)
 KNOWN_STATES = frozenset(s.name for s in STATES)
+
+
+class _Duplicate(Exception):
+    """A MessageSid handled before (a Twilio retry), found once the conversation was written: undo it."""
 
 
 @dataclass
@@ -36,31 +43,88 @@ class ConversationHandler:
         services = self.services
         now = services.clock()
         inbound = replace(inbound, text=clean_input(inbound.text), payload=clean_input(inbound.payload or "") or None)
+        outcome = self._handle_read_first(inbound, now) if single_writer(services.sessions) else None
+        if outcome is None:
+            outcome = self._handle_locked(inbound, now)
+        return outcome
+
+    def _handle_locked(self, inbound: Inbound, now: datetime) -> Outcome:
+        """The message in one write transaction that holds the sender's lock from its first statement."""
+        services = self.services
         with unit_of_work(services.sessions) as session:
             contact, conv = repos.lock_sender(session, inbound.phone, now, country_of=phones.country_of)
-            body = inbound.text or (inbound.payload or "")
-            if not repos.record_inbound(session, contact, inbound.message_sid, body, now):
+            if not repos.record_inbound(session, contact, inbound.message_sid, self._body(inbound), now):
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)
             if contact.country is None:
                 contact.country = phones.country_of(contact.phone)
-            previous_inbound = contact.last_inbound_at  # the new one is stored after the steps, with the state
-            dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
-                                context=dict(conv.context or {}) if conv is not None else {})
-            stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
-            idle = (conv is not None and previous_inbound is not None
-                    and now - conv.updated_at > services.config.idle_reset)
-            if idle and stored != "start":
-                if stored not in MENU_STATES:
-                    dialogue.say(msg.IDLE_RESET)
-                stored = "provider_menu" if contact.provider else "customer_menu"
-                dialogue.context.clear()
-                dialogue.context["_after_reset"] = True
-            self._run(dialogue, stored)
+            dialogue = self._converse(session, contact, conv, inbound, now)
             repos.save_conversation(session, contact, conv, dialogue.state, dialogue.context, now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                seal_with=services.cipher if dialogue.sealed else None)
-        outbox.after_commit(services, ids)
+        return self._after_commit(dialogue, ids)
+
+    def _handle_read_first(self, inbound: Inbound, now: datetime) -> Outcome | None:
+        """SQLite has one writer at a time, so the writer's lock is held for as little as possible: the sender and
+        conversation are read and the machine is run in a read-only transaction (no lock; nothing may be written),
+        then one short write transaction records the message, the state and the replies, provided no other message
+        from this number was recorded in between (the contact's newest inbound id is the version checked). None
+        when that cannot be done (a first contact, a step that writes, such a race): the caller then handles the
+        message the locked way, from the start, so the outcome is the same."""
+        services = self.services
+        try:
+            with unit_of_work(services.sessions, read_only=True, refuse_writes=True) as session:
+                found = repos.read_sender(session, inbound.phone)
+                if found is None or found[0].country is None or found[1] is None:
+                    return None  # the locked way inserts the contact, its country or its conversation
+                contact, conv, seen = found
+                dialogue = self._converse(session, contact, conv, inbound, now)
+                if dialogue.error is not None or session.new or session.dirty or session.deleted:
+                    return None  # a step failed (perhaps by writing) or changed something: redo it locked
+        except WriteRefused:
+            return None
+        if writes_refused():
+            return None
+        try:
+            with unit_of_work(services.sessions) as session:
+                if not repos.save_conversation_unless_newer(session, contact, conv, seen, dialogue.state,
+                                                            dialogue.context, now):
+                    return None  # this number's previous message was committed meanwhile: read again, locked
+                if not repos.record_inbound(session, contact, inbound.message_sid, self._body(inbound), now):
+                    raise _Duplicate  # rolls the conversation back
+                ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
+                                   seal_with=services.cipher if dialogue.sealed else None)
+        except _Duplicate:
+            log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
+            return Outcome(duplicate=True)
+        return self._after_commit(dialogue, ids)
+
+    @staticmethod
+    def _body(inbound: Inbound) -> str:
+        return inbound.text or (inbound.payload or "")
+
+    def _converse(self, session: Session, contact: Contact, conv: repos.StoredConversation | None,
+                  inbound: Inbound, now: datetime) -> Dialogue:
+        """Run the machine from the stored state (or the menu after a long silence); the new state and the replies
+        are on the returned Dialogue."""
+        services = self.services
+        previous_inbound = contact.last_inbound_at  # the new one is stored after the steps, with the state
+        dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
+                            context=dict(conv.context or {}) if conv is not None else {})
+        stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
+        idle = (conv is not None and previous_inbound is not None
+                and now - conv.updated_at > services.config.idle_reset)
+        if idle and stored != "start":
+            if stored not in MENU_STATES:
+                dialogue.say(msg.IDLE_RESET)
+            stored = "provider_menu" if contact.provider else "customer_menu"
+            dialogue.context.clear()
+            dialogue.context["_after_reset"] = True
+        self._run(dialogue, stored)
+        return dialogue
+
+    def _after_commit(self, dialogue: Dialogue, ids: list[int]) -> Outcome:
+        outbox.after_commit(self.services, ids)
         for job in dialogue.after_commit:
             try:
                 job()

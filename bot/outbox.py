@@ -201,11 +201,13 @@ def _claim_next(services: "Services", to: str) -> _Claimed | None:
     return claimed[0] if claimed else None
 
 
-def claim_in(session: Session, services: "Services", recipients: Collection[str]) -> list[_Claimed]:
-    """Claim each recipient's oldest message not yet handed to Twilio, if it can go now, in the caller's write
-    transaction: two statements for all of them (what the sender does for a batch), one UPDATE deciding each race.
-    A recipient with a message in another sender's hand (a live claim) gets nothing: its newer ones wait."""
-    if not recipients:
+def claim_in(session: Session, services: "Services", recipients: Sequence[str],
+             limit: int | None = None) -> list[_Claimed]:
+    """Claim each recipient's oldest message not yet handed to Twilio, if it can go now (at most `limit` of them, in
+    the order of `recipients`), in the caller's write transaction: two statements for all of them (what the sender
+    does for a batch), one UPDATE deciding each race. A recipient with a message in another sender's hand (a live
+    claim) gets nothing: its newer ones wait."""
+    if not recipients or limit == 0:
         return []
     now = services.clock()
     heads: dict[str, Row] = {}
@@ -215,13 +217,14 @@ def claim_in(session: Session, services: "Services", recipients: Collection[str]
             busy.add(row.to)  # on PostgreSQL an older id may commit after a newer one: any live claim counts
         heads.setdefault(row.to, row)
     lease = _lease(services, now)
-    pending = [row.id for to, row in heads.items() if to not in busy and row.status == "pending"
-               and (row.next_attempt_at is None or row.next_attempt_at <= now)]
+    eligible = [heads[to] for to in dict.fromkeys(recipients) if to in heads and to not in busy
+                and (heads[to].status == "claimed" or heads[to].next_attempt_at is None
+                     or heads[to].next_attempt_at <= now)][:limit]
+    pending = [row.id for row in eligible if row.status == "pending"]
     won = set(session.scalars(_CLAIM, {"ids": pending, "lease": lease, "now": now}).all()) if pending else set()
     claimed = []
-    for to, row in heads.items():
-        if to in busy:
-            continue
+    for row in eligible:
+        to = row.to
         if row.status == "claimed":
             taken = session.execute(_TAKE_OVER[row.claimed_until is None],
                                     {"message_id": row.id, "was": row.claimed_until, "lease": lease}).rowcount
@@ -303,7 +306,7 @@ def send(services: "Services", claimed: _Claimed) -> dict:
 
 
 def finish_and_claim(services: "Services", finished: Sequence[tuple[_Claimed, dict]],
-                     recipients: Collection[str] = ()) -> list[_Claimed]:
+                     recipients: Sequence[str] = (), limit: int | None = None) -> list[_Claimed]:
     """In one write transaction: record how each finished message went (`send`'s values), then claim the next
     message of each of `recipients` (the sender's batch: the recipients just finished and newly due ones). A
     message Twilio could not take waits (backoff). Nothing is written for a message whose claim was taken over
@@ -316,7 +319,7 @@ def finish_and_claim(services: "Services", finished: Sequence[tuple[_Claimed, di
                 log.warning("message %s to %s: our claim was taken over before we finished", claimed.id,
                             phones.mask(claimed.to))
                 lost.add(claimed.to)
-        return claim_in(session, services, [to for to in recipients if to not in lost])
+        return claim_in(session, services, [to for to in recipients if to not in lost], limit)
 
 
 def _finish_in(session: Session, claimed: _Claimed, values: dict, now: datetime) -> bool:

@@ -120,13 +120,14 @@ class OutboxSender:
         wanted: list[str] = []
         if claim:
             # A recipient just served may have a next message; one whose call failed waits for its backoff.
+            # Newly due ones fill the threads those find nothing for, in the same transaction.
             wanted = [c.to for c, values in finished if not values.get("_unavailable")][:free]
-            if free > len(wanted):
-                wanted += self._next_due(busy.union(wanted), free - len(wanted))
+            if free:
+                wanted += self._next_due(busy.union(wanted), free)
         if not finished and not wanted:
             return 0
         try:
-            claimed_now = outbox.finish_and_claim(self.services, finished, wanted)
+            claimed_now = outbox.finish_and_claim(self.services, finished, wanted, limit=free)
         except Exception:
             self._unfinished = finished  # their claims stay ours until the lease ends: record them next time
             raise

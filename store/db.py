@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import threading
 import weakref
 from collections.abc import Iterator
@@ -48,6 +49,12 @@ def _sqlite_tweaks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
         conn.exec_driver_sql("BEGIN" if getattr(_reading, "active", False) else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_writes(_conn, _cursor, statement, *_args) -> None:
+        if getattr(_refusing, "active", False) and not _READS.match(statement):
+            _refusing.refused = True
+            raise WriteRefused("a write in a transaction that may only read")
 
     database = engine.url.database
     if database and database != ":memory:":
@@ -101,6 +108,23 @@ class _WriterQueue:
 
 _WRITERS: "weakref.WeakKeyDictionary[Engine, _WriterQueue]" = weakref.WeakKeyDictionary()
 _reading = threading.local()
+_refusing = threading.local()  # .active: this thread's transaction may only read; .refused: it tried to write
+_READS = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
+
+
+class WriteRefused(Exception):
+    """A statement that writes, run in a unit of work opened with `refuse_writes` (nothing was written)."""
+
+
+def single_writer(factory: sessionmaker[Session]) -> bool:
+    """True where the database has one writer at a time (SQLite): a write transaction there holds up every other
+    process's, so work that only reads is worth doing before one is opened (see `refuse_writes`)."""
+    return factory.kw.get("bind") in _WRITERS
+
+
+def writes_refused() -> bool:
+    """Whether the last unit of work this thread opened with `refuse_writes` tried to write (and was refused)."""
+    return getattr(_refusing, "refused", False)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -108,19 +132,30 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False) -> Iterator[Session]:
+def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False,
+                 refuse_writes: bool = False) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises. `read_only`: it only reads, so on
-    SQLite it neither waits for nor blocks the writer (WAL readers see the last commit)."""
+    SQLite it neither waits for nor blocks the writer (WAL readers see the last commit). `refuse_writes` (SQLite,
+    with `read_only`): any statement that would write raises WriteRefused instead, and `writes_refused()` tells
+    afterwards, even if the caller's code caught it (the work is then redone in a write transaction)."""
+    refusing = getattr(_refusing, "active", False)
+    if refusing and not read_only:  # a write transaction of its own, opened inside one that may only read
+        _refusing.refused = True
+        raise WriteRefused("a write transaction inside one that may only read")
     writers = None if read_only else _WRITERS.get(factory.kw.get("bind"))
     with (writers.hold() if writers is not None else nullcontext()), factory() as session:
         _reading.active = read_only
+        if refuse_writes:
+            _refusing.refused = False
         try:
             with session.begin():
                 session.connection()  # BEGIN now, while the flag says which kind
                 _reading.active = False
+                _refusing.active = refusing or refuse_writes
                 yield session
         finally:
             _reading.active = False
+            _refusing.active = refusing
 
 
 def ping(engine: Engine) -> bool:

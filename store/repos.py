@@ -24,11 +24,18 @@ _LOCK_SENDER = select(Contact.id).where(Contact.phone == bindparam("phone")).wit
 _SENDER = (select(Contact, Conversation.id, Conversation.state, Conversation.context, Conversation.updated_at)
            .where(Contact.phone == bindparam("phone"))
            .outerjoin(Conversation, Conversation.contact_id == Contact.id).options(joinedload(Contact.provider)))
+# The optimistic read (SQLite, bot/handler.py): the same, unlocked, with the id of the contact's newest inbound
+# message, which every handled message changes: the version a later write checks.
+_inbound = InboundMessage.__table__
+_SENDER_SEEN = _SENDER.add_columns(select(_inbound.c.id).where(_inbound.c.contact_id == Contact.id)
+                                   .order_by(_inbound.c.id.desc()).limit(1).scalar_subquery())  # one index step
 _conversations = Conversation.__table__
 _contacts = Contact.__table__
 _SAVE_CONVERSATION = (update(_conversations).where(_conversations.c.id == bindparam("conversation_id"))
                       .values(state=bindparam("state"), context=bindparam("context"),
                               updated_at=bindparam("updated_at")))
+_SAVE_CONVERSATION_UNLESS_NEWER = _SAVE_CONVERSATION.where(~select(_inbound.c.id).where(
+    _inbound.c.contact_id == bindparam("sender_id"), _inbound.c.id > bindparam("seen")).exists())
 _NEW_CONVERSATION = insert(_conversations).values(contact_id=bindparam("contact_id"), state=bindparam("state"),
                                                  context=bindparam("context"), updated_at=bindparam("updated_at"))
 _LAST_INBOUND = (update(_contacts).where(_contacts.c.id == bindparam("contact_id"))
@@ -84,6 +91,31 @@ def lock_sender(session: Session, phone: str, now: datetime, *,
     if conversation_id is None:
         return contact, None
     return contact, StoredConversation(conversation_id, state, context, updated_at)
+
+
+def read_sender(session: Session, phone: str) -> tuple[Contact, StoredConversation | None, int] | None:
+    """What `lock_sender` reads, without any lock (for a read-only transaction), and the id of the contact's newest
+    inbound message (0 if none): a write may rely on what was read here only while `inbound_since` finds none
+    newer. None for a number never seen."""
+    row = session.execute(_SENDER_SEEN, {"phone": phone}).one_or_none()
+    if row is None:
+        return None
+    contact, conversation_id, state, context, updated_at, seen = row
+    conversation = None if conversation_id is None else StoredConversation(conversation_id, state, context, updated_at)
+    return contact, conversation, seen or 0
+
+
+def save_conversation_unless_newer(session: Session, contact: Contact, conv: StoredConversation, seen: int,
+                                   state: str, context: dict[str, Any], now: datetime) -> bool:
+    """`save_conversation`, unless a message from `contact` newer than inbound message `seen` has been recorded
+    (another transaction handled one since `read_sender` read `seen`): then nothing is written and False."""
+    saved = session.execute(_SAVE_CONVERSATION_UNLESS_NEWER, {
+        "conversation_id": conv.id, "sender_id": contact.id, "seen": seen, "state": state, "context": context,
+        "updated_at": now}).rowcount
+    if saved:
+        session.execute(_LAST_INBOUND, {"contact_id": contact.id, "last_inbound_at": now})
+        set_committed_value(contact, "last_inbound_at", now)
+    return bool(saved)
 
 
 def _first_contact(session: Session, phone: str, now: datetime,

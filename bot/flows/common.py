@@ -8,6 +8,7 @@ from transitions import EventData
 
 from bot import messages as msg
 from bot.dialogue import Dialogue
+from store.db import WriteRefused
 
 log = logging.getLogger(__name__)
 
@@ -91,4 +92,6 @@ def on_exception(event: EventData) -> None:
     """A step raised: the handler rolls back this message's changes and keeps the previous state."""
     d = dialogue(event)
     d.error = event.error
+    if isinstance(event.error, WriteRefused):
+        return  # a step that writes, run where nothing may be written: the handler runs it again, in a write
     log.exception("conversation step failed in state %s", d.state, exc_info=event.error)

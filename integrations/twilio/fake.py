@@ -121,6 +121,7 @@ class FakeTwilio:
         self._messages: list[dict[str, Any]] = []
         self._failures: list[tuple[int, int]] = []
         self.latency = latency  # seconds each create request takes, as a real call from far away does
+        self._in_flight = 0
         self.app = self._build_app()
 
     # --- inspection and control, for tests -------------------------------------------------------------------
@@ -131,6 +132,12 @@ class FakeTwilio:
         status_callback, status."""
         with self._lock:
             return [{k: v for k, v in m.items() if k not in ("resource", "accepted_at")} for m in self._messages]
+
+    @property
+    def in_flight(self) -> int:
+        """Valid create requests received and not yet answered (they take `latency`): calls a client has in hand."""
+        with self._lock:
+            return self._in_flight
 
     def accepted(self) -> list[dict[str, Any]]:
         """to, body and accepted_at (epoch seconds) of each accepted message, oldest first: for benchmarks."""
@@ -358,7 +365,13 @@ class FakeTwilio:
 
     def _accept(self, form: dict[str, Any], content_variables: dict[str, Any] | None) -> dict[str, Any]:
         if self.latency:
-            time.sleep(self.latency)
+            with self._lock:
+                self._in_flight += 1
+            try:
+                time.sleep(self.latency)
+            finally:
+                with self._lock:
+                    self._in_flight -= 1
         sid = "SM" + secrets.token_hex(16)
         now = format_datetime(self._clock().astimezone(timezone.utc))
         status = "queued" if form.get("From") else "accepted"
