@@ -12,9 +12,10 @@ from dataclasses import dataclass
 
 from transitions import Machine, State
 
-from bot import messages as msg
-from bot.text import normalise, number
-from bot.flows import booking, common, help as help_flow, my_bookings, onboarding, sessions, zoom
+from bot.core import messages as msg
+from bot.core.text import normalise, number
+from bot.flows import booking, common, my_bookings, onboarding, sessions, zoom
+from bot.flows import help as help_flow
 
 
 @dataclass(frozen=True)

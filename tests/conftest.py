@@ -15,8 +15,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_services, create_app
-from bot.config import Config
+from bot.bootstrap import build_services, create_app
+from bot.core.config import Config
 from integrations.twilio.signing import sign
 from store import migrate
 from store.db import make_engine

@@ -10,9 +10,11 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from bot import availability, bookings, messages as msg
-from bot.availability import Window
+from bot.core import availability
+from bot.core import messages as msg
+from bot.core.availability import Window
 from bot.flows.booking import valid_email
+from bot.services import bookings
 from bot.state_machine import render_options
 from store.db import unit_of_work
 from store.models import Booking, Contact, Meeting, Offering, Provider

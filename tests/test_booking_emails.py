@@ -2,8 +2,8 @@
 worker that died mid-send is taken over by the sweep."""
 from __future__ import annotations
 
-
-from bot import bookings, notify, tasks
+from bot.services import bookings, notify
+from bot.worker import tasks
 from integrations.mail import SMTPMailer
 from store.db import unit_of_work
 from store.models import Booking, SupportTicket

@@ -9,7 +9,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from bot import bookings, messages as msg
+from bot.core import messages as msg
+from bot.services import bookings
 from store import repos
 from store.db import unit_of_work
 from store.models import Booking, Offering

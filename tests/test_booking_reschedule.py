@@ -7,11 +7,20 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot import availability, messages as msg
-from bot.availability import Window
+from bot.core import availability
+from bot.core import messages as msg
+from bot.core.availability import Window
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering
-from tests.test_booking import CUSTOMER, OTHER_CUSTOMER, add_offering, book, has, provider, read  # noqa: F401
+from tests.test_booking import (  # noqa: F401
+    CUSTOMER,
+    OTHER_CUSTOMER,
+    add_offering,
+    book,
+    has,
+    provider,
+    read,
+)
 
 UTC = timezone.utc
 

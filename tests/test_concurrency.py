@@ -9,10 +9,9 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from bot.handler import ConversationHandler
+from bot.conversation.handler import ConversationHandler
 from store.db import unit_of_work
 from store.models import Contact, Conversation, InboundMessage
-
 from tests.conftest import WhatsAppUser
 
 PHONE = "+919940790402"

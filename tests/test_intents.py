@@ -2,9 +2,17 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.state_machine import MENUS, STATES, TEXT_STATES, Intent, build_machine, parse_intent
+from bot.state_machine import (
+    MENUS,
+    STATES,
+    TEXT_STATES,
+    Intent,
+    build_machine,
+    parse_intent,
+)
 
 STATE_NAMES = [s.name for s in STATES]
 MACHINE = build_machine()

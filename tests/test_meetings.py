@@ -10,8 +10,11 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot import availability, bookings, meetings, messages as msg, tasks
-from bot.availability import Window
+from bot.core import availability
+from bot.core import messages as msg
+from bot.core.availability import Window
+from bot.services import bookings, meetings
+from bot.worker import tasks
 from integrations.video import VideoProviderRegistry
 from integrations.zoom.client import ZoomProvider
 from store import repos
@@ -480,7 +483,7 @@ def test_shortening_a_session_does_not_free_time_its_bookings_still_take(zoom_pr
 
 def test_a_customer_booking_while_zoom_is_disconnected_is_told_before_confirming(zoom_provider, services,
                                                                                 whatsapp):
-    from bot import messages as msg
+    from bot.core import messages as msg
     from store.models import Provider
 
     add_offering(services)

@@ -8,8 +8,10 @@ from datetime import time
 
 import pytest
 
-from bot import availability, bookings, messages as msg
-from bot.slots import format_slot_with_zone
+from bot.core import availability
+from bot.core import messages as msg
+from bot.core.slots import format_slot_with_zone
+from bot.services import bookings
 from store import repos
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering, Provider

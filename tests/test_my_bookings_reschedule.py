@@ -7,13 +7,27 @@ import inspect
 
 import pytest
 
-from bot import bookings, messages as msg, slots
+from bot.core import messages as msg
+from bot.core import slots
 from bot.flows import booking as booking_flow
+from bot.services import bookings
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering
 from tests.test_booking import read
-from tests.test_my_bookings import (CUSTOMER, CUSTOMER_TZ, PROVIDER_TZ, book, customer_chat, free_slots, load,  # noqa: F401
-                                    make_offering, provider_chat, provider_id, when, zoom_session)
+from tests.test_my_bookings import (  # noqa: F401
+    CUSTOMER,
+    CUSTOMER_TZ,
+    PROVIDER_TZ,
+    book,
+    customer_chat,
+    free_slots,
+    load,
+    make_offering,
+    provider_chat,
+    provider_id,
+    when,
+    zoom_session,
+)
 
 pytestmark = pytest.mark.skipif("NotImplementedError" in inspect.getsource(booking_flow.show_days),
                                 reason="the booking flow (bot/flows/booking.py) has not landed yet")

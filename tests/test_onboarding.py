@@ -7,7 +7,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import messages as msg, plans, timezones
+from bot.core import messages as msg
+from bot.core import timezones
+from bot.services import plans
 from bot.state_machine import MENUS, render_options
 from store.db import unit_of_work
 from store.models import Contact, Conversation, Provider

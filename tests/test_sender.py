@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import outbox
-from bot.app import create_app
-from bot.sender import OutboxSender
+from bot.bootstrap import create_app
+from bot.services import outbox
+from bot.worker.sender import OutboxSender
 from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage

@@ -9,9 +9,10 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from bot import availability, bookings, money, slots
-from bot import messages as msg
+from bot.core import availability, money, slots
+from bot.core import messages as msg
 from bot.flows import sessions
+from bot.services import bookings
 from bot.state_machine import render_options
 from integrations.video import VideoProviderRegistry
 from store import repos
@@ -719,7 +720,7 @@ def test_new_bookings_get_the_new_place(chat, services, whatsapp):
 
 
 def test_the_place_of_a_session_with_upcoming_bookings_does_not_change(chat, services):
-    from bot import bookings as booking_service
+    from bot.services import bookings as booking_service
     from store import repos
     from store.db import unit_of_work
 

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import messages as msg, plans, support
+from bot.core import messages as msg
+from bot.services import plans, support
 from bot.state_machine import MENUS, render_options
 from store import repos
 from store.db import unit_of_work

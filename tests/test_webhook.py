@@ -4,10 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot import messages as msg
+from bot.core import messages as msg
 from store.db import unit_of_work
 from store.models import Contact, InboundMessage, OutboundMessage
-
 from tests.conftest import PUBLIC_BASE_URL
 
 

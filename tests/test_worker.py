@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import bookings
-from bot.tasks import TaskQueue, make_huey
+from bot.services import bookings
+from bot.worker.tasks import TaskQueue, make_huey
 from store import repos
 from store.db import unit_of_work
 from store.models import Meeting, Offering

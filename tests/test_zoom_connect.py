@@ -11,13 +11,14 @@ import uuid
 import pytest
 from sqlalchemy import select, text
 
-from bot import messages as msg, outbox, video_accounts
+from bot.core import messages as msg
+from bot.services import outbox, video_accounts
 from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage, VideoConnection
 from tests.conftest import PUBLIC_BASE_URL, ZOOM_WEBHOOK_SECRET
-from tests.fixtures.storage import database_files
 from tests.fixtures.consent_page import consent
+from tests.fixtures.storage import database_files
 
 PROVIDER = "+919940790402"
 LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/zoom/[A-Za-z0-9_-]+)")
@@ -502,6 +503,7 @@ def test_url_validation_is_answered(served_app, fake_zoom):
 
 def test_malformed_zoom_webhook_is_refused(served_app, clock):
     import requests
+
     from integrations.zoom.webhooks import zoom_webhook_signature
 
     ts = str(int(clock().timestamp()))
@@ -548,6 +550,7 @@ def test_reconnecting_the_same_zoom_account_keeps_it_working(client, provider_ch
 @pytest.mark.parametrize("body", [b'{"event": "app_deauthorized", "payload": "x"}', b'{"event": 5}', b"[]"])
 def test_signed_but_malformed_zoom_events_get_400(served_app, clock, body):
     import requests
+
     from integrations.zoom.webhooks import zoom_webhook_signature
 
     ts = str(int(clock().timestamp()))

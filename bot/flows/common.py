@@ -6,8 +6,8 @@ import logging
 
 from transitions import EventData
 
-from bot import messages as msg
-from bot.dialogue import Dialogue
+from bot.core import messages as msg
+from bot.dialogue.context import Dialogue
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe"})
 
 def opt_in(event: EventData) -> None:
     """START (UNSTOP, SUBSCRIBE) from someone who had sent STOP turns messages on again; other words don't."""
-    from bot.text import normalise
+    from bot.core.text import normalise
 
     d = dialogue(event)
     if d.contact.opted_out_at is not None and normalise(d.text) in OPT_IN_WORDS:

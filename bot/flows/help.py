@@ -5,10 +5,10 @@ from collections.abc import Callable
 
 from transitions import EventData
 
-from bot import messages as msg, plans, support
+from bot.core import messages as msg
+from bot.core.text import clean_input
 from bot.flows.common import dialogue
-from bot.text import clean_input
-
+from bot.services import plans, support
 
 # Steps a user may ask for help in the middle of; `back` from the help menu returns there with what they typed.
 RESUMABLE = ("signup_name", "signup_timezone", "integrations", "confirm_disconnect", "new_kind", "new_name",

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from transitions import EventData
 
-from bot import bookings, messages as msg, outbox, video_accounts
+from bot.core import messages as msg
+from bot.core.slots import format_slot_with_zone
 from bot.flows.common import dialogue
-from bot.notify import where_text
-from bot.slots import format_slot_with_zone
+from bot.services import bookings, outbox, video_accounts
+from bot.services.notify import where_text
 from store.models import Booking
 
 MAX_LISTED = 20

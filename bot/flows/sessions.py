@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from transitions import EventData
 
-from bot import availability, money, plans, slots, video_accounts
-from bot import messages as msg
-from bot.dialogue import Dialogue
+from bot.core import availability, money, slots
+from bot.core import messages as msg
+from bot.core.text import clean_input, number
+from bot.dialogue.context import Dialogue
 from bot.flows import zoom as zoom_flow
 from bot.flows.common import dialogue
-from bot.text import clean_input, number
+from bot.services import plans, video_accounts
 from store.models import Booking, Offering, Provider
 
 MIN_DURATION, MAX_DURATION = 5, 480

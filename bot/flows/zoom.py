@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from transitions import EventData
 
-from bot import messages as msg, plans, video_accounts
+from bot.core import messages as msg
 from bot.flows.common import dialogue
+from bot.services import plans, video_accounts
 
 PLATFORM = "zoom"
 

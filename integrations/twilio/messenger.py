@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import secrets
 import logging
+import secrets
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -13,7 +13,11 @@ from datetime import datetime
 from typing import Protocol, TextIO
 
 import requests
-from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client

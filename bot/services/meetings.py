@@ -13,15 +13,22 @@ from typing import TYPE_CHECKING, Callable, TypeVar
 
 from sqlalchemy import or_, select, update
 
-from bot import messages as msg, outbox, video_accounts
-from bot.slots import format_slot_with_zone
-from integrations.video import (MeetingNotFound, MeetingRequest, ProviderUnavailable, RateLimited, VideoProvider,
-                                VideoProviderError)
+from bot.core import messages as msg
+from bot.core.slots import format_slot_with_zone
+from bot.services import outbox, video_accounts
+from integrations.video import (
+    MeetingNotFound,
+    MeetingRequest,
+    ProviderUnavailable,
+    RateLimited,
+    VideoProvider,
+    VideoProviderError,
+)
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering, Provider
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

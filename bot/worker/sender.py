@@ -4,7 +4,7 @@
 A poll loop asks the database, every `poll_interval` seconds, which recipients have a message that can go (one
 indexed query over the few rows not yet handed to Twilio); a pool of threads delivers each such recipient's
 messages oldest first, one thread per recipient at a time, so Twilio's latency is paid in parallel across
-recipients and never by a webhook. Which process sends which message is decided by the claim in bot/outbox.py, so
+recipients and never by a webhook. Which process sends which message is decided by the claim in bot/services/outbox.py, so
 order per recipient holds across processes too."""
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
-from bot import outbox, phones
+from bot.core import phones
+from bot.services import outbox
 from integrations.twilio.messenger import MessengerUnavailable
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
 
 log = logging.getLogger(__name__)
 

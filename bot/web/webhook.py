@@ -7,8 +7,9 @@ import logging
 
 from flask import Blueprint, Response, current_app, request
 
-from bot import outbox, phones
-from bot.dialogue import Inbound
+from bot.core import phones
+from bot.dialogue.context import Inbound
+from bot.services import outbox
 from integrations.twilio.fields import MalformedField, incoming_message, status_callback
 from integrations.twilio.signing import is_valid
 

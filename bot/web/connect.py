@@ -13,7 +13,8 @@ import secrets
 from flask import Blueprint, Response, current_app, redirect, request
 from sqlalchemy.exc import OperationalError
 
-from bot import messages as msg, video_accounts
+from bot.core import messages as msg
+from bot.services import video_accounts
 from integrations.zoom.webhooks import url_validation_response, verify_zoom_webhook
 
 log = logging.getLogger(__name__)

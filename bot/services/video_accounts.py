@@ -13,14 +13,22 @@ from typing import TYPE_CHECKING, TypeVar
 from sqlalchemy import delete, select, text
 from sqlalchemy.orm import Session
 
-from bot import messages as msg, outbox, plans
-from integrations.video import AccessTokenInvalid, InvalidGrant, TokenSet, VideoAccount, VideoProviderError, pkce_pair
+from bot.core import messages as msg
+from bot.services import outbox, plans
+from integrations.video import (
+    AccessTokenInvalid,
+    InvalidGrant,
+    TokenSet,
+    VideoAccount,
+    VideoProviderError,
+    pkce_pair,
+)
 from store.crypto import digest
 from store.db import unit_of_work
 from store.models import ConnectLink, OutboundMessage, Provider, VideoConnection
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -151,7 +159,7 @@ def complete(services: "Services", platform: str, *, state: str, code: str | Non
     if replaced:
         _revoke_quietly(services, platform, replaced)
     _tell(services, provider_id, msg.ZOOM_CONNECTED_CHAT.format(platform=name, email=account.email), sealed=True)
-    from bot import meetings  # (meetings uses this module)
+    from bot.services import meetings  # (meetings uses this module)
 
     meetings.resume_waiting(services, provider_id)
     return Connected(provider_id=provider_id, email=account.email)

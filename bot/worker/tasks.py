@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from bot import meetings, notify, outbox, support, video_accounts
+from bot.services import meetings, notify, outbox, support, video_accounts
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
 
 log = logging.getLogger(__name__)
-DEFAULT_QUEUE_FILE = Path(__file__).resolve().parent.parent / "instance" / "tasks.db"
+DEFAULT_QUEUE_FILE = Path(__file__).resolve().parents[2] / "instance" / "tasks.db"
 
 
 def make_huey(url: str) -> Huey:
@@ -72,7 +72,7 @@ def sweep(services: "Services") -> dict[str, int]:
     worker runs every minute."""
     notify.requeue_stale(services)
     support.requeue_stale(services)
-    # The worker's own sender (bot/sender.py) sends the outbox; only where none runs does the sweep send it too.
+    # The worker's own sender (bot/worker/sender.py) sends the outbox; only where none runs does the sweep send it too.
     done = {"messages": outbox.dispatch(services) if services.inline_delivery else 0,
             "tickets": support.deliver_pending(services)}
     done["meetings"] = sum(meetings.process(services, m) in ("created", "updated", "deleted")

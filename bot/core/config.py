@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Mapping
 from urllib.parse import urlsplit
 
-DEFAULT_INSTANCE = Path(__file__).resolve().parent.parent / "instance"
+DEFAULT_INSTANCE = Path(__file__).resolve().parents[2] / "instance"
 DEV_SECRET = "dev-only-secret-change-me"
 WHATSAPP_SENDER = re.compile(r"whatsapp:\+[1-9]\d{6,14}")
 # A Fernet key that only the embedded default uses, so that `flask run` works with no setup. Production refuses it.

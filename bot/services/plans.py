@@ -6,7 +6,7 @@ import math
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot import messages as msg
+from bot.core import messages as msg
 from store.models import Provider
 
 PLANS = ("trial", "pro", "free")

@@ -8,11 +8,20 @@ from dataclasses import dataclass, field, replace
 
 from transitions import MachineError
 
-from bot import messages as msg, outbox, phones
-from bot.dialogue import Dialogue, Inbound
-from bot.services import Services
-from bot.state_machine import MENU_STATES, STATES, Intent, build_machine, fire, parse_intent
-from bot.text import clean_input
+from bot.core import messages as msg
+from bot.core import phones
+from bot.core.text import clean_input
+from bot.dialogue.context import Dialogue, Inbound
+from bot.services import outbox
+from bot.services.deps import Services
+from bot.state_machine import (
+    MENU_STATES,
+    STATES,
+    Intent,
+    build_machine,
+    fire,
+    parse_intent,
+)
 from store import repos
 from store.db import unit_of_work
 

@@ -7,9 +7,9 @@ from datetime import datetime
 from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
-from bot import phones
-from bot import messages as msg
-from bot.text import YES, normalise, number
+from bot.core import messages as msg
+from bot.core import phones
+from bot.core.text import YES, normalise, number
 
 # Big cities that are not zone names, by their normalised spelling.
 CITY_ALIASES = {

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from store.models import Contact, Provider
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
 
 
 @dataclass(frozen=True)

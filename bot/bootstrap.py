@@ -3,18 +3,19 @@ registers the blueprints and operator commands."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import SecurityError
 
-from collections.abc import Callable
-from datetime import datetime
-
-from bot.config import Config, ConfigError, load_config
-from bot.handler import ConversationHandler
-from bot.services import Services, utc_now
-from bot.tasks import TaskQueue, make_huey
+from bot import cli
+from bot.conversation.handler import ConversationHandler
+from bot.core.config import Config, ConfigError, load_config
+from bot.services.deps import Services, utc_now
+from bot.web import connect, webhook
+from bot.worker.tasks import TaskQueue, make_huey
 from integrations.mail import ConsoleMailer, Mailer, SMTPMailer
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
 from integrations.video import VideoProviderRegistry
@@ -22,12 +23,11 @@ from integrations.zoom.client import ZoomProvider
 from store.crypto import CipherError, TokenCipher
 from store.db import make_engine, make_session_factory, ping
 
-
 SANDBOX_PREFIX = "/sandbox/zoom"
 SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
 SANDBOX_USER = "you@zoom-sandbox.mynextslot.test"
 # Every response: no MIME sniffing, no framing, and a policy that loads nothing (pages that show something set
-# their own, as strict: bot.web.page).
+# their own, as strict: bot.web.connect.page).
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
                     "Content-Security-Policy": "default-src 'none'; base-uri 'none'; form-action 'none'; "
                                                "frame-ancestors 'none'"}
@@ -94,10 +94,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.extensions["services"] = services
     app.extensions["handler"] = ConversationHandler(services)
 
-    from bot import cli, web, webhook
-
     app.register_blueprint(webhook.bp)
-    app.register_blueprint(web.bp)
+    app.register_blueprint(connect.bp)
     if config.zoom_sandbox:
         _mount_zoom_sandbox(app, config)
     cli.register(app)

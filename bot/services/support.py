@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from bot import messages as msg, phones, plans
+from bot.core import messages as msg
+from bot.core import phones
+from bot.services import plans
 from integrations.mail import Email, MailUnavailable
 from store import repos
 from store.db import unit_of_work
 from store.models import Contact, SupportTicket
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)

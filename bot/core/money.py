@@ -17,7 +17,7 @@ from babel.numbers import (
     get_territory_currencies,
 )
 
-from bot.text import normalise
+from bot.core.text import normalise
 
 DEFAULT_CURRENCY = "USD"
 _ASCII_DIGITS = re.compile(r"[0-9]+")

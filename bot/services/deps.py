@@ -5,20 +5,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Config
+from bot.core.config import Config
 from integrations.mail import Mailer
 from integrations.twilio.messenger import Messenger
 from integrations.video import VideoProviderRegistry
 from store.crypto import TokenCipher
 
 if TYPE_CHECKING:
-    from bot.tasks import TaskQueue
+    from bot.worker.tasks import TaskQueue
 
 
 def utc_now() -> datetime:
@@ -37,7 +36,7 @@ class Services:
     clock: Callable[[], datetime] = utc_now
     queue: "TaskQueue | None" = None  # set by build_services once the services exist (tasks need them)
     # True where no background sender runs (TASK_QUEUE_URL=immediate, the chat CLI): the outbox is sent right
-    # after commit in the same thread. Otherwise the worker's sender (bot/sender.py) sends it.
+    # after commit in the same thread. Otherwise the worker's sender (bot/worker/sender.py) sends it.
     inline_delivery: bool = False
 
     @property

@@ -1,5 +1,5 @@
 """The outbox: replies and notifications are stored in the same transaction as the change that caused them; a sender
-that is not the request hands them to Twilio afterwards (bot/sender.py, or inline after commit where no background
+that is not the request hands them to Twilio afterwards (bot/worker/sender.py, or inline after commit where no background
 sender runs: tests, the chat CLI). Nothing is dropped silently: a message Twilio could not take stays pending and
 is retried within seconds (backoff); a message to someone outside WhatsApp's 24-hour window goes as the approved
 template, or is recorded as not_sendable when no template is configured.
@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from bot import phones
+from bot.core import phones
 from integrations.twilio.messenger import MessengerUnavailable, SendResult, split_body
 from store.db import unit_of_work
 from store.models import Contact, OutboundMessage
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
     from store.crypto import TokenCipher
 
 log = logging.getLogger(__name__)

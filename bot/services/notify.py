@@ -10,16 +10,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from bot import messages as msg, money
-from bot.bookings import needs_meeting
-from bot.slots import format_slot_with_zone
+from bot.core import messages as msg
+from bot.core import money
+from bot.core.slots import format_slot_with_zone
+from bot.services.bookings import needs_meeting
 from integrations.ics import build_invitation, content_type_for
 from integrations.mail import Attachment, Email, MailUnavailable
 from store.db import unit_of_work
 from store.models import Booking, Meeting
 
 if TYPE_CHECKING:
-    from bot.services import Services
+    from bot.services.deps import Services
 
 log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
