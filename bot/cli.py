@@ -10,7 +10,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from bot.conversation.handler import ConversationHandler
-from bot.core import phones
+from bot.core import phones, timezones
 from bot.dialogue.context import Inbound
 from bot.services import plans
 from bot.services.deps import Services
@@ -50,8 +50,6 @@ def register(app: Flask) -> None:
     @click.option("--timezone", "zone", default=None, help="IANA zone; guessed from the number if left out")
     def provider_add(phone: str, name: str, plan: str, zone: str | None) -> None:
         """Register a provider (what chat sign-up does, for operators)."""
-        from bot.core import timezones
-
         services, number = _services(), _phone(phone)
         if zone is None:
             zone = (timezones.guess_for_phone(number) or ["UTC"])[0]

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from bot.core import availability
 from bot.core import messages as msg
 from bot.core.availability import Window
+from bot.dialogue.intents import render_options
 from bot.flows.booking import valid_email
 from bot.services import bookings
-from bot.state_machine import render_options
 from store.db import unit_of_work
 from store.models import Booking, Contact, Meeting, Offering, Provider
 from tests.test_zoom_connect import PROVIDER, connect, make_provider

@@ -9,8 +9,8 @@ from sqlalchemy import inspect, select
 
 from bot.bootstrap import create_app
 from bot.core import messages as msg
+from bot.dialogue.intents import render_options
 from bot.services import plans
-from bot.state_machine import render_options
 from store import migrate
 from store.db import unit_of_work
 from store.models import Base, Provider

@@ -5,14 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.state_machine import (
-    MENUS,
-    STATES,
-    TEXT_STATES,
-    Intent,
-    build_machine,
-    parse_intent,
-)
+from bot.dialogue.intents import MENUS, TEXT_STATES, Intent, parse_intent
+from bot.state_machine import STATES, build_machine
 
 STATE_NAMES = [s.name for s in STATES]
 MACHINE = build_machine()

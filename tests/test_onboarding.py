@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from bot.core import messages as msg
 from bot.core import timezones
+from bot.dialogue.intents import MENUS, render_options
 from bot.services import plans
-from bot.state_machine import MENUS, render_options
 from store.db import unit_of_work
 from store.models import Contact, Conversation, Provider
 

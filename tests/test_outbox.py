@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.core import messages as msg
+from bot.dialogue.intents import render_options
 from bot.services import outbox
-from bot.state_machine import render_options
 from integrations.twilio.messenger import TwilioMessenger
 from store import repos
 from store.db import unit_of_work

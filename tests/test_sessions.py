@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from bot.core import availability, money, slots
 from bot.core import messages as msg
+from bot.dialogue.intents import render_options
 from bot.flows import sessions
 from bot.services import bookings
-from bot.state_machine import render_options
 from integrations.video import VideoProviderRegistry
 from store import repos
 from store.db import unit_of_work

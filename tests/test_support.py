@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.core import messages as msg
+from bot.dialogue.intents import MENUS, render_options
 from bot.services import plans, support
-from bot.state_machine import MENUS, render_options
 from store import repos
 from store.db import unit_of_work
 from store.models import Provider, SupportTicket

@@ -12,16 +12,10 @@ from bot.core import messages as msg
 from bot.core import phones
 from bot.core.text import clean_input
 from bot.dialogue.context import Dialogue, Inbound
+from bot.dialogue.intents import Intent, parse_intent
 from bot.services import outbox
 from bot.services.deps import Services
-from bot.state_machine import (
-    MENU_STATES,
-    STATES,
-    Intent,
-    build_machine,
-    fire,
-    parse_intent,
-)
+from bot.state_machine import MENU_STATES, STATES, build_machine, fire
 from store import repos
 from store.db import unit_of_work
 

@@ -20,6 +20,7 @@ from bot.core import money, slots, timezones
 from bot.core.text import YES, clean_input, normalise, person_name
 from bot.core.text import number as read_number
 from bot.dialogue.context import Dialogue
+from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
 from bot.services import bookings, outbox, plans, video_accounts
 from bot.services.bookings import SlotUnavailable
@@ -483,7 +484,6 @@ def keep_email(event: EventData) -> None:
 # -- summary and confirmation -----------------------------------------------------------------------------------
 
 def show_summary(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     offering, zone, start = _offering(d), _zone(d), _start(d)

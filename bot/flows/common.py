@@ -7,7 +7,9 @@ import logging
 from transitions import EventData
 
 from bot.core import messages as msg
+from bot.core.text import normalise
 from bot.dialogue.context import Dialogue
+from bot.dialogue.intents import MENUS, render_options
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +33,6 @@ def welcome(event: EventData) -> None:
 
 
 def show_menu(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     transition = event.transition
@@ -58,8 +59,6 @@ OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe"})
 
 def opt_in(event: EventData) -> None:
     """START (UNSTOP, SUBSCRIBE) from someone who had sent STOP turns messages on again; other words don't."""
-    from bot.core.text import normalise
-
     d = dialogue(event)
     if d.contact.opted_out_at is not None and normalise(d.text) in OPT_IN_WORDS:
         d.contact.opted_out_at = None
@@ -77,7 +76,6 @@ def nothing_to_go_back_to(event: EventData) -> None:
 
 
 def not_understood(event: EventData) -> None:
-    from bot.state_machine import MENUS, render_options
 
     d = dialogue(event)
     shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."

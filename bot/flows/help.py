@@ -7,6 +7,7 @@ from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core.text import clean_input
+from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
 from bot.services import plans, support
 
@@ -40,7 +41,6 @@ def forget_place(event: EventData) -> None:
 
 
 def show_help_menu(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     config = d.services.config

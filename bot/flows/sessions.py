@@ -22,6 +22,7 @@ from bot.core import availability, money, slots
 from bot.core import messages as msg
 from bot.core.text import clean_input, number
 from bot.dialogue.context import Dialogue
+from bot.dialogue.intents import MENUS
 from bot.flows import zoom as zoom_flow
 from bot.flows.common import dialogue
 from bot.services import plans, video_accounts
@@ -200,7 +201,6 @@ def _status_label(status: str) -> str:
 
 def _options(state: str, only: tuple[str, ...] | None = None) -> str:
     """The state's options with their real numbers; `only` keeps some of them (the numbers still work)."""
-    from bot.state_machine import MENUS
 
     return "\n".join(msg.OPTION_LINE.format(number=i, label=o.label) for i, o in enumerate(MENUS[state], 1)
                      if only is None or o.trigger in only)

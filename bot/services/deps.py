@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,8 +16,18 @@ from integrations.twilio.messenger import Messenger
 from integrations.video import VideoProviderRegistry
 from store.crypto import TokenCipher
 
-if TYPE_CHECKING:
-    from bot.worker.tasks import TaskQueue
+
+class Jobs(Protocol):
+    """Background work the use cases ask for; the worker's TaskQueue (bot/worker/tasks.py) is the real one. Every
+    job re-reads its state from the database, so a lost or repeated job is harmless."""
+
+    def meeting(self, meeting_id: int, eta: datetime | None = None) -> None: ...
+
+    def booking_email(self, booking_id: int) -> None: ...
+
+    def after_deletion(self, message_ids: list[int]) -> None: ...
+
+    def deauthorize(self, platform: str, user_id: str, account_id: str | None) -> None: ...
 
 
 def utc_now() -> datetime:
@@ -34,7 +44,7 @@ class Services:
     video: VideoProviderRegistry
     cipher: TokenCipher
     clock: Callable[[], datetime] = utc_now
-    queue: "TaskQueue | None" = None  # set by build_services once the services exist (tasks need them)
+    queue: Jobs | None = None  # set by the bootstrap once the services exist (the tasks need them)
     # True where no background sender runs (TASK_QUEUE_URL=immediate, the chat CLI): the outbox is sent right
     # after commit in the same thread. Otherwise the worker's sender (bot/worker/sender.py) sends it.
     inline_delivery: bool = False

@@ -159,9 +159,6 @@ def complete(services: "Services", platform: str, *, state: str, code: str | Non
     if replaced:
         _revoke_quietly(services, platform, replaced)
     _tell(services, provider_id, msg.ZOOM_CONNECTED_CHAT.format(platform=name, email=account.email), sealed=True)
-    from bot.services import meetings  # (meetings uses this module)
-
-    meetings.resume_waiting(services, provider_id)
     return Connected(provider_id=provider_id, email=account.email)
 
 

@@ -14,7 +14,7 @@ from flask import Blueprint, Response, current_app, redirect, request
 from sqlalchemy.exc import OperationalError
 
 from bot.core import messages as msg
-from bot.services import video_accounts
+from bot.services import connecting, video_accounts
 from integrations.zoom.webhooks import url_validation_response, verify_zoom_webhook
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,9 @@ def oauth_callback(platform: str) -> Response:
         return page(platform, msg.PAGE_LINK_UNKNOWN, 404)
     args = request.args
     try:
-        connected = video_accounts.complete(_services(), platform, state=args.get("state", "")[:200],
-                                            code=args.get("code") or None, error=args.get("error") or None,
-                                            browser_nonce=request.cookies.get(BROWSER_COOKIE))
+        connected = connecting.complete(_services(), platform, state=args.get("state", "")[:200],
+                                        code=args.get("code") or None, error=args.get("error") or None,
+                                        browser_nonce=request.cookies.get(BROWSER_COOKIE))
     except video_accounts.LinkRefused as refused:
         text, status = REFUSAL_PAGES[refused.reason]
         return page(platform, text, status)
