@@ -4,6 +4,7 @@ stores the new state and the replies (outbox), commits, then sends."""
 from __future__ import annotations
 
 import logging
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 
 from transitions import MachineError
@@ -57,10 +58,10 @@ class ConversationHandler:
                 if stored not in MENU_STATES:
                     dialogue.say(msg.IDLE_RESET)
                 stored = "provider_menu" if contact.provider else "customer_menu"
-                dialogue.context.clear()
+                dialogue.forget()
                 dialogue.context["_after_reset"] = True
             self._run(dialogue, stored)
-            repos.save_conversation(session, contact, conv, dialogue.state, dialogue.context, now)
+            repos.save_conversation(session, contact, conv, dialogue.state, dialogue.stored_context(), now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                seal_with=services.cipher if dialogue.sealed else None)
         outbox.after_commit(services, ids)
@@ -84,6 +85,7 @@ class ConversationHandler:
         if dialogue.context.pop("_after_reset", False) and intent.trigger == "unknown":
             intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
         dialogue.arg = intent.arg
+        before = deepcopy(dialogue.context)
         savepoint = dialogue.session.begin_nested()
         dialogue.state = state
         try:
@@ -93,6 +95,8 @@ class ConversationHandler:
         if dialogue.error is not None:
             savepoint.rollback()
             dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False
+            dialogue.forget()
+            dialogue.context.update(before)  # what the failed step half-changed is forgotten with its rows
             return
         savepoint.commit()
         if not fired:  # every guarded trigger has an unguarded fallback, so this means a gap in the graph

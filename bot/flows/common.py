@@ -23,7 +23,7 @@ def is_provider(event: EventData) -> bool:
 
 
 def clear_context(event: EventData) -> None:
-    dialogue(event).context.clear()
+    dialogue(event).forget()
 
 
 def welcome(event: EventData) -> None:
