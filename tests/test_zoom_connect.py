@@ -128,6 +128,16 @@ def test_link_previews_do_not_spend_the_link(client, provider_chat):
     assert client.get(path).status_code == 302
 
 
+@pytest.mark.parametrize("agent", ["Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "curl/8.5.0", "Go-http-client/1.1"])
+def test_head_requests_do_not_spend_the_link(client, provider_chat, agent):
+    """Link checkers and mail scanners send HEAD first: only the browser's GET may spend the link."""
+    path = link_in(provider_chat.send("connect zoom"))
+    for _ in range(2):
+        checked = client.head(path, headers={"User-Agent": agent})
+        assert checked.status_code == 200 and "Location" not in checked.headers
+    assert client.get(path, headers={"User-Agent": agent}).status_code == 302
+
+
 def test_connect_link_expires_after_ten_minutes(client, provider_chat, clock):
     path = link_in(provider_chat.send("connect zoom"))
     clock.advance(minutes=10, seconds=1)

@@ -19,7 +19,9 @@ from integrations.zoom.webhooks import url_validation_response, verify_zoom_webh
 
 log = logging.getLogger(__name__)
 bp = Blueprint("video", __name__)
-PREVIEW_AGENTS = ("whatsapp", "facebookexternalhit", "facebot", "twitterbot", "slackbot", "telegrambot")
+# Link previews and scanners fetch a link before (or instead of) the person: they must never spend it.
+PREVIEW_AGENTS = ("whatsapp", "facebookexternalhit", "facebot", "twitterbot", "slackbot", "telegrambot",
+                  "discordbot", "linkedinbot", "skypeuripreview", "bingpreview", "googlebot", "applebot")
 REFUSAL_PAGES = {"unknown": (msg.PAGE_LINK_UNKNOWN, 404), "used": (msg.PAGE_LINK_USED, 410),
                  "expired": (msg.PAGE_LINK_EXPIRED, 410), "plan": (msg.PAGE_LINK_PLAN, 403),
                  "browser": (msg.PAGE_OTHER_BROWSER, 403), "declined": (msg.PAGE_DECLINED, 200),
@@ -60,7 +62,8 @@ def connect(platform: str, token: str) -> Response:
     if not _known(platform) or len(token) > 64:
         return page(platform, msg.PAGE_LINK_UNKNOWN, 404)
     agent = request.headers.get("User-Agent", "").lower()
-    if any(bot in agent for bot in PREVIEW_AGENTS):  # link previews must not spend the single-use link
+    # Only a browser's GET spends the single-use link: HEAD (link checkers) and previews get a page and leave it.
+    if request.method == "HEAD" or any(bot in agent for bot in PREVIEW_AGENTS):
         return page(platform, msg.PAGE_LINK_PREVIEW)
     nonce = secrets.token_urlsafe(24)
     try:
