@@ -557,3 +557,16 @@ def test_a_day_can_be_picked_by_its_name(provider, services, whatsapp, day):
     replies = walk(chat, provider.code, day=day)
     expected = "Thu 3 Apr" if day != "tomorrow" else "Wed 2 Apr"
     assert expected in replies["times"] and msg.BOOK_PICK_NUMBER.split("{")[0] not in replies["times"]
+
+
+def test_zero_at_the_confirmation_is_a_wrong_pick_not_a_silent_exit(provider, services, whatsapp):
+    """Where a step lists numbered options, 0 is an out-of-range pick like 99: the draft is kept, nothing booked."""
+    add_offering(services, provider.id)
+    customer = whatsapp(CUSTOMER)
+    walk(customer, provider.code)
+    for typed in ("0", "99"):
+        reply = customer.send(typed)
+        assert msg.NOT_UNDERSTOOD.format(text=typed) in reply and "1. " + msg.OPT_CONFIRM_BOOKING in reply
+    assert all_bookings(services) == []
+    assert has(msg.BOOK_CONFIRMED, customer.send("1"))
+    assert len(all_bookings(services)) == 1

@@ -20,6 +20,9 @@ def test_menu_words_work_in_every_state(text):
 
 def test_zero_is_the_menu_except_where_a_number_is_asked():
     assert parse_intent("0", "provider_menu") == Intent("menu")
+    assert parse_intent("0", "start") == Intent("menu")
+    for state in ("book_confirm", "session_detail", "confirm_disconnect", "new_kind"):
+        assert parse_intent("0", state) == Intent("unknown", "0")  # a wrong pick among listed options
     for state in ("new_price", "new_notice", "edit_value", "book_day"):
         assert parse_intent("0", state) == Intent("answer", "0")
 

@@ -98,6 +98,9 @@ MENUS: dict[str, tuple[Option, ...]] = {
     ),
 }
 
+# The menus "0" stands for (elsewhere a listed 0 is just out of range).
+MAIN_MENUS = frozenset({"customer_menu", "provider_menu"})
+
 # Words a state understands beyond its numbered options (word -> trigger).
 WORDS: dict[str, dict[str, str]] = {
     "session_detail": {"pause": "pause_session", "stop bookings": "pause_session", "resume": "resume_session",
@@ -162,6 +165,8 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
     picked = number(words)
     if state in TEXT_STATES and picked is not None:
         return Intent("answer", text.strip())  # "0" is a price or a number of hours here, not the menu
+    if picked == 0 and options and state not in MAIN_MENUS:
+        return Intent("unknown", text.strip())  # a step that lists options: 0 is a wrong pick, like 99
     if words in GLOBAL_WORDS:
         return Intent(GLOBAL_WORDS[words])
     if picked is not None and 1 <= picked <= len(options):
