@@ -88,6 +88,7 @@ TRANSITIONS: list[dict] = [
     {"trigger": "unknown", "source": "start", "dest": "provider_menu", "conditions": common.is_provider},
     {"trigger": "unknown", "source": "start", "dest": "customer_menu"},  # (the menu greets a newcomer)
     {"trigger": "unknown", "source": "*", "dest": None, "after": common.not_understood},
+    {"trigger": "thanks", "source": "*", "dest": None, "after": common.you_are_welcome},
     # -- back -------------------------------------------------------------------------------------------------
     *({"trigger": "back", "source": "help_menu", "dest": place, "conditions": help_flow.came_from(place),
        "before": help_flow.forget_place} for place in help_flow.RESUMABLE),

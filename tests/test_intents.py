@@ -157,3 +157,22 @@ def test_pause_and_resume_are_separate_words_on_a_session():
     assert parse_intent("pause", "session_detail") == Intent("pause_session")
     assert parse_intent("Resume", "session_detail") == Intent("resume_session")
     assert parse_intent("1", "session_detail") == Intent("toggle_pause")
+
+
+@pytest.mark.parametrize("text", ["thanks!", "Thank you", "thx", "Thanks a lot", "ok thanks", "cheers", "ty"])
+def test_thanks_is_understood_in_menus_and_steps(text):
+    for state in ("customer_menu", "provider_menu", "book_confirm", "session_detail", "book_day"):
+        assert parse_intent(text, state) == Intent("thanks"), state
+
+
+@pytest.mark.parametrize("text", ["Hello there", "hi there", "hey Asha", "good morning team", "Hii"])
+def test_greetings_with_a_word_more_show_the_menu(text):
+    assert parse_intent(text, "customer_menu") == Intent("menu")
+    assert parse_intent(text, "provider_menu") == Intent("menu")
+
+
+@pytest.mark.parametrize("text", ["I want to cancel my booking", "cancel my booking", "i'd like to reschedule my "
+                                  "appointment", "How do I cancel my session?", "change my booking please"])
+def test_wanting_to_change_a_booking_opens_my_bookings(text):
+    assert parse_intent(text, "customer_menu") == Intent("my_bookings")
+    assert parse_intent(text, "provider_menu") == Intent("my_bookings")

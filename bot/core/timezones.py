@@ -25,6 +25,21 @@ CITY_ALIASES = {
     "geneva": "Europe/Zurich", "abu dhabi": "Asia/Dubai", "beijing": "Asia/Shanghai", "melbourne": "Australia/Melbourne",
     "utc": "UTC", "gmt": "Europe/London",
 }
+# Zone abbreviations people type ("EST", "PST", "IST"), each to the zone most of our users mean by it; the times
+# then follow that zone's own summer time. IST is India's (the product's home), not Israel's or Ireland's.
+ABBREVIATIONS = {
+    "est": "America/New_York", "edt": "America/New_York", "et": "America/New_York", "eastern": "America/New_York",
+    "cst": "America/Chicago", "cdt": "America/Chicago", "ct": "America/Chicago", "central": "America/Chicago",
+    "mst": "America/Denver", "mdt": "America/Denver", "mt": "America/Denver", "mountain": "America/Denver",
+    "pst": "America/Los_Angeles", "pdt": "America/Los_Angeles", "pt": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles", "akst": "America/Anchorage", "hst": "Pacific/Honolulu",
+    "bst": "Europe/London", "wet": "Europe/Lisbon", "cet": "Europe/Paris", "cest": "Europe/Paris",
+    "eet": "Europe/Athens", "eest": "Europe/Athens", "msk": "Europe/Moscow", "gst": "Asia/Dubai",
+    "pkt": "Asia/Karachi", "npt": "Asia/Kathmandu", "sgt": "Asia/Singapore", "hkt": "Asia/Hong_Kong",
+    "jst": "Asia/Tokyo", "kst": "Asia/Seoul", "aest": "Australia/Sydney", "aedt": "Australia/Sydney",
+    "awst": "Australia/Perth", "nzst": "Pacific/Auckland", "nzdt": "Pacific/Auckland", "wat": "Africa/Lagos",
+    "cat": "Africa/Maputo", "eat": "Africa/Nairobi", "sast": "Africa/Johannesburg", "brt": "America/Sao_Paulo",
+}
 
 
 @functools.cache
@@ -67,6 +82,7 @@ def _index() -> dict[str, str]:
             index.setdefault(normalise(zone), canonical(zone))
             index.setdefault(normalise(zone.rsplit("/", 1)[-1].replace("_", " ")), canonical(zone))
     index.update(CITY_ALIASES)
+    index.update(ABBREVIATIONS)
     return index
 
 

@@ -128,7 +128,12 @@ GLOBAL_WORDS: dict[str, str] = {
     "unstop": "menu", "subscribe": "menu",
     "back": "back", "previous": "back",
 }
-GREETINGS = frozenset({"hi", "hello", "hey", "hola", "namaste", "good morning", "good afternoon", "good evening"})
+GREETINGS = frozenset({"hi", "hello", "hey", "hola", "namaste", "good morning", "good afternoon", "good evening",
+                       "hii", "helo", "hallo", "hiya", "yo", "good day", "greetings"})
+# "hello there", "hi Asha", "hey bot": a greeting and a word or two more.
+GREETING_START = re.compile(r"^(hi|hello|hey|hola|namaste|hii|hiya|good (morning|afternoon|evening))( [a-z]+){1,2}$")
+THANKS = re.compile(r"^(thanks?|thank you|thank u|thanks a lot|thank you so much|thanks so much|thx|ty|tysm|cheers|"
+                    r"great thanks|ok thanks|okay thanks|ok thank you|many thanks)( a lot| again)?$")
 # Commands with arguments, tried after the global words; (pattern on the normalised text, trigger).
 COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(sign ?up|register)( as (a )?provider)?$"), "signup"),
@@ -140,6 +145,9 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(create|new|add)( a)? session$"), "create_session"),
     (re.compile(r"^(share|send|get)?( my)?( booking)? (link|code)$|^share$"), "share_link"),
     (re.compile(r"^((my|change|set|change my|set my) )?time ?zone$"), "set_timezone"),
+    (re.compile(r"^(i (want|need|would like|d like) to |i'd like to |can i |please |how do i |how to )?"
+                r"(cancel|reschedule|change|move) (my|a|the|this|an) (booking|appointment|session|slot)s?"
+                r"( please)?$"), "my_bookings"),
     (re.compile(r"^book(?:ing)? code\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
 )
 
@@ -178,6 +186,8 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
         return Intent(WORDS[state][words])
     if state in FREE_TEXT_STATES:  # a session called "Book club" is a name, not a command
         return Intent("answer", text.strip())
+    if THANKS.match(words):
+        return Intent("thanks")
     if state in ("start", "customer_menu") and BARE_CODE.match(text.strip()):
         return Intent("book", text.strip().lstrip("#").lower())  # a booking code pasted on its own
     for pattern, trigger in COMMANDS:
@@ -186,7 +196,7 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
             return Intent(trigger, match.groupdict().get("arg"))
     if state in TEXT_STATES:
         return Intent("answer", text.strip())
-    if words in GREETINGS:
+    if words in GREETINGS or GREETING_START.match(words):
         return Intent("menu")
     return Intent("unknown", text.strip())
 

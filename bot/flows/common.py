@@ -9,7 +9,7 @@ from transitions import EventData
 from bot.core import messages as msg
 from bot.core.text import normalise
 from bot.dialogue.context import Dialogue
-from bot.dialogue.intents import MENUS, render_options
+from bot.dialogue.intents import MAIN_MENUS, MENUS, render_options
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,12 @@ def not_understood(event: EventData) -> None:
         d.say(msg.NOT_UNDERSTOOD, text=shown)
         d.say(render_options(d.state))
     d.say(msg.GLOBAL_HINT)
+
+
+def you_are_welcome(event: EventData) -> None:
+    """"Thanks!": a short answer, and the person stays where they were."""
+    d = dialogue(event)
+    d.say(msg.YOU_ARE_WELCOME if d.state in MAIN_MENUS else msg.YOU_ARE_WELCOME_MID_STEP)
 
 
 def on_exception(event: EventData) -> None:
