@@ -14,7 +14,7 @@ from bot import cli
 from bot.conversation.handler import ConversationHandler
 from bot.core.config import Config, ConfigError, load_config
 from bot.services.deps import Services, utc_now
-from bot.web import connect, webhook
+from bot.web import connect, share, webhook
 from bot.worker.tasks import TaskQueue, make_huey
 from integrations.mail import ConsoleMailer, Mailer, SMTPMailer
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
@@ -96,6 +96,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
 
     app.register_blueprint(webhook.bp)
     app.register_blueprint(connect.bp)
+    app.register_blueprint(share.bp)
     if config.zoom_sandbox:
         _mount_zoom_sandbox(app, config)
     cli.register(app)

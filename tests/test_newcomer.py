@@ -1,5 +1,12 @@
 """What a new user tripped over (issue 14), driven through the signed webhook as they typed it."""
+import io
+
+import PIL.Image
+import zxingcpp
+
 from bot.core import messages as msg
+from store import repos
+from store.db import unit_of_work
 
 CUSTOMER = "+447700900123"
 
@@ -23,3 +30,22 @@ def test_i_want_to_cancel_my_booking_opens_my_bookings(whatsapp):
     chat = whatsapp(CUSTOMER)
     chat.send("hi")
     assert msg.MB_NONE in chat.send("I want to cancel my booking")
+
+
+def _provider_code(services, phone="+919940790402") -> str:
+    with unit_of_work(services.sessions) as session:
+        contact = repos.get_or_create_contact(session, phone, services.clock())
+        return repos.create_provider(session, contact, name="Asha Coaching", timezone="Asia/Kolkata",
+                                     now=services.clock()).booking_code
+
+
+def test_the_booking_link_as_a_qr_code_image(client, services):
+    code = _provider_code(services)
+    response = client.get(f"/share/{code}.png")
+    assert response.status_code == 200 and response.mimetype == "image/png"
+    decoded = zxingcpp.read_barcodes(PIL.Image.open(io.BytesIO(response.get_data())))
+    # No number configured in tests: the link opens Twilio's sandbox number, "book CODE" typed.
+    assert [r.text for r in decoded] == [f"https://wa.me/14155238886?text=book%20{code}"]
+    assert client.get(f"/share/{code.lower()}.png").status_code == 200
+    for unknown in ("ZZZZ99", "not-a-code", "A" * 40):
+        assert client.get(f"/share/{unknown}.png").status_code == 404

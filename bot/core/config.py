@@ -27,6 +27,10 @@ class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+# Twilio's WhatsApp sandbox, which every Twilio account can join: what links point to until a number is set.
+TWILIO_SANDBOX_NUMBER = "whatsapp:+14155238886"
+
+
 @dataclass(frozen=True)
 class Config:
     env: str = "development"  # one of ENVIRONMENTS
@@ -79,6 +83,12 @@ class Config:
     @property
     def twilio_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.twilio_whatsapp_from)
+
+    @property
+    def whatsapp_number(self) -> str:
+        """The bot's WhatsApp number as +E.164: TWILIO_WHATSAPP_FROM, or Twilio's shared sandbox number where none
+        is configured (development and tests; production requires one)."""
+        return (self.twilio_whatsapp_from or TWILIO_SANDBOX_NUMBER).removeprefix("whatsapp:")
 
     @property
     def zoom_enabled(self) -> bool:
