@@ -9,7 +9,7 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from bot.core import availability, money, slots
+from bot.core import availability, money, sharing, slots
 from bot.core import messages as msg
 from bot.dialogue.intents import render_options
 from bot.flows import sessions
@@ -129,9 +129,11 @@ def test_capacity(text, value):
     assert sessions.parse_capacity(text) == value
 
 
-def test_share_url_uses_the_bot_number_digits():
-    assert sessions.share_url("whatsapp:+14155238886", "AB23CD") == "https://wa.me/14155238886?text=book%20AB23CD"
-    assert sessions.share_url("", "AB23CD") is None
+def test_booking_link_uses_the_bot_number_digits():
+    assert sharing.booking_link("whatsapp:+14155238886", "AB23CD") == "https://wa.me/14155238886?text=book%20AB23CD"
+    assert sharing.booking_link("+44 7700 900123", "AB23CD") == "https://wa.me/447700900123?text=book%20AB23CD"
+    with pytest.raises(ValueError):
+        sharing.booking_link("", "AB23CD")
 
 
 @pytest.mark.parametrize("minutes, shown", [(45, "45 min"), (60, "1 h"), (90, "1 h 30 min"), (480, "8 h")])
@@ -615,10 +617,20 @@ def test_share_link_from_menu_and_from_a_session(chat, services):
     assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("1")  # still on the session
 
 
-def test_share_code_only_without_a_bot_number(chat, services, monkeypatch):
+def test_share_link_comes_with_its_qr_code_image(chat, services, fake_twilio, client):
+    chat.send("share link")
+    sent = fake_twilio.fake.messages[-1]
+    code = booking_code(services)
+    assert sent["media_urls"] == [f"{services.config.public_base_url}/share/{code}.png"]
+    assert client.get(f"/share/{code}.png").mimetype == "image/png"
+
+
+def test_without_a_bot_number_the_link_opens_the_twilio_sandbox(chat, services, monkeypatch):
+    """Development with no TWILIO_WHATSAPP_FROM: still a link (to Twilio's sandbox number), never a bare code."""
     monkeypatch.setattr(services, "config", dataclasses.replace(services.config, twilio_whatsapp_from=""))
-    reply = chat.send("share link")
-    assert msg.SHARE_CODE_ONLY.format(code=booking_code(services)) in reply and "wa.me" not in reply
+    code = booking_code(services)
+    assert msg.SHARE_LINK.format(code=code, link=f"https://wa.me/14155238886?text=book%20{code}") \
+        in chat.send("share link")
 
 
 @pytest.mark.parametrize("command", ["my sessions", "create session", "share link"])

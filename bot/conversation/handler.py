@@ -63,7 +63,7 @@ class ConversationHandler:
             self._run(dialogue, stored)
             repos.save_conversation(session, contact, conv, dialogue.state, dialogue.stored_context(), now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
-                               seal_with=services.cipher if dialogue.sealed else None)
+                               seal_with=services.cipher if dialogue.sealed else None, media_url=dialogue.media_url)
         outbox.after_commit(services, ids)
         for job in dialogue.after_commit:
             try:
@@ -95,6 +95,7 @@ class ConversationHandler:
         if dialogue.error is not None:
             savepoint.rollback()
             dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False
+            dialogue.media_url = None
             dialogue.forget()
             dialogue.context.update(before)  # what the failed step half-changed is forgotten with its rows
             return

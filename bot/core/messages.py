@@ -369,8 +369,7 @@ SESSION_STATUS_ACTIVE = "active"
 SESSION_STATUS_PAUSED = "paused"
 SESSION_CREATED = "✅ *{name}* is live: customers can book it now."
 SHARE_LINK = ("Your booking code is *{code}*. Share this link: it opens WhatsApp with “book {code}” ready to "
-              "send:\n{link}")
-SHARE_CODE_ONLY = "Your booking code is *{code}*. Customers book by sending *book {code}* to this WhatsApp number."
+              "send:\n{link}\n\nThe QR code above opens the same chat: forward it, or print it for your door.")
 SESSION_LIST = "Your sessions:\n{lines}\n\nReply with a number to see, pause, edit or share a session."
 SESSION_LIST_LINE = "{number}. *{name}* · {kind} · {duration} · {price} · {status}"
 SESSION_LIST_ZOOM_MARK = " · ⚠️ Zoom"

@@ -57,6 +57,7 @@ class Dialogue:
     state: str = "start"
     arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
     sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted
+    media_url: str | None = None  # an image sent with the reply (see `attach`)
     _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
 
     def draft(self, kind: type[D]) -> D:
@@ -98,6 +99,10 @@ class Dialogue:
         encrypted like the connection, and deleted with it."""
         self.sealed = True
         self.say(template, **values)
+
+    def attach(self, url: str) -> None:
+        """Send this image (a public URL Twilio fetches) with the reply, as its caption."""
+        self.media_url = url
 
     def later(self, job: Callable[[], None]) -> None:
         """Run `job` once this message's transaction has committed (sending mail, calling Zoom...)."""

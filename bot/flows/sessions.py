@@ -25,7 +25,7 @@ from bot.dialogue.context import Dialogue
 from bot.dialogue.intents import MENUS
 from bot.flows import zoom as zoom_flow
 from bot.flows.common import dialogue
-from bot.services import plans, video_accounts
+from bot.services import plans, sharing, video_accounts
 from store.models import Booking, Offering, Provider
 
 MIN_DURATION, MAX_DURATION = 5, 480
@@ -564,19 +564,11 @@ def save(event: EventData) -> None:
 
 # -- share ----------------------------------------------------------------------------------------------------------
 
-def share_url(bot_number: str, code: str) -> str | None:
-    """wa.me click-to-chat link that opens a chat with the bot, "book <CODE>" typed; None without a number."""
-    digits = re.sub(r"\D", "", bot_number.removeprefix("whatsapp:"))
-    return f"https://wa.me/{digits}?text=book%20{code}" if digits else None
-
-
 def _say_share(d: Dialogue) -> None:
+    """The booking link (to the sandbox number until one is configured) and its QR code image."""
     code = d.provider.booking_code
-    link = share_url(d.services.config.twilio_whatsapp_from or "", code)
-    if link:
-        d.say(msg.SHARE_LINK, code=code, link=link)
-    else:
-        d.say(msg.SHARE_CODE_ONLY, code=code)
+    d.say(msg.SHARE_LINK, code=code, link=sharing.link_for(d.services, code))
+    d.attach(sharing.qr_url(d.services, code))
 
 
 def share_link(event: EventData) -> None:

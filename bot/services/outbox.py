@@ -44,10 +44,11 @@ _QUEUE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c
 
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
-          seal_with: "TokenCipher | None" = None) -> list[int]:
+          seal_with: "TokenCipher | None" = None, media_url: str | None = None) -> list[int]:
     """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order. `reply`: it answers the
     recipient's own message (sent even to someone who opted out). `seal_with`: the texts name personal data of a
-    connected account (its email), so the body is stored encrypted with this cipher (see `message_body`)."""
+    connected account (its email), so the body is stored encrypted with this cipher (see `message_body`).
+    `media_url`: an image sent with the last part (as its caption)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
@@ -57,7 +58,10 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
            "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now}
     # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
     # unit of work for rows nothing else in the transaction touches.
-    return [session.execute(_QUEUE, {**row, "body": seal(part)}).scalar_one() for part in split_body(body)]
+    parts = split_body(body)
+    return [session.execute(_QUEUE, {**row, "body": seal(part),
+                                     "media_url": media_url if number == len(parts) else None}).scalar_one()
+            for number, part in enumerate(parts, 1)]
 
 
 def message_body(services: "Services", row: OutboundMessage) -> str:
@@ -125,6 +129,7 @@ class _Claimed:
     id: int
     to: str
     body: str
+    media_url: str | None
     via_template: bool
     in_window: bool
     opted_out: bool
@@ -190,14 +195,15 @@ def _claim_in(session: Session, services: "Services", to: str) -> _Claimed | Non
         claimed_at, recovering = now, False
     if not taken:
         return None
-    message = session.execute(select(OutboundMessage.body, OutboundMessage.sealed, OutboundMessage.via_template,
+    message = session.execute(select(OutboundMessage.body, OutboundMessage.sealed, OutboundMessage.media_url,
+                                     OutboundMessage.via_template,
                                      OutboundMessage.reply, Contact.last_inbound_at, Contact.opted_out_at)
                               .outerjoin(Contact, Contact.id == OutboundMessage.contact_id)
                               .where(OutboundMessage.id == row.id)).one()
     in_window = (not message.via_template and message.last_inbound_at is not None
                  and message.last_inbound_at >= now - WINDOW)
     return _Claimed(id=row.id, to=to, body=_plain(services, message.body, message.sealed),
-                    via_template=message.via_template, in_window=in_window,
+                    media_url=message.media_url, via_template=message.via_template, in_window=in_window,
                     opted_out=message.opted_out_at is not None and not message.reply, claimed_at=claimed_at,
                     lease=lease, recovering=recovering, known_sid=row.twilio_sid)
 
@@ -233,8 +239,8 @@ def _send(services: "Services", claimed: _Claimed) -> dict:
         callback += f"?outbox={claimed.id}"  # the status callback names our message even if we never saw the sid
     try:
         if claimed.in_window:
-            result, via_template = services.messenger.send_text(claimed.to, claimed.body,
-                                                                status_callback=callback), False
+            result, via_template = services.messenger.send_text(claimed.to, claimed.body, status_callback=callback,
+                                                                media_url=claimed.media_url), False
         elif template:  # one template message per part: a template variable holds at most 1,000 characters
             result = SendResult(sid=None, status="failed")
             for part in split_body(claimed.body, TEMPLATE_VARIABLE_LIMIT) or [claimed.body]:
@@ -328,7 +334,7 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
             log.warning("message %s to %s failed: outside the 24-hour window", row.id, phones.mask(row.to))
             if first_63016 and not row.via_template and services.config.twilio_template_content_sid:
                 again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, sealed=row.sealed,
-                                        reply=row.reply, status="pending", via_template=True,
+                                        media_url=row.media_url, reply=row.reply, status="pending", via_template=True,
                                         created_at=row.updated_at, updated_at=row.updated_at)
                 session.add(again)
                 session.flush()
