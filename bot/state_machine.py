@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from transitions import Machine, State
 
-from bot.flows import booking, common, my_bookings, onboarding, sessions, zoom
+from bot.flows import agenda, booking, common, my_bookings, onboarding, sessions, zoom
 from bot.flows import help as help_flow
 
 STATES = [
@@ -202,6 +202,9 @@ TRANSITIONS: list[dict] = [
     {"trigger": "answer", "source": "edit_value", "dest": "session_detail", "conditions": sessions.new_value_ok,
      "before": sessions.save_new_value},
     {"trigger": "answer", "source": "edit_value", "dest": None, "after": sessions.new_value_rejected},
+    {"trigger": "agenda", "source": "*", "dest": None, "unless": common.is_provider,
+     "after": agenda.explain_providers_only},
+    {"trigger": "agenda", "source": "*", "dest": None, "after": agenda.show},
     {"trigger": "share_link", "source": "*", "dest": None, "unless": common.is_provider,
      "after": sessions.explain_providers_only},
     {"trigger": "share_link", "source": "*", "dest": None, "after": sessions.share_link},

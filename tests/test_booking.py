@@ -570,3 +570,30 @@ def test_zero_at_the_confirmation_is_a_wrong_pick_not_a_silent_exit(provider, se
     assert all_bookings(services) == []
     assert has(msg.BOOK_CONFIRMED, customer.send("1"))
     assert len(all_bookings(services)) == 1
+
+
+def test_the_providers_day_view_lists_occurrences_with_people_and_links(provider, services, whatsapp, fake_zoom,
+                                                                         smtp_server):
+    """'this week': one line per occurrence (a group class with everyone in it), each person's number, the link."""
+    add_offering(services, provider.id, name="Yoga", capacity=12, platform="google_meet",
+                 meet_url="https://meet.google.com/abc-defg-hij")
+    add_offering(services, provider.id, name="Career coaching")
+    emma, jose, ravi = whatsapp("+447700900123"), whatsapp("+34600111222"), whatsapp(CUSTOMER)
+    book(emma, provider.code, session="1", name="Emma Stone", email="emma@example.com", profile="Emma")
+    book(jose, provider.code, session="1", zone="1", name="José Díaz", email="jose@example.com", profile="José")
+    book(ravi, provider.code, session="2", name="Ravi Kumar", email="ravi@example.com")  # 11:00: Yoga is at 10
+    provider.new_replies()  # the "new booking" notices
+    week = provider.send("this week")
+    yoga = [line for line in week.splitlines() if "*Yoga*" in line]
+    assert len(yoga) == 1 and "· 2/12:" in yoga[0]
+    assert "Emma Stone (+447700900123), José Díaz (+34600111222)" in yoga[0]
+    assert "Ravi Kumar (+919812345678)" in week and "https://meet.google.com/abc-defg-hij" in week
+    assert [line for line in week.splitlines() if "*Career coaching*" in line]
+    assert msg.AGENDA_WEEK.split("{")[0] in week
+    assert week.count("*Yoga*") == 1
+    # Customers have no day view; an empty day says so.
+    assert msg.AGENDA_PROVIDERS_ONLY in emma.send("today")
+    with unit_of_work(services.sessions) as session:
+        for booking in session.scalars(select(Booking)):
+            booking.status = "cancelled"
+    assert "Nothing booked" in provider.send("today")

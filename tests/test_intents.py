@@ -176,3 +176,11 @@ def test_greetings_with_a_word_more_show_the_menu(text):
 def test_wanting_to_change_a_booking_opens_my_bookings(text):
     assert parse_intent(text, "customer_menu") == Intent("my_bookings")
     assert parse_intent(text, "provider_menu") == Intent("my_bookings")
+
+
+@pytest.mark.parametrize("text, arg", [("today", "today"), ("Today's schedule", "today"), ("tomorrow", "tomorrow"),
+                                       ("this week", "this week"), ("what's on today", "today"), ("my day", None),
+                                       ("my schedule", None), ("show me my week", "week")])
+def test_the_day_view_words(text, arg):
+    assert parse_intent(text, "provider_menu") == Intent("agenda", arg)
+    assert parse_intent(text, "book_day").trigger == "answer"  # picking a day, "today" is the day

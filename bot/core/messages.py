@@ -293,6 +293,16 @@ MB_RESCHEDULE_START = ("Let's find a new time for *{session}* (now {when}). The 
                        "confirm the new time.")
 
 # --- sessions (provider): create, list, pause/resume, edit, share ------------------------------------------------
+AGENDA_TODAY = "📅 *Today*, {day} ({timezone}):"
+AGENDA_TOMORROW = "📅 *Tomorrow*, {day} ({timezone}):"
+AGENDA_WEEK = "📅 *The next 7 days* from {day} ({timezone}):"
+AGENDA_DAY = "\n*{day}*"
+AGENDA_LINE = "{time} *{session}*: {people}\n   {where}"
+AGENDA_GROUP_LINE = "{time} *{session}* · {taken}/{capacity}: {people}\n   {where}"
+AGENDA_PERSON = "{name} ({phone})"
+AGENDA_NOTHING = "{span}\nNothing booked. Send *this week* to look further, or *share link* to get bookings."
+AGENDA_PROVIDERS_ONLY = ("The day view is for providers: it lists the sessions people booked with you. Send *my "
+                         "bookings* to see your own bookings.")
 SESSION_PROVIDERS_ONLY = ("Creating and managing sessions is for providers (coaches, tutors, consultants). Send "
                           "*sign up* to start a 14-day free trial. To book someone's session, send *book* and "
                           "their booking code.")

@@ -82,6 +82,11 @@ def group_by_day(slots: Iterable[datetime], customer_tz: str) -> list[tuple[date
     return list(groups.items())
 
 
+def format_day(start_utc: datetime, tz: str) -> str:
+    """ "Tue 10 Mar" on the calendar of `tz`."""
+    return format_slot(start_utc, tz).split(",")[0]
+
+
 def format_slot(start_utc: datetime, tz: str) -> str:
     """ "Tue 10 Mar, 14:30" on the wall clock of `tz` (English names whatever the process locale)."""
     _aware(start_utc, "start_utc")

@@ -145,12 +145,19 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(create|new|add)( a)? session$"), "create_session"),
     (re.compile(r"^(share|send|get)?( my)?( booking)? (link|code)$|^share$"), "share_link"),
     (re.compile(r"^((my|change|set|change my|set my) )?time ?zone$"), "set_timezone"),
+    (re.compile(r"^(?:(?:my|show(?: me)?(?: my)?|what'?s on|whats on|what is on)\s+)?"
+                r"(?P<arg>today|tomorrow|this week|week)(?:'?s)?(?:\s+(?:schedule|agenda|sessions|bookings))?$"),
+     "agenda"),
+    (re.compile(r"^(my )?(day|schedule|agenda|calendar)$"), "agenda"),
     (re.compile(r"^(i (want|need|would like|d like) to |i'd like to |can i |please |how do i |how to )?"
                 r"(cancel|reschedule|change|move) (my|a|the|this|an) (booking|appointment|session|slot)s?"
                 r"( please)?$"), "my_bookings"),
     (re.compile(r"^book(?:ing)? code\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
 )
 
+
+# Commands whose words are also answers where a value is asked ("today" picks a day when booking).
+ANSWER_FIRST = frozenset({"agenda"})
 
 # A booking code pasted alone: 6 letters/digits with at least one digit (codes never contain 0, 1, I or O).
 BARE_CODE = re.compile(r"^#?(?=[A-Za-z2-9]*[2-9])[A-HJ-NP-Za-hj-np-z2-9]{6}$")
@@ -192,7 +199,7 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
         return Intent("book", text.strip().lstrip("#").lower())  # a booking code pasted on its own
     for pattern, trigger in COMMANDS:
         match = pattern.match(words)
-        if match:
+        if match and not (trigger in ANSWER_FIRST and state in TEXT_STATES):
             return Intent(trigger, match.groupdict().get("arg"))
     if state in TEXT_STATES:
         return Intent("answer", text.strip())
