@@ -14,8 +14,8 @@ from bot.services import bookings
 from store import repos
 from store.db import unit_of_work
 from store.models import Booking, Offering
-from tests.conftest import WhatsAppUser
-from tests.test_booking import add_offering, has, provider, walk  # noqa: F401 (provider: fixture)
+from tests.fixtures.builders import MORNINGS, make_offering
+from tests.fixtures.chat import WhatsAppUser, has, walk
 
 THREADS = 5
 SLOT = datetime(2025, 4, 2, 4, 30, tzinfo=timezone.utc)  # Wed 2 Apr, 10:00 in Kolkata: day 1, time 1
@@ -45,8 +45,8 @@ def confirm_at_once(app, fake_twilio, phones: list[str]) -> list[int]:
 @pytest.mark.parametrize("mode,capacity", [("zoom", 1), ("in_person", 3)])
 def test_racing_for_the_last_place(app, services, provider, whatsapp, fake_twilio, fake_zoom, smtp_server,
                                    mode, capacity):
-    offering_id = add_offering(services, provider.id, capacity=capacity, mode="online" if mode == "zoom"
-                               else "in_person", address="Studio 4, Pune")
+    offering_id = make_offering(services, provider.id, capacity=capacity, mode="online" if mode == "zoom"
+                                else "in_person", address="Studio 4, Pune", windows=MORNINGS)
     now = services.clock()
     with unit_of_work(services.sessions) as session:  # all places but one already taken
         offering = session.get(Offering, offering_id)

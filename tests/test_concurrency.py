@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from bot.conversation.handler import ConversationHandler
 from store.db import unit_of_work
 from store.models import Contact, Conversation, InboundMessage
-from tests.conftest import WhatsAppUser
+from tests.fixtures.chat import WhatsAppUser
 
 PHONE = "+919940790402"
 THREADS = 6

@@ -3,7 +3,7 @@ back, paste a booking code on its own, say "share my link", write something odd 
 from __future__ import annotations
 
 from bot.core import messages as msg
-from tests.test_zoom_connect import PROVIDER, make_provider
+from tests.fixtures.builders import PROVIDER, make_provider
 
 
 def test_help_in_the_middle_of_creating_a_session_and_back_keeps_the_draft(services, whatsapp):

@@ -14,7 +14,7 @@ import pytest
 from bot.bootstrap import create_app
 from bot.core import messages as msg
 from bot.core.config import ConfigError, load_config
-from tests.conftest import PUBLIC_BASE_URL
+from tests.fixtures.settings import PUBLIC_BASE_URL
 
 PUBLIC_HOST = "bot.mynextslot.test"
 

@@ -5,10 +5,7 @@ import PIL.Image
 import zxingcpp
 
 from bot.core import messages as msg
-from store import repos
-from store.db import unit_of_work
-
-CUSTOMER = "+447700900123"
+from tests.fixtures.builders import CUSTOMER, code_of, make_provider
 
 
 def test_thanks_gets_a_short_answer_and_keeps_the_step(whatsapp):
@@ -32,15 +29,8 @@ def test_i_want_to_cancel_my_booking_opens_my_bookings(whatsapp):
     assert msg.MB_NONE in chat.send("I want to cancel my booking")
 
 
-def _provider_code(services, phone="+919940790402") -> str:
-    with unit_of_work(services.sessions) as session:
-        contact = repos.get_or_create_contact(session, phone, services.clock())
-        return repos.create_provider(session, contact, name="Asha Coaching", timezone="Asia/Kolkata",
-                                     now=services.clock()).booking_code
-
-
 def test_the_booking_link_as_a_qr_code_image(client, services):
-    code = _provider_code(services)
+    code = code_of(services, make_provider(services))
     response = client.get(f"/share/{code}.png")
     assert response.status_code == 200 and response.mimetype == "image/png"
     decoded = zxingcpp.read_barcodes(PIL.Image.open(io.BytesIO(response.get_data())))

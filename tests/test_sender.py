@@ -22,7 +22,8 @@ from bot.worker.sender import OutboxSender
 from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage
-from tests.conftest import PUBLIC_BASE_URL, TEST_TOKEN_KEY, WhatsAppUser
+from tests.fixtures.chat import WhatsAppUser
+from tests.fixtures.settings import PUBLIC_BASE_URL, TEST_TOKEN_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 

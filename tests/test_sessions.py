@@ -18,26 +18,16 @@ from integrations.video import VideoProviderRegistry
 from store import repos
 from store.db import unit_of_work
 from store.models import Offering, Provider, VideoConnection
-from tests.test_zoom_connect import click_through, link_in
+from tests.fixtures.builders import CUSTOMER, PROVIDER, make_offering, make_provider
+from tests.fixtures.zoom_connect import click_through, link_in
 
-PROVIDER = "+919940790402"
-CUSTOMER = "+447700900123"
 MEET = "https://meet.google.com/abc-defg-hij"
 HOURS = "Mon-Fri 10:00-13:00, Sat 09:00-11:00"
 
 
-def make_provider(services, phone=PROVIDER, plan="trial", country="IN", name="Asha Coaching"):
-    with unit_of_work(services.sessions) as session:
-        contact = repos.get_or_create_contact(session, phone, services.clock())
-        contact.country = country
-        provider = repos.create_provider(session, contact, name=name, timezone="Asia/Kolkata",
-                                         now=services.clock(), plan=plan)
-        return provider.id
-
-
 @pytest.fixture
 def chat(services, whatsapp):
-    make_provider(services)
+    make_provider(services, country="IN")
     user = whatsapp(PROVIDER)
     user.send("hi")
     return user
@@ -366,7 +356,7 @@ def test_zoom_needed_can_switch_to_google_meet(chat):
 
 
 def test_plan_without_zoom_offers_meet_or_in_person(services, whatsapp):
-    make_provider(services, plan="free")
+    make_provider(services, plan="free", country="IN")
     chat = whatsapp(PROVIDER)
     chat.send("hi")
     create_until_platform(chat)
@@ -453,7 +443,7 @@ def test_trial_end_warns_on_zoom_sessions(chat, client, services, clock):
 
 
 def test_zoom_warning_helper(services):
-    pid = make_provider(services)
+    pid = make_provider(services, country="IN")
     now = services.clock()
     with unit_of_work(services.sessions) as session:
         provider = session.get(Provider, pid)
@@ -466,17 +456,9 @@ def test_zoom_warning_helper(services):
 
 def seed_session(services, *, kind="one_to_one", capacity=1, name="Career coaching", hours=HOURS, duration=60,
                  notice=0, platform="google_meet") -> int:
-    with unit_of_work(services.sessions) as session:
-        provider = session.scalars(select(Provider)).one()
-        now = services.clock()
-        offering = Offering(provider_id=provider.id, name=name, kind=kind, mode="online", platform=platform,
-                            meet_url=MEET if platform == "google_meet" else None, duration_minutes=duration,
-                            price_minor=150000, currency="INR", capacity=capacity, min_notice_minutes=notice,
-                            availability=availability.to_json(availability.parse_availability(hours).windows),
-                            status="active", created_at=now, updated_at=now)
-        session.add(offering)
-        session.flush()
-        return offering.id
+    return make_offering(services, kind=kind, capacity=capacity, name=name, duration=duration, notice=notice,
+                         platform=platform, meet_url=MEET if platform == "google_meet" else None,
+                         windows=availability.parse_availability(hours).windows)
 
 
 def detail(services, offering_id: int) -> str:
@@ -692,7 +674,7 @@ def test_after_disconnecting_zoom_a_session_can_move_to_meet_in_person_and_back(
 
 
 def test_change_where_to_zoom_needs_the_plan(services, whatsapp):
-    make_provider(services, plan="free")
+    make_provider(services, plan="free", country="IN")
     chat = whatsapp(PROVIDER)
     chat.send("hi")
     seed_session(services)

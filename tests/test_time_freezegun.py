@@ -13,7 +13,7 @@ from bot.services import bookings, outbox
 from store import repos
 from store.db import unit_of_work
 from store.models import Offering, OutboundMessage
-from tests.conftest import WhatsAppUser
+from tests.fixtures.chat import WhatsAppUser
 
 INDIA = "+919940790402"
 

@@ -4,7 +4,6 @@ and removal from Zoom's side. The guide's "Adding the App", "Removing the App" a
 from __future__ import annotations
 
 import html
-import re
 import threading
 import uuid
 
@@ -16,51 +15,11 @@ from bot.services import outbox, video_accounts
 from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage, VideoConnection
-from tests.conftest import PUBLIC_BASE_URL, ZOOM_WEBHOOK_SECRET
+from tests.fixtures.builders import PROVIDER, make_provider
 from tests.fixtures.consent_page import consent
+from tests.fixtures.settings import ZOOM_WEBHOOK_SECRET
 from tests.fixtures.storage import database_files
-
-PROVIDER = "+919940790402"
-LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/zoom/[A-Za-z0-9_-]+)")
-
-
-def make_provider(services, phone=PROVIDER, plan="trial", name="Asha Coaching"):
-    with unit_of_work(services.sessions) as session:
-        contact = repos.get_or_create_contact(session, phone, services.clock())
-        provider = repos.create_provider(session, contact, name=name, timezone="Asia/Kolkata",
-                                         now=services.clock(), plan=plan)
-        return provider.id
-
-
-@pytest.fixture
-def provider_chat(services, whatsapp):
-    make_provider(services)
-    chat = whatsapp(PROVIDER)
-    chat.send("hi")
-    return chat
-
-
-def link_in(reply: str) -> str:
-    match = LINK.search(reply)
-    assert match, f"no connect link in: {reply}"
-    return match.group(1)
-
-
-def click_through(client, path: str, *, decision: str = "allow", user_id: str | None = None):
-    """The provider's browser: open our link, follow to Zoom, press Allow/Deny, come back to our callback."""
-    opened = client.get(path)
-    assert opened.status_code == 302, opened.get_data(as_text=True)
-    answer = consent(opened.headers["Location"], decision=decision, user_id=user_id)
-    assert answer["redirect_to"] == PUBLIC_BASE_URL + "/oauth/zoom/callback"
-    query = {k: v for k, v in answer.items() if k != "redirect_to"}
-    return client.get("/oauth/zoom/callback", query_string=query), query
-
-
-def connect(client, chat, **kwargs):
-    reply = chat.send("connect zoom")
-    assert msg.ZOOM_LINK.split("{link}")[0] in reply
-    return click_through(client, link_in(reply), **kwargs)
-
+from tests.fixtures.zoom_connect import LINK, click_through, connect, link_in
 
 def raw_database_text(services) -> str:
     """Everything the database holds, read around the server: its files' bytes (PostgreSQL: after a CHECKPOINT)."""
