@@ -28,6 +28,17 @@ def sources(*folders: str) -> Iterator[Path]:
         yield from sorted((ROOT / folder).rglob("*.py"))
 
 
+def offenders(check, folders: tuple[str, ...], *, allowed: set[str] = frozenset()) -> dict[str, list[str]]:
+    """What `check(source, module, is_package=...)` finds in each file of `folders`, by path (those in `allowed`
+    left out)."""
+    found = {}
+    for path in sources(*folders):
+        relative = path.relative_to(ROOT).as_posix()
+        if relative not in allowed:
+            found[relative] = check(path.read_text(), module_name(path), is_package=path.name == "__init__.py")
+    return {relative: names for relative, names in found.items() if names}
+
+
 def imported(tree: ast.AST, module: str, *, is_package: bool) -> Iterator[tuple[ast.stmt, str]]:
     """Every (import statement, absolute dotted name) in `tree`; `from a import b` names both a and a.b."""
     package = module if is_package else module.rpartition(".")[0]
@@ -57,33 +68,7 @@ def imported_test_modules(source: str, module: str, *, is_package: bool = False)
 
 
 def test_no_test_module_imports_another():
-    offenders = {}
-    for path in sources("tests"):
-        found = imported_test_modules(path.read_text(), module_name(path), is_package=path.name == "__init__.py")
-        if found:
-            offenders[str(path.relative_to(ROOT))] = found
-    assert offenders == {}, "move shared helpers and fixtures into tests/fixtures/"
-
-
-@pytest.mark.parametrize("source", [
-    "from tests.test_booking import read",
-    "import tests.test_meetings",
-    "from tests import test_zoom_connect",
-    "from .test_booking import walk",
-    "from tests.conftest import PUBLIC_BASE_URL",
-    "def helper():\n    from tests.integrations.test_mail import smtp\n",
-])
-def test_importing_a_test_module_is_flagged(source):
-    assert imported_test_modules(source, "tests.test_example")
-
-
-@pytest.mark.parametrize("source", [
-    "from tests.fixtures.chat import WhatsAppUser",
-    "from tests.fixtures import builders",
-    "from . import fixtures",
-])
-def test_importing_fixtures_is_fine(source):
-    assert imported_test_modules(source, "tests.test_example") == []
+    assert offenders(imported_test_modules, ("tests",)) == {}, "move shared helpers and fixtures into tests/fixtures/"
 
 
 # -- 2. no function-local import of a project module ---------------------------------------------------------------
@@ -115,16 +100,8 @@ def local_project_imports(source: str, module: str, *, is_package: bool = False)
 
 
 def test_no_function_local_import_of_a_project_module():
-    offenders = {}
-    for path in sources(*PROJECT):
-        relative = path.relative_to(ROOT).as_posix()
-        if relative in LAZY_IMPORTS_ALLOWED:
-            continue
-        found = local_project_imports(path.read_text(), module_name(path), is_package=path.name == "__init__.py")
-        if found:
-            offenders[relative] = found
-    assert offenders == {}, "import at the top of the module; a loop it hides is still a loop (import-linter's" \
-                            " layers say which way the arrow may point)"
+    assert offenders(local_project_imports, PROJECT, allowed=LAZY_IMPORTS_ALLOWED) == {}, \
+        "import at the top of the module: a loop it hides is still a loop (the layers say which way arrows point)"
 
 
 def test_bootstrap_is_the_one_exception_and_still_needs_it():
@@ -133,25 +110,37 @@ def test_bootstrap_is_the_one_exception_and_still_needs_it():
         assert local_project_imports((ROOT / relative).read_text(), module_name(ROOT / relative))
 
 
-@pytest.mark.parametrize("source", [
-    "def f():\n    from bot.flows import booking\n",
-    "def f():\n    import store.repos\n",
-    "async def f():\n    from integrations.zoom import client\n",
-    "class C:\n    def m(self):\n        from . import intents\n",
-    "def f():\n    if TYPE_CHECKING:\n        pass\n    else:\n        from bot.core import money\n",
-])
-def test_a_function_local_project_import_is_flagged(source):
-    assert local_project_imports(source, "bot.dialogue.context")
+# -- the checkers flag what they should, and only that -------------------------------------------------------------
+
+TEST_IMPORTS = {  # source in tests/test_example.py: flagged?
+    "from tests.test_booking import read": True,
+    "import tests.test_meetings": True,
+    "from tests import test_zoom_connect": True,
+    "from .test_booking import walk": True,
+    "from tests.conftest import PUBLIC_BASE_URL": True,
+    "def helper():\n    from tests.integrations.test_mail import smtp\n": True,
+    "from tests.fixtures.chat import WhatsAppUser": False,
+    "from tests.fixtures import builders": False,
+    "from . import fixtures": False,
+}
+LOCAL_IMPORTS = {  # source in bot/dialogue/context.py: flagged?
+    "def f():\n    from bot.flows import booking\n": True,
+    "def f():\n    import store.repos\n": True,
+    "async def f():\n    from integrations.zoom import client\n": True,
+    "class C:\n    def m(self):\n        from . import intents\n": True,
+    "def f():\n    if TYPE_CHECKING:\n        pass\n    else:\n        from bot.core import money\n": True,
+    "from bot.core import money\n\ndef f():\n    return money\n": False,
+    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.services.deps import Services\n": False,
+    "def f():\n    import json\n    from redis import Redis\n": False,
+    "try:\n    from store import repos\nexcept ImportError:\n    repos = None\n": False,
+}
+CASES = [(imported_test_modules, "tests.test_example", source, flagged) for source, flagged in TEST_IMPORTS.items()] \
+    + [(local_project_imports, "bot.dialogue.context", source, flagged) for source, flagged in LOCAL_IMPORTS.items()]
 
 
-@pytest.mark.parametrize("source", [
-    "from bot.core import money\n\ndef f():\n    return money\n",
-    "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from bot.services.deps import Services\n",
-    "def f():\n    import json\n    from redis import Redis\n",
-    "try:\n    from store import repos\nexcept ImportError:\n    repos = None\n",
-])
-def test_module_level_and_third_party_imports_are_fine(source):
-    assert local_project_imports(source, "bot.dialogue.context") == []
+@pytest.mark.parametrize("check,module,source,flagged", CASES)
+def test_the_checkers_flag_a_violation_and_nothing_else(check, module, source, flagged):
+    assert bool(check(source, module)) is flagged
 
 
 # -- 3. every module belongs to a layer ------------------------------------------------------------------------------
