@@ -31,7 +31,9 @@ chat: install
 worker: install
 	$(BIN)/flask --app wsgi worker
 
+# The layers' import rules first (pyproject.toml, [tool.importlinter]), then the suite on both databases.
 test: install
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
 

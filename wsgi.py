@@ -1,4 +1,4 @@
 """WSGI entry point for gunicorn and `flask --app wsgi`."""
-from bot.app import create_app
+from bot.bootstrap import create_app
 
 app = create_app()

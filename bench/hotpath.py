@@ -21,8 +21,8 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from bench.common import KEY, PATH, SCRIPT
-from bot.app import build_services, create_app
-from bot.config import Config
+from bot.bootstrap import build_services, create_app
+from bot.core.config import Config
 from integrations.twilio.messenger import ConsoleMessenger
 from integrations.twilio.signing import sign
 

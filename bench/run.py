@@ -15,13 +15,15 @@ import statistics
 import tempfile
 import time
 import uuid
-from datetime import datetime, time as dtime, timezone
+from datetime import datetime, timezone
+from datetime import time as dtime
 from pathlib import Path
 
-from bot import availability, bookings
-from bot.app import build_services, create_app
-from bot.availability import Window
-from bot.config import Config
+from bot.bootstrap import build_services, create_app
+from bot.core import availability
+from bot.core.availability import Window
+from bot.core.config import Config
+from bot.services import bookings
 from integrations.mail import ConsoleMailer
 from integrations.serving import serve_wsgi
 from integrations.twilio.fake import DEFAULT_ACCOUNT_SID, DEFAULT_SENDER, FakeTwilio

@@ -1,17 +1,16 @@
 """The cost of sending one outbox message, as the worker's sender does it: CPU milliseconds (all the sender's threads)
 and SQL statements per message, with the strict fake Twilio in a process of its own answering at once (its CPU is
 not counted). Messages are queued first (N recipients, M messages each), then one OutboxSender drains them.
-On SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL.
+On SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL. (Profile it with `py-spy record --gil`: the work is
+in the sender's threads.)
 
-Usage: python -m bench.sender [--recipients 200] [--per-recipient 2] [--threads 16] [--repeat 3] [--profile]
+Usage: python -m bench.sender [--recipients 200] [--per-recipient 2] [--threads 16] [--repeat 3]
 [--only sqlite|postgresql]"""
 from __future__ import annotations
 
 import argparse
-import cProfile
 import dataclasses
 import os
-import pstats
 import subprocess
 import sys
 import tempfile
@@ -24,10 +23,10 @@ from sqlalchemy import func, select
 from bench.common import ACCOUNT_SID, AUTH_TOKEN, KEY, SENDER
 from bench.hotpath import StatementCounter, postgres_database
 from bench.load import free_port, wait_port
-from bot import outbox
-from bot.app import build_services
-from bot.config import Config
-from bot.sender import OutboxSender
+from bot.bootstrap import build_services
+from bot.core.config import Config
+from bot.services import outbox
+from bot.worker.sender import OutboxSender
 from store import migrate, repos
 from store.db import unit_of_work
 from store.models import OutboundMessage
@@ -61,27 +60,20 @@ def bench(label: str, url: str, args, twilio_url: str) -> None:
     migrate.upgrade(services.engine)
     counter = StatementCounter(services.engine)
     figures = []
-    prof = cProfile.Profile() if args.profile else None
     for round_ in range(args.repeat + 1):  # round 0 warms up
         count = _queue(services, args.recipients, args.per_recipient, round_)
         before, cpu, wall = counter.count, time.process_time(), time.monotonic()
         sender = OutboxSender(services, threads=args.threads, poll_interval=config.sender_poll_seconds)
-        if prof is not None and round_:
-            prof.enable()
         sender.start()
         while _active(services):
             time.sleep(0.02)
         sender.stop()
-        if prof is not None and round_:
-            prof.disable()
         cpu, wall = time.process_time() - cpu, time.monotonic() - wall
         if round_:
             figures.append((cpu * 1000 / count, (counter.count - before) / count, count / wall))
     ms, statements, rate = min(figures)
     print(f"{label:10} {ms:6.2f} ms CPU/message (best of {args.repeat})  {statements:5.2f} statements/message  "
           f"{rate:5.0f} messages/s")
-    if prof is not None:
-        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
     services.engine.dispose()
 
 
@@ -91,7 +83,6 @@ def main() -> None:
     parser.add_argument("--per-recipient", type=int, default=2)
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--profile", action="store_true")
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

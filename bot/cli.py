@@ -9,12 +9,13 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from bot import phones, plans
-from bot.dialogue import Inbound
-from bot.handler import ConversationHandler
-from bot.sender import OutboxSender
-from bot.services import Services
-from bot.tasks import TaskQueue, make_huey
+from bot.conversation.handler import ConversationHandler
+from bot.core import phones, timezones
+from bot.dialogue.context import Inbound
+from bot.services import plans
+from bot.services.deps import Services
+from bot.worker.sender import OutboxSender
+from bot.worker.tasks import TaskQueue, make_huey
 from integrations.twilio.messenger import ConsoleMessenger
 from store import migrate, repos
 from store.db import unit_of_work
@@ -49,8 +50,6 @@ def register(app: Flask) -> None:
     @click.option("--timezone", "zone", default=None, help="IANA zone; guessed from the number if left out")
     def provider_add(phone: str, name: str, plan: str, zone: str | None) -> None:
         """Register a provider (what chat sign-up does, for operators)."""
-        from bot import timezones
-
         services, number = _services(), _phone(phone)
         if zone is None:
             zone = (timezones.guess_for_phone(number) or ["UTC"])[0]

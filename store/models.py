@@ -4,8 +4,19 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
-                        UniqueConstraint, text)
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -108,6 +119,7 @@ class OutboundMessage(Base):
     via_template: Mapped[bool] = mapped_column(default=False)
     reply: Mapped[bool] = mapped_column(default=False)  # an answer to the recipient's own message
     sealed: Mapped[bool] = mapped_column(default=False)  # body encrypted: it names a connected account's email
+    media_url: Mapped[str | None] = mapped_column(String(500))  # an image sent with the body (its caption)
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(default=0)

@@ -1,6 +1,6 @@
 """Shared fixtures: a database per test (SQLite by default; PostgreSQL when TEST_DATABASE_URL is set), a
-settable clock, the app wired to the fake Twilio and a real local SMTP server, and a WhatsApp user who talks to
-the bot through the signed webhook exactly as Twilio does."""
+settable clock, the app wired to the fake Twilio and a real local SMTP server, and `whatsapp`, the chat driver
+(tests/fixtures/chat.py). Builders and the people tests start from live in tests/fixtures/."""
 from __future__ import annotations
 
 import os
@@ -15,20 +15,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.app import build_services, create_app
-from bot.config import Config
-from integrations.twilio.signing import sign
+from bot.bootstrap import build_services, create_app
+from bot.core.config import Config
 from store import migrate
 from store.db import make_engine
 from store.models import Base
 
+from tests.fixtures.chat import WhatsAppUser
+from tests.fixtures.settings import PUBLIC_BASE_URL, TEST_TOKEN_KEY, ZOOM_WEBHOOK_SECRET
+
 pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom",
-                  "tests.fixtures.storage"]
-
-PUBLIC_BASE_URL = "https://bot.mynextslot.test"
-ZOOM_WEBHOOK_SECRET = "test-zoom-webhook-secret-token"
-TEST_TOKEN_KEY = "dGVzdC1vbmx5LWtleS10ZXN0LW9ubHkta2V5LTEyMzQ="
-
+                  "tests.fixtures.storage", "tests.fixtures.providers"]
 
 # -- database ---------------------------------------------------------------------------------------------------
 
@@ -125,36 +122,6 @@ def app(services):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-class WhatsAppUser:
-    """Someone writing to the bot: each message is a webhook signed with Twilio's algorithm; replies are read from
-    what the fake Twilio received."""
-
-    def __init__(self, client, fake_twilio, phone: str) -> None:
-        self.client, self.twilio, self.phone = client, fake_twilio, phone
-        self.address = f"whatsapp:{phone}"
-        self._seen = 0
-
-    def post(self, form: dict[str, str], *, path: str = "/webhooks/twilio/whatsapp", signature: str | None = None):
-        signature = sign(self.twilio.auth_token, PUBLIC_BASE_URL + path, form) if signature is None else signature
-        return self.client.post(path, data=form, headers={"X-Twilio-Signature": signature}, base_url=PUBLIC_BASE_URL)
-
-    def form(self, body: str, **extra: str) -> dict[str, str]:
-        sid = extra.pop("MessageSid", "SM" + uuid.uuid4().hex)
-        return {"MessageSid": sid, "AccountSid": self.twilio.account_sid, "From": self.address,
-                "To": self.twilio.sender, "Body": body, "NumMedia": "0", "WaId": self.phone.lstrip("+"), **extra}
-
-    def send(self, body: str, **extra: str) -> str:
-        """Send a message; return everything the bot answered to it, joined."""
-        response = self.post(self.form(body, **extra))
-        assert response.status_code == 200, response.get_data(as_text=True)
-        return "\n".join(self.new_replies())
-
-    def new_replies(self) -> list[str]:
-        bodies = self.twilio.fake.bodies_to(self.address)
-        fresh, self._seen = bodies[self._seen:], len(bodies)
-        return fresh
 
 
 @pytest.fixture(autouse=True)

@@ -5,11 +5,19 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot import availability as av
-from bot.availability import END_OF_DAY, ParseResult, Window, format_availability, from_json, \
-    parse_availability, to_json
+from bot.core import availability as av
+from bot.core.availability import (
+    END_OF_DAY,
+    ParseResult,
+    Window,
+    format_availability,
+    from_json,
+    parse_availability,
+    to_json,
+)
 
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 

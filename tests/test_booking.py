@@ -4,76 +4,38 @@ WhatsApp (a Zoom meeting of its own per booking), one confirmation email with an
 server, and the provider told. The guide's "How Zoom Meeting Links Are Generated"."""
 from __future__ import annotations
 
-import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
 
-from bot import availability, bookings, messages as msg
-from bot.availability import Window
+from bot.core import messages as msg
+from bot.dialogue.intents import render_options
 from bot.flows.booking import valid_email
-from bot.state_machine import render_options
+from bot.services import bookings
 from store.db import unit_of_work
 from store.models import Booking, Contact, Meeting, Offering, Provider
-from tests.test_zoom_connect import PROVIDER, connect, make_provider
+from tests.fixtures.builders import (
+    CUSTOMER_IN,
+    MORNINGS,
+    OTHER_CUSTOMER_IN,
+    PROVIDER,
+    code_of,
+    every_day,
+    make_offering,
+    make_provider,
+)
+from tests.fixtures.chat import book, has, read, walk
 
-CUSTOMER = "+919812345678"
-OTHER_CUSTOMER = "+919876500001"
+CUSTOMER, OTHER_CUSTOMER = CUSTOMER_IN, OTHER_CUSTOMER_IN
 UTC = timezone.utc
 
 
 # -- helpers ----------------------------------------------------------------------------------------------------
 
-def pattern(template: str) -> re.Pattern[str]:
-    """A template as a regex whose {fields} are named groups, to find and read a reply without retyping prose."""
-    parts = re.split(r"\{(\w+)\}", template)
-    out, seen = [], set()
-    for i, part in enumerate(parts):
-        if i % 2 == 0:
-            out.append(re.escape(part))
-        elif part in seen:
-            out.append(f"(?P={part})")
-        else:
-            seen.add(part)
-            out.append(f"(?P<{part}>.*?)" if i < len(parts) - 2 or parts[-1] else f"(?P<{part}>.*)")
-    return re.compile("".join(out), re.DOTALL)
-
-
-def read(template: str, reply: str) -> dict[str, str]:
-    match = pattern(template).search(reply)
-    assert match, f"expected {template!r} in:\n{reply}"
-    return match.groupdict()
-
-
-def has(template: str, reply: str) -> bool:
-    return pattern(template).search(reply) is not None
-
-
-def daily(start: int = 10, end: int = 12) -> list[dict]:
-    return availability.to_json([Window(day, time(start), time(end)) for day in range(7)])
-
-
-def add_offering(services, provider_id: int, *, name: str = "Career coaching", mode: str = "online",
-                 platform: str | None = "zoom", meet_url: str | None = None, address: str | None = None,
-                 duration: int = 60, price_minor: int = 150000, currency: str = "INR", capacity: int = 1,
-                 notice: int = 0, windows: list[dict] | None = None, status: str = "active") -> int:
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
-        offering = Offering(provider_id=provider_id, name=name, kind="group" if capacity > 1 else "one_to_one",
-                            mode=mode, platform=platform if mode == "online" else None, meet_url=meet_url,
-                            address=address, duration_minutes=duration, price_minor=price_minor, currency=currency,
-                            capacity=capacity, min_notice_minutes=notice,
-                            availability=daily() if windows is None else windows, status=status,
-                            created_at=now, updated_at=now)
-        session.add(offering)
-        session.flush()
-        return offering.id
-
-
-def code_of(services, provider_id: int) -> str:
-    with unit_of_work(services.sessions) as session:
-        return session.get(Provider, provider_id).booking_code
+def add_offering(services, provider_id: int, **kwargs) -> int:
+    """A session bookable every day from 10 to 12 (Kolkata), unless `windows` says otherwise."""
+    return make_offering(services, provider_id, **{"windows": MORNINGS, **kwargs})
 
 
 def all_bookings(services) -> list[Booking]:
@@ -83,49 +45,12 @@ def all_bookings(services) -> list[Booking]:
         return list(rows)
 
 
-def walk(chat, code: str, *, session: str = "1", zone: str = "yes", day: str = "1", at: str = "1",
-         name: str = "1", email: str = "ravi@example.com", profile: str = "Ravi Kumar") -> dict[str, str]:
-    """From "book CODE" to the summary; the time-zone, name and email questions are answered when asked."""
-    replies = {"sessions": chat.send(f"book {code}", ProfileName=profile)}
-    reply = chat.send(session, ProfileName=profile)
-    if has(msg.BOOK_ASK_TIMEZONE, reply) or has(msg.BOOK_ASK_TIMEZONE_UNKNOWN, reply) \
-            or has(msg.BOOK_ASK_TIMEZONE_CHOICES, reply):
-        replies["timezone"] = reply
-        reply = chat.send(zone, ProfileName=profile)
-    replies["days"] = reply
-    replies["times"] = chat.send(day, ProfileName=profile)
-    replies["name"] = chat.send(at, ProfileName=profile)
-    replies["email"] = chat.send(name, ProfileName=profile)
-    replies["summary"] = chat.send(email, ProfileName=profile)
-    return replies
-
-
-def book(chat, code: str, **kwargs) -> dict[str, str]:
-    replies = walk(chat, code, **kwargs)
-    replies["confirmed"] = chat.send("yes")
-    return replies
-
-
 def attachments(email) -> dict[str, bytes]:
     return {part.get_filename(): part.get_content() for part in email.iter_attachments()}
 
 
 def text_of(email) -> str:
     return email.get_body(("plain",)).get_content()
-
-
-@pytest.fixture
-def provider(client, services, whatsapp):
-    """Asha (Asia/Kolkata, trial) with her Zoom connected through the fake; her chat, replies read so far."""
-    provider_id = make_provider(services)
-    chat = whatsapp(PROVIDER)
-    chat.send("hi")
-    page, _ = connect(client, chat)
-    assert page.status_code == 200
-    chat.new_replies()
-    chat.id = provider_id
-    chat.code = code_of(services, provider_id)
-    return chat
 
 
 # -- the whole journey ------------------------------------------------------------------------------------------
@@ -468,7 +393,7 @@ def test_times_are_right_across_the_clock_change(provider, services, whatsapp, c
     clock.now = datetime(2026, 3, 26, 12, 0, tzinfo=UTC)  # Thu 26 Mar, 12:00 in London
     provider.send("menu")  # (so the provider's 24-hour WhatsApp window is open for the notification)
     provider.new_replies()
-    add_offering(services, provider.id, windows=daily(10, 11))
+    add_offering(services, provider.id, windows=every_day(10, 11))
     customer = whatsapp(CUSTOMER)
     replies = walk(customer, provider.code, day="3")
     days = replies["days"]
@@ -555,3 +480,43 @@ def test_a_day_can_be_picked_by_its_name(provider, services, whatsapp, day):
     replies = walk(chat, provider.code, day=day)
     expected = "Thu 3 Apr" if day != "tomorrow" else "Wed 2 Apr"
     assert expected in replies["times"] and msg.BOOK_PICK_NUMBER.split("{")[0] not in replies["times"]
+
+
+def test_zero_at_the_confirmation_is_a_wrong_pick_not_a_silent_exit(provider, services, whatsapp):
+    """Where a step lists numbered options, 0 is an out-of-range pick like 99: the draft is kept, nothing booked."""
+    add_offering(services, provider.id)
+    customer = whatsapp(CUSTOMER)
+    walk(customer, provider.code)
+    for typed in ("0", "99"):
+        reply = customer.send(typed)
+        assert msg.NOT_UNDERSTOOD.format(text=typed) in reply and "1. " + msg.OPT_CONFIRM_BOOKING in reply
+    assert all_bookings(services) == []
+    assert has(msg.BOOK_CONFIRMED, customer.send("1"))
+    assert len(all_bookings(services)) == 1
+
+
+def test_the_providers_day_view_lists_occurrences_with_people_and_links(provider, services, whatsapp, fake_zoom,
+                                                                         smtp_server):
+    """'this week': one line per occurrence (a group class with everyone in it), each person's number, the link."""
+    add_offering(services, provider.id, name="Yoga", capacity=12, platform="google_meet",
+                 meet_url="https://meet.google.com/abc-defg-hij")
+    add_offering(services, provider.id, name="Career coaching")
+    emma, jose, ravi = whatsapp("+447700900123"), whatsapp("+34600111222"), whatsapp(CUSTOMER)
+    book(emma, provider.code, session="1", name="Emma Stone", email="emma@example.com", profile="Emma")
+    book(jose, provider.code, session="1", zone="1", name="José Díaz", email="jose@example.com", profile="José")
+    book(ravi, provider.code, session="2", name="Ravi Kumar", email="ravi@example.com")  # 11:00: Yoga is at 10
+    provider.new_replies()  # the "new booking" notices
+    week = provider.send("this week")
+    yoga = [line for line in week.splitlines() if "*Yoga*" in line]
+    assert len(yoga) == 1 and "· 2/12:" in yoga[0]
+    assert "Emma Stone (+447700900123), José Díaz (+34600111222)" in yoga[0]
+    assert "Ravi Kumar (+919812345678)" in week and "https://meet.google.com/abc-defg-hij" in week
+    assert [line for line in week.splitlines() if "*Career coaching*" in line]
+    assert msg.AGENDA_WEEK.split("{")[0] in week
+    assert week.count("*Yoga*") == 1
+    # Customers have no day view; an empty day says so.
+    assert msg.AGENDA_PROVIDERS_ONLY in emma.send("today")
+    with unit_of_work(services.sessions) as session:
+        for booking in session.scalars(select(Booking)):
+            booking.status = "cancelled"
+    assert "Nothing booked" in provider.send("today")

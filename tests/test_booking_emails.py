@@ -2,12 +2,12 @@
 worker that died mid-send is taken over by the sweep."""
 from __future__ import annotations
 
-
-from bot import bookings, notify, tasks
+from bot.services import bookings, notify
+from bot.worker import tasks
 from integrations.mail import SMTPMailer
 from store.db import unit_of_work
 from store.models import Booking, SupportTicket
-from tests.test_meetings import add_offering, book, zoom_provider  # noqa: F401 - fixture
+from tests.fixtures.builders import make_booking, make_offering
 
 
 class CancelDuringSend:
@@ -26,8 +26,8 @@ class CancelDuringSend:
         self.real.send(email)
 
 
-def test_a_cancel_during_the_confirmation_send_still_gets_its_email(zoom_provider, services, smtp_server):  # noqa: F811
-    booking = book(services, add_offering(services, mode="in_person"))
+def test_a_cancel_during_the_confirmation_send_still_gets_its_email(zoom_provider, services, smtp_server):
+    booking = make_booking(services, make_offering(services, mode="in_person", notice=60))
     services.mailer = CancelDuringSend(services.mailer, services, booking.id)
     assert notify.send_booking_email(services, booking.id) == "sent"
     with unit_of_work(services.sessions) as session:
@@ -39,8 +39,8 @@ def test_a_cancel_during_the_confirmation_send_still_gets_its_email(zoom_provide
     assert "METHOD:REQUEST" in methods[0] and "METHOD:CANCEL" in methods[1]
 
 
-def test_a_claim_left_by_a_dead_worker_is_taken_over(zoom_provider, services, smtp_server, clock):  # noqa: F811
-    booking = book(services, add_offering(services, mode="in_person"))
+def test_a_claim_left_by_a_dead_worker_is_taken_over(zoom_provider, services, smtp_server, clock):
+    booking = make_booking(services, make_offering(services, mode="in_person", notice=60))
     with unit_of_work(services.sessions) as session:
         row = session.get(Booking, booking.id)
         row.email_status, row.email_claimed_at = "sending", clock.now
@@ -51,9 +51,9 @@ def test_a_claim_left_by_a_dead_worker_is_taken_over(zoom_provider, services, sm
     assert len(smtp_server.wait_for(1)) == 1
 
 
-def test_a_retry_after_a_late_smtp_answer_is_the_same_email(zoom_provider, services, smtp_server,  # noqa: F811
+def test_a_retry_after_a_late_smtp_answer_is_the_same_email(zoom_provider, services, smtp_server,
                                                              clock, caplog):
-    booking = book(services, add_offering(services, mode="in_person"))
+    booking = make_booking(services, make_offering(services, mode="in_person", notice=60))
     services.mailer = SMTPMailer.from_url(smtp_server.url + "?timeout=0.5", services.config.mail_from)
     smtp_server.answer_late(1.5)  # SMTP takes the mail, but says so after the mailer stopped waiting
     assert notify.send_booking_email(services, booking.id) == "kept"

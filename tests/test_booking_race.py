@@ -3,49 +3,28 @@ and test client: exactly one wins, the others are told the time was just taken a
 SQLite (BEGIN IMMEDIATE) and PostgreSQL (provider row lock + the partial unique index on seats) alike."""
 from __future__ import annotations
 
-import threading
 from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import select
 
-from bot import bookings, messages as msg
+from bot.core import messages as msg
+from bot.services import bookings
 from store import repos
 from store.db import unit_of_work
 from store.models import Booking, Offering
-from tests.conftest import WhatsAppUser
-from tests.test_booking import add_offering, has, provider, walk  # noqa: F401 (provider: fixture)
+from tests.fixtures.builders import MORNINGS, make_offering
+from tests.fixtures.chat import WhatsAppUser, has, post_at_once, walk
 
 THREADS = 5
 SLOT = datetime(2025, 4, 2, 4, 30, tzinfo=timezone.utc)  # Wed 2 Apr, 10:00 in Kolkata: day 1, time 1
 
 
-def confirm_at_once(app, fake_twilio, phones: list[str]) -> list[int]:
-    barrier = threading.Barrier(len(phones))
-    statuses: list[int | BaseException] = [0] * len(phones)
-
-    def run(i: int) -> None:
-        user = WhatsAppUser(app.test_client(), fake_twilio, phones[i])
-        try:
-            barrier.wait(timeout=10)
-            statuses[i] = user.post(user.form("yes")).status_code
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            statuses[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(phones))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return statuses  # type: ignore[return-value]
-
-
 @pytest.mark.parametrize("mode,capacity", [("zoom", 1), ("in_person", 3)])
 def test_racing_for_the_last_place(app, services, provider, whatsapp, fake_twilio, fake_zoom, smtp_server,
                                    mode, capacity):
-    offering_id = add_offering(services, provider.id, capacity=capacity, mode="online" if mode == "zoom"
-                               else "in_person", address="Studio 4, Pune")
+    offering_id = make_offering(services, provider.id, capacity=capacity, mode="online" if mode == "zoom"
+                                else "in_person", address="Studio 4, Pune", windows=MORNINGS)
     now = services.clock()
     with unit_of_work(services.sessions) as session:  # all places but one already taken
         offering = session.get(Offering, offering_id)
@@ -60,7 +39,8 @@ def test_racing_for_the_last_place(app, services, provider, whatsapp, fake_twili
         replies = walk(chat, provider.code, email=f"racer{i}@example.com", profile=f"Racer {i}")
         assert has(msg.BOOK_SUMMARY, replies["summary"])
 
-    assert confirm_at_once(app, fake_twilio, phones) == [200] * THREADS
+    forms = [WhatsAppUser(None, fake_twilio, phone).form("yes") for phone in phones]
+    assert post_at_once(app, fake_twilio, forms, timeout=120) == [200] * THREADS
 
     answers = ["\n".join(chat.new_replies()) for chat in chats]
     winners = [a for a in answers if has(msg.BOOK_CONFIRMED, a)]

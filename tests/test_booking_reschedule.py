@@ -7,11 +7,14 @@ from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from bot import availability, messages as msg
-from bot.availability import Window
+from bot.core import messages as msg
+from bot.core.availability import Window
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering
-from tests.test_booking import CUSTOMER, OTHER_CUSTOMER, add_offering, book, has, provider, read  # noqa: F401
+from tests.fixtures.builders import CUSTOMER_IN as CUSTOMER
+from tests.fixtures.builders import MORNINGS, make_offering
+from tests.fixtures.builders import OTHER_CUSTOMER_IN as OTHER_CUSTOMER
+from tests.fixtures.chat import book, has, read
 
 UTC = timezone.utc
 
@@ -25,7 +28,7 @@ def rows(services, model):
 
 def test_group_attendee_moves_into_an_occurrence_with_a_meeting(provider, services, whatsapp, fake_zoom,
                                                                 smtp_server):
-    add_offering(services, provider.id, name="Group class", capacity=2)
+    make_offering(services, provider.id, windows=MORNINGS, name="Group class", capacity=2)
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr 10:00
     book(whatsapp(OTHER_CUSTOMER), provider.code, day="2", email="meera@example.com", profile="Meera")  # Thu
@@ -58,7 +61,7 @@ def test_group_attendee_moves_into_an_occurrence_with_a_meeting(provider, servic
 
 
 def test_a_time_taken_while_rescheduling_changes_nothing(provider, services, whatsapp, fake_zoom):
-    add_offering(services, provider.id)
+    make_offering(services, provider.id, windows=MORNINGS)
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr 10:00
     (before,) = rows(services, Booking)
@@ -88,7 +91,7 @@ def start_rescheduling(chat) -> str:
 
 
 def test_cancelled_by_the_provider_while_rescheduling_ends_the_reschedule(provider, services, whatsapp, fake_zoom):
-    add_offering(services, provider.id)
+    make_offering(services, provider.id, windows=MORNINGS)
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr 10:00
     start_rescheduling(mover)
@@ -109,7 +112,7 @@ def test_cancelled_by_the_provider_while_rescheduling_ends_the_reschedule(provid
 
 
 def test_the_booking_own_time_is_not_offered(provider, services, whatsapp):
-    add_offering(services, provider.id)  # daily 10:00 and 11:00
+    make_offering(services, provider.id, windows=MORNINGS)  # daily 10:00 and 11:00
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr 10:00
     days = start_rescheduling(mover)
@@ -121,7 +124,7 @@ def test_the_booking_own_time_is_not_offered(provider, services, whatsapp):
 
 
 def test_a_group_booking_own_time_is_not_offered(provider, services, whatsapp):
-    add_offering(services, provider.id, name="Group class", capacity=2)
+    make_offering(services, provider.id, windows=MORNINGS, name="Group class", capacity=2)
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr 10:00, 1 of 2 places taken
     book(whatsapp(OTHER_CUSTOMER), provider.code, at="2", email="meera@example.com", profile="Meera")  # 11:00
@@ -133,8 +136,8 @@ def test_a_group_booking_own_time_is_not_offered(provider, services, whatsapp):
 
 
 def test_nothing_else_free_while_rescheduling_offers_the_way_back_to_the_booking(provider, services, whatsapp):
-    wednesdays = availability.to_json([Window(2, time(10), time(11))])  # Wed 2 and Wed 9 Apr, 10:00
-    add_offering(services, provider.id, windows=wednesdays)
+    wednesdays = [Window(2, time(10), time(11))]  # Wed 2 and Wed 9 Apr, 10:00
+    make_offering(services, provider.id, windows=wednesdays)
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr
     book(whatsapp(OTHER_CUSTOMER), provider.code, email="meera@example.com", profile="Meera")  # Wed 9 Apr
@@ -146,7 +149,7 @@ def test_nothing_else_free_while_rescheduling_offers_the_way_back_to_the_booking
 
 def test_paused_while_rescheduling_still_moves_the_booking(provider, services, whatsapp, fake_zoom):
     """Pausing stops new bookings only: a reschedule under way goes through."""
-    offering_id = add_offering(services, provider.id)
+    offering_id = make_offering(services, provider.id, windows=MORNINGS)
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr 10:00
     start_rescheduling(mover)
@@ -164,7 +167,7 @@ def test_paused_while_rescheduling_still_moves_the_booking(provider, services, w
 
 
 def test_a_booking_that_starts_while_rescheduling_is_not_moved(provider, services, whatsapp, clock):
-    add_offering(services, provider.id)
+    make_offering(services, provider.id, windows=MORNINGS)
     mover = whatsapp(CUSTOMER)
     book(mover, provider.code)  # Wed 2 Apr 10:00 (Asia/Kolkata)
     start_rescheduling(mover)

@@ -7,9 +7,10 @@ import pytest
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, select
 
-from bot import messages as msg, plans
-from bot.app import create_app
-from bot.state_machine import render_options
+from bot.bootstrap import create_app
+from bot.core import messages as msg
+from bot.dialogue.intents import render_options
+from bot.services import plans
 from store import migrate
 from store.db import unit_of_work
 from store.models import Base, Provider

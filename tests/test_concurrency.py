@@ -9,11 +9,10 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from bot.handler import ConversationHandler
+from bot.conversation.handler import ConversationHandler
 from store.db import unit_of_work
 from store.models import Contact, Conversation, InboundMessage
-
-from tests.conftest import WhatsAppUser
+from tests.fixtures.chat import WhatsAppUser, post_at_once
 
 PHONE = "+919940790402"
 THREADS = 6
@@ -22,28 +21,6 @@ THREADS = 6
 def count(services, model, *where) -> int:
     with unit_of_work(services.sessions) as session:
         return session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def post_at_once(app, fake_twilio, forms: list[dict[str, str]], phone: str = PHONE) -> list[int]:
-    """POST each form from its own thread with its own test client, all released together; the status codes."""
-    barrier = threading.Barrier(len(forms))
-    statuses: list[int | BaseException] = [0] * len(forms)
-
-    def run(i: int) -> None:
-        user = WhatsAppUser(app.test_client(), fake_twilio, phone)
-        try:
-            barrier.wait(timeout=10)
-            statuses[i] = user.post(forms[i]).status_code
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            statuses[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(forms))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a request hung"
-    return statuses  # type: ignore[return-value]
 
 
 def form(fake_twilio, body: str, sid: str | None = None, phone: str = PHONE) -> dict[str, str]:

@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from bot.app import create_app
-from bot.config import DEV_SECRET, DEV_TOKEN_KEY, Config, ConfigError, load_config
+from bot.bootstrap import create_app
+from bot.core.config import DEV_SECRET, DEV_TOKEN_KEY, Config, ConfigError, load_config
 
 PRODUCTION = {
     "APP_ENV": "production",

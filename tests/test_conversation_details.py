@@ -2,8 +2,8 @@
 back, paste a booking code on its own, say "share my link", write something odd as their very first message."""
 from __future__ import annotations
 
-from bot import messages as msg
-from tests.test_zoom_connect import PROVIDER, make_provider
+from bot.core import messages as msg
+from tests.fixtures.builders import PROVIDER, make_provider
 
 
 def test_help_in_the_middle_of_creating_a_session_and_back_keeps_the_draft(services, whatsapp):
@@ -76,7 +76,7 @@ def test_an_odd_first_message_gets_one_welcome(whatsapp):
 
 
 def test_stop_opts_out_of_notifications_until_start(services, whatsapp, fake_twilio):
-    from bot import outbox
+    from bot.services import outbox
     from store import repos
     from store.db import unit_of_work
     from store.models import OutboundMessage

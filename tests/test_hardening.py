@@ -11,11 +11,10 @@ import re
 
 import pytest
 
-from bot import messages as msg
-from bot.app import create_app
-from bot.config import ConfigError, load_config
-
-from tests.conftest import PUBLIC_BASE_URL
+from bot.bootstrap import create_app
+from bot.core import messages as msg
+from bot.core.config import ConfigError, load_config
+from tests.fixtures.settings import PUBLIC_BASE_URL
 
 PUBLIC_HOST = "bot.mynextslot.test"
 

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.state_machine import MENUS, STATES, TEXT_STATES, Intent, build_machine, parse_intent
+from bot.dialogue.intents import MENUS, TEXT_STATES, Intent, parse_intent
+from bot.state_machine import STATES, build_machine
 
 STATE_NAMES = [s.name for s in STATES]
 MACHINE = build_machine()
@@ -18,6 +20,9 @@ def test_menu_words_work_in_every_state(text):
 
 def test_zero_is_the_menu_except_where_a_number_is_asked():
     assert parse_intent("0", "provider_menu") == Intent("menu")
+    assert parse_intent("0", "start") == Intent("menu")
+    for state in ("book_confirm", "session_detail", "confirm_disconnect", "new_kind"):
+        assert parse_intent("0", state) == Intent("unknown", "0")  # a wrong pick among listed options
     for state in ("new_price", "new_notice", "edit_value", "book_day"):
         assert parse_intent("0", state) == Intent("answer", "0")
 
@@ -152,3 +157,30 @@ def test_pause_and_resume_are_separate_words_on_a_session():
     assert parse_intent("pause", "session_detail") == Intent("pause_session")
     assert parse_intent("Resume", "session_detail") == Intent("resume_session")
     assert parse_intent("1", "session_detail") == Intent("toggle_pause")
+
+
+@pytest.mark.parametrize("text", ["thanks!", "Thank you", "thx", "Thanks a lot", "ok thanks", "cheers", "ty"])
+def test_thanks_is_understood_in_menus_and_steps(text):
+    for state in ("customer_menu", "provider_menu", "book_confirm", "session_detail", "book_day"):
+        assert parse_intent(text, state) == Intent("thanks"), state
+
+
+@pytest.mark.parametrize("text", ["Hello there", "hi there", "hey Asha", "good morning team", "Hii"])
+def test_greetings_with_a_word_more_show_the_menu(text):
+    assert parse_intent(text, "customer_menu") == Intent("menu")
+    assert parse_intent(text, "provider_menu") == Intent("menu")
+
+
+@pytest.mark.parametrize("text", ["I want to cancel my booking", "cancel my booking", "i'd like to reschedule my "
+                                  "appointment", "How do I cancel my session?", "change my booking please"])
+def test_wanting_to_change_a_booking_opens_my_bookings(text):
+    assert parse_intent(text, "customer_menu") == Intent("my_bookings")
+    assert parse_intent(text, "provider_menu") == Intent("my_bookings")
+
+
+@pytest.mark.parametrize("text, arg", [("today", "today"), ("Today's schedule", "today"), ("tomorrow", "tomorrow"),
+                                       ("this week", "this week"), ("what's on today", "today"), ("my day", None),
+                                       ("my schedule", None), ("show me my week", "week")])
+def test_the_day_view_words(text, arg):
+    assert parse_intent(text, "provider_menu") == Intent("agenda", arg)
+    assert parse_intent(text, "book_day").trigger == "answer"  # picking a day, "today" is the day

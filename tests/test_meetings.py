@@ -10,55 +10,21 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from bot import availability, bookings, meetings, messages as msg, tasks
-from bot.availability import Window
+from bot.core import messages as msg
+from bot.services import bookings, meetings
+from bot.worker import tasks
 from integrations.video import VideoProviderRegistry
 from integrations.zoom.client import ZoomProvider
-from store import repos
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering, Provider
-from tests.test_zoom_connect import PROVIDER, connect, make_provider
-
-CUSTOMER = "+447700900123"
-EVERY_DAY = [Window(d, time(9), time(17)) for d in range(7)]
+from tests.fixtures.builders import CUSTOMER, make_booking, make_offering
+from tests.fixtures.zoom_connect import LINK, click_through
 
 
-@pytest.fixture
-def zoom_provider(services, whatsapp, client):
-    make_provider(services)
-    chat = whatsapp(PROVIDER)
-    chat.send("hi")
-    connect(client, chat)
-    chat.new_replies()
-    return chat
 
-
-def add_offering(services, *, capacity=1, platform="zoom", mode="online", name="Career coaching") -> int:
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
-        provider = session.scalars(select(Provider)).one()
-        offering = Offering(provider_id=provider.id, name=name, kind="group" if capacity > 1 else "one_to_one",
-                            mode=mode, platform=platform if mode == "online" else None,
-                            address="12 MG Road, Bengaluru" if mode == "in_person" else None,
-                            duration_minutes=60, price_minor=150000, currency="INR", capacity=capacity,
-                            min_notice_minutes=60, availability=availability.to_json(EVERY_DAY), status="active",
-                            created_at=now, updated_at=now)
-        session.add(offering)
-        session.flush()
-        return offering.id
-
-
-def book(services, offering_id, *, phone=CUSTOMER, email="priya@example.com", name="Priya", nth=0,
-         start=None) -> Booking:
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
-        offering = session.get(Offering, offering_id)
-        customer = repos.get_or_create_contact(session, phone, now)
-        customer.last_inbound_at = now
-        start = start or bookings.free_slots(session, offering, now)[nth]
-        booking = bookings.book(session, offering=offering, customer=customer, start=start, name=name,
-                                email=email, timezone="Europe/London", now=now)
-    return booking
+def add_offering(services, **kwargs) -> int:
+    """A session of the one provider, every day 9-17 (Kolkata) with an hour's notice."""
+    return make_offering(services, **{"notice": 60, **kwargs})
 
 
 def queue_meeting(services, booking: Booking) -> None:
@@ -76,7 +42,7 @@ def customer_messages(fake_twilio, phone=CUSTOMER) -> list[str]:
 
 def test_meeting_is_created_on_the_providers_zoom_and_the_link_sent(zoom_provider, services, fake_zoom,
                                                                    fake_twilio, smtp_server):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     queue_meeting(services, booking)
     row = meeting_row(services, booking.meeting_id)
     assert row.status == "ready"
@@ -98,7 +64,7 @@ def test_meeting_is_created_on_the_providers_zoom_and_the_link_sent(zoom_provide
 
 def test_two_bookings_get_two_different_meetings(zoom_provider, services, fake_zoom):
     offering = add_offering(services)
-    first, second = book(services, offering, nth=0), book(services, offering, phone="+447700900999", nth=1)
+    first, second = make_booking(services, offering, nth=0), make_booking(services, offering, phone="+447700900999", nth=1)
     queue_meeting(services, first)
     queue_meeting(services, second)
     a, b = meeting_row(services, first.meeting_id), meeting_row(services, second.meeting_id)
@@ -108,7 +74,7 @@ def test_two_bookings_get_two_different_meetings(zoom_provider, services, fake_z
 
 def test_a_repeated_task_does_not_create_a_second_meeting(zoom_provider, services, fake_zoom, smtp_server,
                                                          fake_twilio):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     queue_meeting(services, booking)
     queue_meeting(services, booking)
     assert meetings.process(services, booking.meeting_id) == "nothing-to-do"
@@ -120,7 +86,7 @@ def test_a_repeated_task_does_not_create_a_second_meeting(zoom_provider, service
 
 
 def test_two_workers_at_once_make_one_meeting(zoom_provider, services, fake_zoom):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.delay_next("create_meeting", 0.3)
     outcomes: list[str] = []
     threads = [threading.Thread(target=lambda: outcomes.append(meetings.process(services, booking.meeting_id)))
@@ -135,7 +101,7 @@ def test_two_workers_at_once_make_one_meeting(zoom_provider, services, fake_zoom
 
 def test_rate_limit_with_retry_after_waits_then_succeeds(zoom_provider, services, fake_zoom, clock, fake_twilio,
                                                         smtp_server):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.fail_next("create_meeting", 429, retry_after=120)
     queue_meeting(services, booking)
     row = meeting_row(services, booking.meeting_id)
@@ -162,7 +128,7 @@ def test_daily_cap_without_retry_after_waits_for_midnight_utc(zoom_provider, ser
     for i in range(100):
         provider.create_meeting(access, MeetingRequest(topic=f"other {i}", start_time=clock.now + timedelta(days=1),
                                                        duration_minutes=30, timezone="UTC"))
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     queue_meeting(services, booking)
     row = meeting_row(services, booking.meeting_id)
     midnight = datetime.combine(clock.now.date() + timedelta(days=1), time(0, 1), tzinfo=timezone.utc)
@@ -179,7 +145,7 @@ def test_daily_cap_without_retry_after_waits_for_midnight_utc(zoom_provider, ser
                          ids=["zero", "http-date-in-the-past", "none"])
 def test_a_per_second_429_without_a_usable_retry_after_retries_in_seconds(zoom_provider, services, fake_zoom,
                                                                          clock, fake_twilio, retry_after):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.fail_next("create_meeting", 429, retry_after=retry_after)  # X-RateLimit-Type: QPS
     queue_meeting(services, booking)
     row = meeting_row(services, booking.meeting_id)
@@ -193,7 +159,7 @@ def test_a_per_second_429_without_a_usable_retry_after_retries_in_seconds(zoom_p
 
 
 def test_a_429_marked_as_the_daily_limit_waits_for_midnight_utc(zoom_provider, services, fake_zoom, clock):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.fail_next("create_meeting", 429, retry_after=0, rate_limit_type="Daily-limit")
     queue_meeting(services, booking)
     midnight = datetime.combine(clock.now.date() + timedelta(days=1), time(0, 1), tzinfo=timezone.utc)
@@ -201,7 +167,7 @@ def test_a_429_marked_as_the_daily_limit_waits_for_midnight_utc(zoom_provider, s
 
 
 def test_server_errors_back_off_and_then_succeed(zoom_provider, services, fake_zoom, clock, fake_twilio):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.fail_next("create_meeting", 503, times=2)
     queue_meeting(services, booking)
     first = meeting_row(services, booking.meeting_id)
@@ -224,7 +190,7 @@ def test_a_timeout_keeps_the_booking_and_retries(zoom_provider, services, fake_z
                         api_base_url=fake_zoom.api_base_url, timeout=0.2, clock=clock)
     services.video = VideoProviderRegistry()
     services.video.register(fast)
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.delay_next("create_meeting", 0.6)
     queue_meeting(services, booking)
     assert meeting_row(services, booking.meeting_id).status == "pending"
@@ -241,7 +207,7 @@ def test_a_timeout_keeps_the_booking_and_retries(zoom_provider, services, fake_z
 
 def test_a_worker_killed_during_the_create_call_holds_the_meeting_seconds_not_minutes(zoom_provider, services,
                                                                                      fake_zoom, clock, fake_twilio):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     with unit_of_work(services.sessions) as session:  # a worker claimed it, sent the create to Zoom, and was killed
         session.get(Meeting, booking.meeting_id).claimed_at = clock.now
     clock.advance(seconds=10)
@@ -259,7 +225,7 @@ def test_a_worker_killed_during_the_create_call_holds_the_meeting_seconds_not_mi
 
 def test_a_worker_whose_claim_ran_out_never_leaves_a_second_meeting(zoom_provider, services, fake_zoom, clock,
                                                                     fake_twilio):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.delay_next("create_meeting", 1.0)  # Zoom makes the meeting, then answers slowly
     outcomes: list[str] = []
     slow = _in_background(lambda: outcomes.append(meetings.process(services, booking.meeting_id)))
@@ -275,8 +241,7 @@ def test_a_worker_whose_claim_ran_out_never_leaves_a_second_meeting(zoom_provide
 
 def test_revoked_connection_waits_for_reconnect_then_sends_the_link(zoom_provider, services, fake_zoom, clock,
                                                                    client, fake_twilio, smtp_server):
-    from tests.test_zoom_connect import LINK, click_through
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.revoke_user(fake_zoom.user.id)
     clock.advance(hours=2)  # the access token has expired: the refresh meets invalid_grant
     queue_meeting(services, booking)
@@ -293,12 +258,11 @@ def test_revoked_connection_waits_for_reconnect_then_sends_the_link(zoom_provide
 
 def test_booking_while_zoom_is_disconnected_asks_the_provider_to_connect(zoom_provider, services, fake_zoom,
                                                                         client, fake_twilio):
-    from tests.test_zoom_connect import LINK, click_through
     offering = add_offering(services)
     zoom_provider.send("disconnect zoom")
     zoom_provider.send("yes")
     zoom_provider.new_replies()
-    booking = book(services, offering)
+    booking = make_booking(services, offering)
     queue_meeting(services, booking)
     assert meeting_row(services, booking.meeting_id).status == "waiting"
     provider_texts = "\n".join(zoom_provider.new_replies())
@@ -308,7 +272,7 @@ def test_booking_while_zoom_is_disconnected_asks_the_provider_to_connect(zoom_pr
 
 
 def test_zoom_refusing_for_good_tells_both_sides(zoom_provider, services, fake_zoom, clock, fake_twilio):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.fail_next("create_meeting", 400, times=10, body={"code": 300, "message": "Invalid field."})
     queue_meeting(services, booking)
     for _ in range(10):
@@ -322,8 +286,8 @@ def test_zoom_refusing_for_good_tells_both_sides(zoom_provider, services, fake_z
 
 def test_group_attendees_share_the_occurrence_meeting(zoom_provider, services, fake_zoom, fake_twilio):
     offering = add_offering(services, capacity=3, name="Yoga class")
-    first = book(services, offering, nth=0)
-    second = book(services, offering, phone="+447700900555", email="sam@example.com", name="Sam", nth=0)
+    first = make_booking(services, offering, nth=0)
+    second = make_booking(services, offering, phone="+447700900555", email="sam@example.com", name="Sam", nth=0)
     assert first.meeting_id == second.meeting_id
     queue_meeting(services, first)
     row = meeting_row(services, first.meeting_id)
@@ -334,7 +298,7 @@ def test_group_attendees_share_the_occurrence_meeting(zoom_provider, services, f
 
 def test_cancelling_deletes_the_zoom_meeting_and_404_counts_as_done(zoom_provider, services, fake_zoom):
     offering = add_offering(services)
-    booking = book(services, offering)
+    booking = make_booking(services, offering)
     queue_meeting(services, booking)
     external = meeting_row(services, booking.meeting_id).external_id
     with unit_of_work(services.sessions) as session:
@@ -344,7 +308,7 @@ def test_cancelling_deletes_the_zoom_meeting_and_404_counts_as_done(zoom_provide
     assert external not in fake_zoom.fake.meetings
     assert meeting_row(services, to_delete.id).status == "deleted"
     # already gone at Zoom (deleted there by hand): still done
-    again = book(services, offering)
+    again = make_booking(services, offering)
     queue_meeting(services, again)
     gone = meeting_row(services, again.meeting_id).external_id
     del fake_zoom.fake.meetings[gone]
@@ -360,14 +324,14 @@ def test_racing_for_the_last_place_never_overbooks(zoom_provider, services, capa
     with unit_of_work(services.sessions) as session:
         start = bookings.free_slots(session, session.get(Offering, offering), services.clock())[0]
     for i in range(capacity - 1):
-        book(services, offering, phone=f"+4477009001{i:02d}", start=start)
+        make_booking(services, offering, phone=f"+4477009001{i:02d}", start=start)
     outcomes: list[str] = []
     barrier = threading.Barrier(4)
 
     def racer(i: int) -> None:
         barrier.wait()
         try:
-            book(services, offering, phone=f"+4477009002{i:02d}", start=start)
+            make_booking(services, offering, phone=f"+4477009002{i:02d}", start=start)
             outcomes.append("booked")
         except bookings.SlotUnavailable:
             outcomes.append("refused")
@@ -392,7 +356,7 @@ def _in_background(target):
 
 
 def test_cancel_while_zoom_is_creating_leaves_no_orphan(zoom_provider, services, fake_zoom):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     fake_zoom.fake.delay_next("create_meeting", 0.5)
     worker = _in_background(lambda: meetings.process(services, booking.meeting_id))
     wallclock.sleep(0.2)  # Zoom has the create request
@@ -405,7 +369,7 @@ def test_cancel_while_zoom_is_creating_leaves_no_orphan(zoom_provider, services,
 
 def test_reschedule_while_zoom_is_creating_moves_the_new_meeting(zoom_provider, services, fake_zoom):
     offering = add_offering(services)
-    booking = book(services, offering)
+    booking = make_booking(services, offering)
     fake_zoom.fake.delay_next("create_meeting", 0.5)
     worker = _in_background(lambda: meetings.process(services, booking.meeting_id))
     wallclock.sleep(0.2)
@@ -421,7 +385,7 @@ def test_reschedule_while_zoom_is_creating_moves_the_new_meeting(zoom_provider, 
 
 
 def test_a_link_not_delivered_before_a_crash_is_sent_by_the_sweep(zoom_provider, services, fake_twilio):
-    booking = book(services, add_offering(services))
+    booking = make_booking(services, add_offering(services))
     queue_meeting(services, booking)
     row = meeting_row(services, booking.meeting_id)
     with unit_of_work(services.sessions) as session:  # as if the process died between "ready" and sending
@@ -435,9 +399,8 @@ def test_a_link_not_delivered_before_a_crash_is_sent_by_the_sweep(zoom_provider,
 
 def test_moving_a_meeting_while_zoom_is_disconnected_waits_for_the_reconnect(zoom_provider, services, fake_zoom,
                                                                             client):
-    from tests.test_zoom_connect import LINK, click_through
     offering = add_offering(services)
-    booking = book(services, offering)
+    booking = make_booking(services, offering)
     queue_meeting(services, booking)
     zoom_provider.send("disconnect zoom")
     zoom_provider.send("yes")
@@ -459,17 +422,17 @@ def test_a_place_freed_in_the_middle_of_a_group_can_be_booked_again(zoom_provide
     offering = add_offering(services, capacity=3, mode="in_person")
     with unit_of_work(services.sessions) as session:
         start = bookings.free_slots(session, session.get(Offering, offering), services.clock())[0]
-    first, *_ = [book(services, offering, phone=f"+4477009003{i:02d}", start=start) for i in range(3)]
+    first, *_ = [make_booking(services, offering, phone=f"+4477009003{i:02d}", start=start) for i in range(3)]
     with unit_of_work(services.sessions) as session:
         assert start not in bookings.free_slots(session, session.get(Offering, offering), services.clock())
         bookings.cancel(session, session.get(Booking, first.id), by="customer", now=services.clock())
-    again = book(services, offering, phone="+447700900399", start=start)
+    again = make_booking(services, offering, phone="+447700900399", start=start)
     assert again.seat == first.seat == 0
 
 
 def test_shortening_a_session_does_not_free_time_its_bookings_still_take(zoom_provider, services):
     offering = add_offering(services, mode="in_person")
-    booking = book(services, offering)  # 60 minutes
+    booking = make_booking(services, offering)  # 60 minutes
     with unit_of_work(services.sessions) as session:
         session.get(Offering, offering).duration_minutes = 30
     with unit_of_work(services.sessions) as session:
@@ -480,9 +443,6 @@ def test_shortening_a_session_does_not_free_time_its_bookings_still_take(zoom_pr
 
 def test_a_customer_booking_while_zoom_is_disconnected_is_told_before_confirming(zoom_provider, services,
                                                                                 whatsapp):
-    from bot import messages as msg
-    from store.models import Provider
-
     add_offering(services)
     zoom_provider.send("disconnect zoom")
     zoom_provider.send("yes")

@@ -11,7 +11,7 @@ from alembic import command
 from sqlalchemy import Engine, MetaData, Table, create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from bot import messages as msg
+from bot.core import messages as msg
 from store import migrate
 from store.db import make_engine
 

@@ -3,9 +3,17 @@ parse ∘ format round trip."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.money import FREE, MAX_MAJOR, currency_for_country, format_price, parse_price, precision
+from bot.core.money import (
+    FREE,
+    MAX_MAJOR,
+    currency_for_country,
+    format_price,
+    parse_price,
+    precision,
+)
 
 NBSP = "\u00a0"
 

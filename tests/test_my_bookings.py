@@ -4,66 +4,30 @@ cancellation email with a CANCEL invitation, the other side told, the slot booka
 keeps the shared meeting, bad picks, somebody else's booking, past bookings, and rescheduling."""
 from __future__ import annotations
 
-from datetime import time
 
 import pytest
 
-from bot import availability, bookings, messages as msg
-from bot.slots import format_slot_with_zone
+from bot.core import messages as msg
+from bot.core.slots import format_slot_with_zone as when
+from bot.services import bookings
 from store import repos
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering, Provider
-from tests.test_zoom_connect import PROVIDER, connect, make_provider
+from tests.fixtures.builders import (
+    CUSTOMER,
+    CUSTOMER_TZ,
+    PROVIDER_TZ,
+    book_and_queue,
+    free_slots,
+    load,
+    make_offering,
+)
+from tests.fixtures.zoom_connect import connect
 
-CUSTOMER = "+447700900123"
 OTHER_CUSTOMER = "+447700900456"
-CUSTOMER_TZ = "Europe/London"
-PROVIDER_TZ = "Asia/Kolkata"
-DAILY_9_TO_17 = availability.to_json(availability.Window(day, time(9), time(17)) for day in range(7))
 
 
 # -- helpers ------------------------------------------------------------------------------------------------------
-
-def make_offering(services, provider_id, *, name="Career coaching", capacity=1, mode="online", platform="zoom",
-                  meet_url=None, address=None, status="active"):
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
-        offering = Offering(provider_id=provider_id, name=name, kind="group" if capacity > 1 else "one_to_one",
-                            mode=mode, platform=platform if mode == "online" else None, meet_url=meet_url,
-                            address=address, duration_minutes=60, price_minor=150000, currency="INR",
-                            capacity=capacity, min_notice_minutes=0, availability=DAILY_9_TO_17, status=status,
-                            created_at=now, updated_at=now)
-        session.add(offering)
-        session.flush()
-        return offering.id
-
-
-def free_slots(services, offering_id):
-    with unit_of_work(services.sessions) as session:
-        return bookings.free_slots(session, session.get(Offering, offering_id), services.clock())
-
-
-def book(services, offering_id, start, phone=CUSTOMER, name="Ravi Kumar", email="ravi@example.com",
-         timezone=CUSTOMER_TZ):
-    """A booking as the booking flow makes it: booked in one transaction, then the meeting (or email) queued."""
-    with unit_of_work(services.sessions) as session:
-        customer = repos.get_or_create_contact(session, phone, services.clock())
-        booking = bookings.book(session, offering=session.get(Offering, offering_id), customer=customer,
-                                start=start, name=name, email=email, timezone=timezone, now=services.clock())
-        booking_id, meeting_id = booking.id, booking.meeting_id
-    if meeting_id is not None:
-        services.queue.meeting(meeting_id)
-    else:
-        services.queue.booking_email(booking_id)
-    return booking_id
-
-
-def load(services, model, row_id):
-    with unit_of_work(services.sessions) as session:
-        row = session.get(model, row_id)
-        session.expunge(row)
-        return row
-
 
 def zoom_ids(fake_zoom):
     return set(fake_zoom.fake.meetings)
@@ -80,44 +44,12 @@ def where_zoom(services, booking_id):
         return msg.WHERE_ZOOM.format(join_url=meeting.join_url, passcode=meeting.password or "-")
 
 
-def when(start, zone):
-    return format_slot_with_zone(start, zone)
-
-
-@pytest.fixture
-def provider_id(services):
-    return make_provider(services)
-
-
-@pytest.fixture
-def provider_chat(provider_id, whatsapp):
-    chat = whatsapp(PROVIDER)
-    chat.send("hi")
-    return chat
-
-
-@pytest.fixture
-def zoom_session(services, client, provider_chat, provider_id):
-    """A connected provider with a 1:1 Zoom session."""
-    page, _ = connect(client, provider_chat)
-    assert page.status_code == 200
-    provider_chat.new_replies()
-    return make_offering(services, provider_id)
-
-
-@pytest.fixture
-def customer_chat(whatsapp):
-    chat = whatsapp(CUSTOMER)
-    chat.send("hi")
-    return chat
-
-
 # -- the list ------------------------------------------------------------------------------------------------------
 
 def test_customer_sees_upcoming_bookings_with_links_in_their_zone(services, zoom_session, customer_chat, fake_zoom):
     first, second = free_slots(services, zoom_session)[:2]
-    b2 = book(services, zoom_session, second)
-    b1 = book(services, zoom_session, first)
+    b2 = book_and_queue(services, zoom_session, second)
+    b1 = book_and_queue(services, zoom_session, first)
     customer_chat.new_replies()
     assert len(fake_zoom.fake.meetings) == 2
 
@@ -133,7 +65,7 @@ def test_customer_sees_upcoming_bookings_with_links_in_their_zone(services, zoom
 
 def test_provider_sees_customer_names_and_links_in_their_zone(services, zoom_session, provider_chat):
     start = free_slots(services, zoom_session)[0]
-    booking_id = book(services, zoom_session, start)
+    booking_id = book_and_queue(services, zoom_session, start)
     provider_chat.new_replies()
     provider_chat.send("menu")
     reply = provider_chat.send("4")  # "My bookings" in the provider menu
@@ -151,7 +83,7 @@ def test_provider_sees_customer_names_and_links_in_their_zone(services, zoom_ses
 def test_link_being_created_and_reconnect_warning_without_zoom(services, provider_id, provider_chat, customer_chat):
     offering_id = make_offering(services, provider_id)  # a Zoom session, but Zoom is not connected
     start = free_slots(services, offering_id)[0]
-    book(services, offering_id, start)
+    book_and_queue(services, offering_id, start)
     customer_chat.new_replies()
     provider_chat.new_replies()
 
@@ -175,8 +107,8 @@ def test_meet_link_and_address_are_shown(services, provider_id, customer_chat):
                          meet_url="https://meet.google.com/abc-defg-hij")
     visit = make_offering(services, provider_id, name="Yoga", mode="in_person", address="12 MG Road, Bengaluru")
     slots = free_slots(services, meet)
-    book(services, meet, slots[0])
-    book(services, visit, slots[1])
+    book_and_queue(services, meet, slots[0])
+    book_and_queue(services, visit, slots[1])
     reply = customer_chat.send("bookings")
     assert msg.WHERE_MEET.format(url="https://meet.google.com/abc-defg-hij") in reply
     assert msg.WHERE_ADDRESS.format(address="12 MG Road, Bengaluru") in reply
@@ -194,9 +126,9 @@ def test_past_and_cancelled_bookings_are_not_listed(services, clock, provider_id
     offering_id = make_offering(services, provider_id, platform="google_meet", meet_url="https://meet.google.com/x")
     slots = free_slots(services, offering_id)
     soon, later, cancelled = slots[0], slots[5], slots[6]
-    book(services, offering_id, soon)
-    later_id = book(services, offering_id, later)
-    cancelled_id = book(services, offering_id, cancelled)
+    book_and_queue(services, offering_id, soon)
+    later_id = book_and_queue(services, offering_id, later)
+    cancelled_id = book_and_queue(services, offering_id, cancelled)
     with unit_of_work(services.sessions) as session:
         bookings.cancel(session, session.get(Booking, cancelled_id), by="customer", now=clock())
     clock.advance(minutes=(soon - clock()).total_seconds() / 60 + 61)  # the first session is over
@@ -213,7 +145,7 @@ def test_past_and_cancelled_bookings_are_not_listed(services, clock, provider_id
 
 def test_bad_numbers_are_refused(services, provider_id, customer_chat):
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
-    book(services, offering_id, free_slots(services, offering_id)[0])
+    book_and_queue(services, offering_id, free_slots(services, offering_id)[0])
     customer_chat.send("my bookings")
     for answer in ("2", "-1", "1.5", "99999999999999999999", "first one", "ZZZZZZ"):
         assert msg.MB_PICK_REJECTED.format(count=1) in customer_chat.send(answer), answer
@@ -224,7 +156,7 @@ def test_bad_numbers_are_refused(services, provider_id, customer_chat):
 
 def test_a_booking_can_be_picked_by_its_reference(services, provider_id, customer_chat):
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
-    booking_id = book(services, offering_id, free_slots(services, offering_id)[0])
+    booking_id = book_and_queue(services, offering_id, free_slots(services, offering_id)[0])
     reference = load(services, Booking, booking_id).reference
     customer_chat.send("my bookings")
     assert reference in customer_chat.send(reference.lower())
@@ -233,9 +165,9 @@ def test_a_booking_can_be_picked_by_its_reference(services, provider_id, custome
 def test_somebody_elses_booking_can_never_be_reached(services, provider_id, customer_chat, whatsapp):
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
     slots = free_slots(services, offering_id)
-    theirs = book(services, offering_id, slots[0], phone=OTHER_CUSTOMER, name="Other Person",
+    theirs = book_and_queue(services, offering_id, slots[0], phone=OTHER_CUSTOMER, name="Other Person",
                   email="other@example.com")
-    mine = book(services, offering_id, slots[1])
+    mine = book_and_queue(services, offering_id, slots[1])
     their_reference = load(services, Booking, theirs).reference
 
     reply = customer_chat.send("my bookings")
@@ -254,7 +186,7 @@ def test_somebody_elses_booking_can_never_be_reached(services, provider_id, cust
 
 def test_a_booking_cancelled_meanwhile_cannot_be_picked(services, provider_id, customer_chat, clock):
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
-    booking_id = book(services, offering_id, free_slots(services, offering_id)[0])
+    booking_id = book_and_queue(services, offering_id, free_slots(services, offering_id)[0])
     customer_chat.send("my bookings")
     with unit_of_work(services.sessions) as session:
         bookings.cancel(session, session.get(Booking, booking_id), by="provider", now=clock())
@@ -266,7 +198,7 @@ def test_a_booking_cancelled_meanwhile_cannot_be_picked(services, provider_id, c
 def test_customer_cancels_a_zoom_booking(services, zoom_session, customer_chat, provider_chat, fake_zoom,
                                          smtp_server, whatsapp):
     start = free_slots(services, zoom_session)[0]
-    booking_id = book(services, zoom_session, start)
+    booking_id = book_and_queue(services, zoom_session, start)
     smtp_server.wait_for(1)  # the confirmation (REQUEST) went out with the link
     booking = load(services, Booking, booking_id)
     meeting = load(services, Meeting, booking.meeting_id)
@@ -301,7 +233,7 @@ def test_customer_cancels_a_zoom_booking(services, zoom_session, customer_chat, 
 
     # the slot can be booked again, and gets a new meeting
     assert start in free_slots(services, zoom_session)
-    again = book(services, zoom_session, start, phone=OTHER_CUSTOMER, name="Other Person", email="o@example.com")
+    again = book_and_queue(services, zoom_session, start, phone=OTHER_CUSTOMER, name="Other Person", email="o@example.com")
     assert load(services, Booking, again).meeting_id != meeting.id
     assert join_url_of(services, again) and len(fake_zoom.fake.meetings) == 1
 
@@ -309,7 +241,7 @@ def test_customer_cancels_a_zoom_booking(services, zoom_session, customer_chat, 
 def test_provider_cancels_and_the_customer_is_told(services, zoom_session, customer_chat, provider_chat,
                                                    fake_zoom, smtp_server):
     start = free_slots(services, zoom_session)[0]
-    booking_id = book(services, zoom_session, start)
+    booking_id = book_and_queue(services, zoom_session, start)
     smtp_server.wait_for(1)
     reference = load(services, Booking, booking_id).reference
     customer_chat.new_replies()
@@ -331,7 +263,7 @@ def test_provider_cancels_and_the_customer_is_told(services, zoom_session, custo
 
 def test_declining_keeps_the_booking(services, provider_id, customer_chat):
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
-    booking_id = book(services, offering_id, free_slots(services, offering_id)[0])
+    booking_id = book_and_queue(services, offering_id, free_slots(services, offering_id)[0])
     customer_chat.send("my bookings")
     customer_chat.send("1")
     customer_chat.send("2")
@@ -345,8 +277,8 @@ def test_group_cancel_keeps_the_shared_meeting(services, client, provider_chat, 
     connect(client, provider_chat)
     group = make_offering(services, provider_id, name="Group yoga", capacity=5)
     start = free_slots(services, group)[0]
-    mine = book(services, group, start)
-    theirs = book(services, group, start, phone=OTHER_CUSTOMER, name="Other Person", email="o@example.com")
+    mine = book_and_queue(services, group, start)
+    theirs = book_and_queue(services, group, start, phone=OTHER_CUSTOMER, name="Other Person", email="o@example.com")
     shared = load(services, Booking, mine).meeting_id
     assert shared == load(services, Booking, theirs).meeting_id and len(fake_zoom.fake.meetings) == 1
     provider_chat.new_replies()
@@ -361,14 +293,14 @@ def test_group_cancel_keeps_the_shared_meeting(services, client, provider_chat, 
                                           when=when(start, PROVIDER_TZ), where=where_zoom(services, theirs)) in \
         provider_chat.send("my bookings")
     # the place is free again for someone else, in the same meeting
-    third = book(services, group, start, phone="+447700900789", name="Third", email="t@example.com")
+    third = book_and_queue(services, group, start, phone="+447700900789", name="Third", email="t@example.com")
     assert load(services, Booking, third).meeting_id == shared
 
 
 def test_a_started_session_cannot_be_cancelled_or_moved(services, clock, provider_id, customer_chat):
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
     start = free_slots(services, offering_id)[0]
-    booking_id = book(services, offering_id, start)
+    booking_id = book_and_queue(services, offering_id, start)
     customer_chat.send("my bookings")
     customer_chat.send("1")
     clock.advance(minutes=(start - clock()).total_seconds() / 60 + 5)
@@ -382,7 +314,7 @@ def test_a_paused_session_s_booking_can_still_be_moved_and_cancelled(services, p
     """Pausing stops new bookings only: the customer and the provider can still move an existing one."""
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
     first, second = free_slots(services, offering_id)[:2]
-    booking_id = book(services, offering_id, first)
+    booking_id = book_and_queue(services, offering_id, first)
     with unit_of_work(services.sessions) as session:
         session.get(Offering, offering_id).status = "paused"
     customer_chat.send("my bookings")
@@ -412,7 +344,7 @@ def test_a_paused_session_s_booking_can_still_be_moved_and_cancelled(services, p
 
 def test_cancelled_by_the_other_side_while_confirming(services, clock, provider_id, customer_chat):
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
-    booking_id = book(services, offering_id, free_slots(services, offering_id)[0])
+    booking_id = book_and_queue(services, offering_id, free_slots(services, offering_id)[0])
     customer_chat.send("my bookings")
     customer_chat.send("1")
     customer_chat.send("2")
@@ -426,7 +358,7 @@ def test_cancelled_by_the_other_side_while_confirming(services, clock, provider_
 
 def test_reschedule_hands_over_to_the_booking_flow(services, zoom_session, customer_chat):
     start = free_slots(services, zoom_session)[0]
-    booking_id = book(services, zoom_session, start)
+    booking_id = book_and_queue(services, zoom_session, start)
     customer_chat.send("my bookings")
     customer_chat.send("1")
     reply = customer_chat.send("1")  # Reschedule this booking

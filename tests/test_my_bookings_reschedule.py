@@ -7,13 +7,15 @@ import inspect
 
 import pytest
 
-from bot import bookings, messages as msg, slots
+from bot.core import messages as msg
+from bot.core import slots
+from bot.core.slots import format_slot_with_zone as when
 from bot.flows import booking as booking_flow
+from bot.services import bookings
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering
-from tests.test_booking import read
-from tests.test_my_bookings import (CUSTOMER, CUSTOMER_TZ, PROVIDER_TZ, book, customer_chat, free_slots, load,  # noqa: F401
-                                    make_offering, provider_chat, provider_id, when, zoom_session)
+from tests.fixtures.builders import CUSTOMER, CUSTOMER_TZ, PROVIDER_TZ, book_and_queue, free_slots, load, make_offering
+from tests.fixtures.chat import read
 
 pytestmark = pytest.mark.skipif("NotImplementedError" in inspect.getsource(booking_flow.show_days),
                                 reason="the booking flow (bot/flows/booking.py) has not landed yet")
@@ -34,7 +36,7 @@ def zoom_start(fake_zoom, external_id):
 def test_customer_reschedules_a_zoom_booking(services, zoom_session, customer_chat, provider_chat, fake_zoom,
                                              smtp_server):
     start = free_slots(services, zoom_session)[0]
-    booking_id = book(services, zoom_session, start)
+    booking_id = book_and_queue(services, zoom_session, start)
     smtp_server.wait_for(1)
     meeting_id = load(services, Booking, booking_id).meeting_id
     external_id = load(services, Meeting, meeting_id).external_id
@@ -82,7 +84,7 @@ def test_customer_reschedules_a_zoom_booking(services, zoom_session, customer_ch
 
 def test_provider_reschedules_a_customers_booking(services, zoom_session, customer_chat, provider_chat, fake_zoom):
     start = free_slots(services, zoom_session)[0]
-    booking_id = book(services, zoom_session, start)
+    booking_id = book_and_queue(services, zoom_session, start)
     external_id = load(services, Meeting, load(services, Booking, booking_id).meeting_id).external_id
     customer_chat.new_replies()
     provider_chat.new_replies()
@@ -115,7 +117,7 @@ def test_somebody_elses_booking_cannot_be_rescheduled_by_a_forged_context(servic
 
     offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
     slots_ = free_slots(services, offering_id)
-    theirs = book(services, offering_id, slots_[0], phone="+447700900456", name="Other", email="o@example.com")
+    theirs = book_and_queue(services, offering_id, slots_[0], phone="+447700900456", name="Other", email="o@example.com")
     with unit_of_work(services.sessions) as session:
         conv = repos.conversation_for(session, repos.contact_by_phone(session, CUSTOMER), services.clock())
         conv.state, conv.context = "booking_detail", {"booking_id": theirs}

@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import messages as msg, plans, timezones
-from bot.state_machine import MENUS, render_options
+from bot.core import messages as msg
+from bot.core import timezones
+from bot.dialogue.intents import MENUS, render_options
+from bot.services import plans
 from store.db import unit_of_work
 from store.models import Contact, Conversation, Provider
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import time
 
 import pytest
-
 from sqlalchemy import select
 
-from bot import messages as msg, outbox
-from bot.state_machine import render_options
+from bot.core import messages as msg
+from bot.dialogue.intents import render_options
+from bot.services import outbox
+from integrations.twilio.messenger import TwilioMessenger
 from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage
-from integrations.twilio.messenger import TwilioMessenger
 
 PHONE = "+919940790402"
 ADDRESS = "whatsapp:" + PHONE

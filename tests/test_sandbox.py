@@ -14,8 +14,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from bot import video_accounts
-from bot.app import SANDBOX_USER, build_services, create_app
+from bot.bootstrap import SANDBOX_USER, build_services, create_app
+from bot.services import video_accounts
 from integrations.serving import Switchboard, serve_wsgi
 from integrations.video import MeetingRequest
 from store import repos

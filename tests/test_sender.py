@@ -16,13 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from bot import outbox
-from bot.app import create_app
-from bot.sender import OutboxSender
+from bot.bootstrap import create_app
+from bot.services import outbox
+from bot.worker.sender import OutboxSender
 from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage
-from tests.conftest import PUBLIC_BASE_URL, TEST_TOKEN_KEY, WhatsAppUser
+from tests.fixtures.chat import WhatsAppUser
+from tests.fixtures.settings import PUBLIC_BASE_URL, TEST_TOKEN_KEY
 
 ROOT = Path(__file__).resolve().parent.parent
 

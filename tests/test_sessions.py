@@ -9,34 +9,25 @@ import dataclasses
 import pytest
 from sqlalchemy import select
 
-from bot import availability, bookings, money, slots
-from bot import messages as msg
+from bot.core import availability, money, sharing, slots
+from bot.core import messages as msg
+from bot.dialogue.intents import render_options
 from bot.flows import sessions
-from bot.state_machine import render_options
+from bot.services import bookings
 from integrations.video import VideoProviderRegistry
 from store import repos
 from store.db import unit_of_work
 from store.models import Offering, Provider, VideoConnection
-from tests.test_zoom_connect import click_through, link_in
+from tests.fixtures.builders import CUSTOMER, PROVIDER, make_offering, make_provider
+from tests.fixtures.zoom_connect import click_through, link_in
 
-PROVIDER = "+919940790402"
-CUSTOMER = "+447700900123"
 MEET = "https://meet.google.com/abc-defg-hij"
 HOURS = "Mon-Fri 10:00-13:00, Sat 09:00-11:00"
 
 
-def make_provider(services, phone=PROVIDER, plan="trial", country="IN", name="Asha Coaching"):
-    with unit_of_work(services.sessions) as session:
-        contact = repos.get_or_create_contact(session, phone, services.clock())
-        contact.country = country
-        provider = repos.create_provider(session, contact, name=name, timezone="Asia/Kolkata",
-                                         now=services.clock(), plan=plan)
-        return provider.id
-
-
 @pytest.fixture
 def chat(services, whatsapp):
-    make_provider(services)
+    make_provider(services, country="IN")
     user = whatsapp(PROVIDER)
     user.send("hi")
     return user
@@ -128,9 +119,11 @@ def test_capacity(text, value):
     assert sessions.parse_capacity(text) == value
 
 
-def test_share_url_uses_the_bot_number_digits():
-    assert sessions.share_url("whatsapp:+14155238886", "AB23CD") == "https://wa.me/14155238886?text=book%20AB23CD"
-    assert sessions.share_url("", "AB23CD") is None
+def test_booking_link_uses_the_bot_number_digits():
+    assert sharing.booking_link("whatsapp:+14155238886", "AB23CD") == "https://wa.me/14155238886?text=book%20AB23CD"
+    assert sharing.booking_link("+44 7700 900123", "AB23CD") == "https://wa.me/447700900123?text=book%20AB23CD"
+    with pytest.raises(ValueError):
+        sharing.booking_link("", "AB23CD")
 
 
 @pytest.mark.parametrize("minutes, shown", [(45, "45 min"), (60, "1 h"), (90, "1 h 30 min"), (480, "8 h")])
@@ -363,7 +356,7 @@ def test_zoom_needed_can_switch_to_google_meet(chat):
 
 
 def test_plan_without_zoom_offers_meet_or_in_person(services, whatsapp):
-    make_provider(services, plan="free")
+    make_provider(services, plan="free", country="IN")
     chat = whatsapp(PROVIDER)
     chat.send("hi")
     create_until_platform(chat)
@@ -450,7 +443,7 @@ def test_trial_end_warns_on_zoom_sessions(chat, client, services, clock):
 
 
 def test_zoom_warning_helper(services):
-    pid = make_provider(services)
+    pid = make_provider(services, country="IN")
     now = services.clock()
     with unit_of_work(services.sessions) as session:
         provider = session.get(Provider, pid)
@@ -463,17 +456,9 @@ def test_zoom_warning_helper(services):
 
 def seed_session(services, *, kind="one_to_one", capacity=1, name="Career coaching", hours=HOURS, duration=60,
                  notice=0, platform="google_meet") -> int:
-    with unit_of_work(services.sessions) as session:
-        provider = session.scalars(select(Provider)).one()
-        now = services.clock()
-        offering = Offering(provider_id=provider.id, name=name, kind=kind, mode="online", platform=platform,
-                            meet_url=MEET if platform == "google_meet" else None, duration_minutes=duration,
-                            price_minor=150000, currency="INR", capacity=capacity, min_notice_minutes=notice,
-                            availability=availability.to_json(availability.parse_availability(hours).windows),
-                            status="active", created_at=now, updated_at=now)
-        session.add(offering)
-        session.flush()
-        return offering.id
+    return make_offering(services, kind=kind, capacity=capacity, name=name, duration=duration, notice=notice,
+                         platform=platform, meet_url=MEET if platform == "google_meet" else None,
+                         windows=availability.parse_availability(hours).windows)
 
 
 def detail(services, offering_id: int) -> str:
@@ -614,10 +599,20 @@ def test_share_link_from_menu_and_from_a_session(chat, services):
     assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("1")  # still on the session
 
 
-def test_share_code_only_without_a_bot_number(chat, services, monkeypatch):
+def test_share_link_comes_with_its_qr_code_image(chat, services, fake_twilio, client):
+    chat.send("share link")
+    sent = fake_twilio.fake.messages[-1]
+    code = booking_code(services)
+    assert sent["media_urls"] == [f"{services.config.public_base_url}/share/{code}.png"]
+    assert client.get(f"/share/{code}.png").mimetype == "image/png"
+
+
+def test_without_a_bot_number_the_link_opens_the_twilio_sandbox(chat, services, monkeypatch):
+    """Development with no TWILIO_WHATSAPP_FROM: still a link (to Twilio's sandbox number), never a bare code."""
     monkeypatch.setattr(services, "config", dataclasses.replace(services.config, twilio_whatsapp_from=""))
-    reply = chat.send("share link")
-    assert msg.SHARE_CODE_ONLY.format(code=booking_code(services)) in reply and "wa.me" not in reply
+    code = booking_code(services)
+    assert msg.SHARE_LINK.format(code=code, link=f"https://wa.me/14155238886?text=book%20{code}") \
+        in chat.send("share link")
 
 
 @pytest.mark.parametrize("command", ["my sessions", "create session", "share link"])
@@ -679,7 +674,7 @@ def test_after_disconnecting_zoom_a_session_can_move_to_meet_in_person_and_back(
 
 
 def test_change_where_to_zoom_needs_the_plan(services, whatsapp):
-    make_provider(services, plan="free")
+    make_provider(services, plan="free", country="IN")
     chat = whatsapp(PROVIDER)
     chat.send("hi")
     seed_session(services)
@@ -719,7 +714,7 @@ def test_new_bookings_get_the_new_place(chat, services, whatsapp):
 
 
 def test_the_place_of_a_session_with_upcoming_bookings_does_not_change(chat, services):
-    from bot import bookings as booking_service
+    from bot.services import bookings as booking_service
     from store import repos
     from store.db import unit_of_work
 

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from bot.availability import Window, merge, parse_availability
-from bot.slots import format_slot, format_slot_with_zone, free_slots, group_by_day
+from bot.core.availability import Window, merge, parse_availability
+from bot.core.slots import format_slot, format_slot_with_zone, free_slots, group_by_day
 
 LONDON, NEW_YORK, KOLKATA = "Europe/London", "America/New_York", "Asia/Kolkata"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import transitions
 
-from bot.state_machine import MENUS, STATES, TEXT_STATES, build_machine
+from bot.dialogue.intents import MENUS, TEXT_STATES
+from bot.state_machine import STATES, build_machine
 
 STATE_NAMES = [s.name for s in STATES]
 

@@ -7,25 +7,18 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot import messages as msg, plans, support
-from bot.state_machine import MENUS, render_options
-from store import repos
+from bot.core import messages as msg
+from bot.dialogue.intents import MENUS, render_options
+from bot.services import plans, support
 from store.db import unit_of_work
 from store.models import Provider, SupportTicket
+from tests.fixtures.builders import make_provider
 
 PHONE = "+919940790402"
 
 
 def number_of(state: str, trigger: str) -> str:
     return str([o.trigger for o in MENUS[state]].index(trigger) + 1)
-
-
-def make_provider(services, clock, plan: str, *, trial_over: bool = False, phone: str = PHONE) -> None:
-    start = clock.now - timedelta(days=15) if trial_over else clock.now
-    with unit_of_work(services.sessions) as session:
-        contact = repos.get_or_create_contact(session, phone, start)
-        contact.country = "IN"
-        repos.create_provider(session, contact, name="Asha", timezone="Asia/Kolkata", now=start, plan=plan)
 
 
 def provider(services) -> Provider:
@@ -53,7 +46,8 @@ ROLES = ["customer", "trial", "pro", "free", "trial_over"]
 
 def as_role(role: str, services, clock) -> None:
     if role != "customer":
-        make_provider(services, clock, "trial" if role == "trial_over" else role, trial_over=role == "trial_over")
+        make_provider(services, plan="trial" if role == "trial_over" else role, name="Asha", country="IN",
+                      since=clock.now - timedelta(days=15) if role == "trial_over" else None)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -136,7 +130,7 @@ def test_customer_ticket_is_emailed_with_number_role_and_the_last_10_messages(wh
 
 
 def test_provider_ticket_names_role_and_effective_plan(whatsapp, services, clock, smtp_server):
-    make_provider(services, clock, "trial", trial_over=True)
+    make_provider(services, name="Asha", country="IN", since=clock.now - timedelta(days=15))
     user = whatsapp(PHONE)
     open_help(user)
     user.send("human")

@@ -7,13 +7,13 @@ from datetime import datetime, timezone
 import pytest
 from freezegun import freeze_time
 
-from bot import bookings, outbox
-from bot import messages as msg
-from bot.app import build_services, create_app
+from bot.bootstrap import build_services, create_app
+from bot.core import messages as msg
+from bot.services import bookings, outbox
 from store import repos
 from store.db import unit_of_work
 from store.models import Offering, OutboundMessage
-from tests.conftest import WhatsAppUser
+from tests.fixtures.chat import WhatsAppUser
 
 INDIA = "+919940790402"
 
@@ -72,8 +72,8 @@ def test_messages_after_24_hours_of_silence_are_not_sent_free_form(user, real_cl
 def test_slots_keep_the_providers_wall_clock_across_the_dst_change(real_clock):
     from datetime import time
 
-    from bot import availability
-    from bot.availability import Window
+    from bot.core import availability
+    from bot.core.availability import Window
 
     with freeze_time("2026-03-27 06:00:00"):  # Friday; London moves to BST on Sunday 29 March
         now = datetime.now(timezone.utc)

@@ -4,11 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from bot import messages as msg
+from bot.core import messages as msg
 from store.db import unit_of_work
 from store.models import Contact, InboundMessage, OutboundMessage
-
-from tests.conftest import PUBLIC_BASE_URL
+from tests.fixtures.settings import PUBLIC_BASE_URL
 
 
 def count(services, model) -> int:

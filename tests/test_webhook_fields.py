@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from integrations.twilio.fields import MESSAGE_STATUSES, MalformedField, incoming_message, status_callback
+from integrations.twilio.fields import (
+    MESSAGE_STATUSES,
+    MalformedField,
+    incoming_message,
+    status_callback,
+)
 from store.db import unit_of_work
 from store.models import Contact, InboundMessage, OutboundMessage
 

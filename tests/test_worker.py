@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bot import bookings
-from bot.tasks import TaskQueue, make_huey
+from bot.services import bookings
+from bot.worker.tasks import TaskQueue, make_huey
 from store import repos
 from store.db import unit_of_work
 from store.models import Meeting, Offering
-from tests.conftest import PUBLIC_BASE_URL, TEST_TOKEN_KEY, ZOOM_WEBHOOK_SECRET
-from tests.test_meetings import CUSTOMER, add_offering, zoom_provider  # noqa: F401 - fixture
+from tests.fixtures.builders import CUSTOMER, make_offering
+from tests.fixtures.settings import PUBLIC_BASE_URL, TEST_TOKEN_KEY, ZOOM_WEBHOOK_SECRET
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,10 +38,10 @@ def _queue_url(kind: str, tmp_path) -> str:
 
 
 @pytest.mark.parametrize("queue", ["sqlite", "redis"])
-def test_worker_process_creates_the_meeting_and_sends_the_link(zoom_provider, services, config, fake_zoom,  # noqa: F811
+def test_worker_process_creates_the_meeting_and_sends_the_link(zoom_provider, services, config, fake_zoom,
                                                                fake_twilio, smtp_server, tmp_path, queue):
     queue_url = _queue_url(queue, tmp_path)
-    offering_id = add_offering(services)
+    offering_id = make_offering(services, notice=60)
     now = services.clock()
     with unit_of_work(services.sessions) as session:
         offering = session.get(Offering, offering_id)

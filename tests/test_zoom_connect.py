@@ -4,62 +4,22 @@ and removal from Zoom's side. The guide's "Adding the App", "Removing the App" a
 from __future__ import annotations
 
 import html
-import re
 import threading
 import uuid
 
 import pytest
 from sqlalchemy import select, text
 
-from bot import messages as msg, outbox, video_accounts
+from bot.core import messages as msg
+from bot.services import outbox, video_accounts
 from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage, VideoConnection
-from tests.conftest import PUBLIC_BASE_URL, ZOOM_WEBHOOK_SECRET
-from tests.fixtures.storage import database_files
+from tests.fixtures.builders import PROVIDER, make_provider
 from tests.fixtures.consent_page import consent
-
-PROVIDER = "+919940790402"
-LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/zoom/[A-Za-z0-9_-]+)")
-
-
-def make_provider(services, phone=PROVIDER, plan="trial", name="Asha Coaching"):
-    with unit_of_work(services.sessions) as session:
-        contact = repos.get_or_create_contact(session, phone, services.clock())
-        provider = repos.create_provider(session, contact, name=name, timezone="Asia/Kolkata",
-                                         now=services.clock(), plan=plan)
-        return provider.id
-
-
-@pytest.fixture
-def provider_chat(services, whatsapp):
-    make_provider(services)
-    chat = whatsapp(PROVIDER)
-    chat.send("hi")
-    return chat
-
-
-def link_in(reply: str) -> str:
-    match = LINK.search(reply)
-    assert match, f"no connect link in: {reply}"
-    return match.group(1)
-
-
-def click_through(client, path: str, *, decision: str = "allow", user_id: str | None = None):
-    """The provider's browser: open our link, follow to Zoom, press Allow/Deny, come back to our callback."""
-    opened = client.get(path)
-    assert opened.status_code == 302, opened.get_data(as_text=True)
-    answer = consent(opened.headers["Location"], decision=decision, user_id=user_id)
-    assert answer["redirect_to"] == PUBLIC_BASE_URL + "/oauth/zoom/callback"
-    query = {k: v for k, v in answer.items() if k != "redirect_to"}
-    return client.get("/oauth/zoom/callback", query_string=query), query
-
-
-def connect(client, chat, **kwargs):
-    reply = chat.send("connect zoom")
-    assert msg.ZOOM_LINK.split("{link}")[0] in reply
-    return click_through(client, link_in(reply), **kwargs)
-
+from tests.fixtures.settings import ZOOM_WEBHOOK_SECRET
+from tests.fixtures.storage import database_files
+from tests.fixtures.zoom_connect import LINK, click_through, connect, link_in
 
 def raw_database_text(services) -> str:
     """Everything the database holds, read around the server: its files' bytes (PostgreSQL: after a CHECKPOINT)."""
@@ -125,6 +85,16 @@ def test_link_previews_do_not_spend_the_link(client, provider_chat):
     preview = client.get(path, headers={"User-Agent": "WhatsApp/2.23.20.0 A"})
     assert preview.status_code == 200
     assert client.get(path).status_code == 302
+
+
+@pytest.mark.parametrize("agent", ["Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0", "curl/8.5.0", "Go-http-client/1.1"])
+def test_head_requests_do_not_spend_the_link(client, provider_chat, agent):
+    """Link checkers and mail scanners send HEAD first: only the browser's GET may spend the link."""
+    path = link_in(provider_chat.send("connect zoom"))
+    for _ in range(2):
+        checked = client.head(path, headers={"User-Agent": agent})
+        assert checked.status_code == 200 and "Location" not in checked.headers
+    assert client.get(path, headers={"User-Agent": agent}).status_code == 302
 
 
 def test_connect_link_expires_after_ten_minutes(client, provider_chat, clock):
@@ -502,6 +472,7 @@ def test_url_validation_is_answered(served_app, fake_zoom):
 
 def test_malformed_zoom_webhook_is_refused(served_app, clock):
     import requests
+
     from integrations.zoom.webhooks import zoom_webhook_signature
 
     ts = str(int(clock().timestamp()))
@@ -548,6 +519,7 @@ def test_reconnecting_the_same_zoom_account_keeps_it_working(client, provider_ch
 @pytest.mark.parametrize("body", [b'{"event": "app_deauthorized", "payload": "x"}', b'{"event": 5}', b"[]"])
 def test_signed_but_malformed_zoom_events_get_400(served_app, clock, body):
     import requests
+
     from integrations.zoom.webhooks import zoom_webhook_signature
 
     ts = str(int(clock().timestamp()))

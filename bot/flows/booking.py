@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import date, datetime, timedelta, timezone as dt_timezone
+from datetime import date, datetime, timedelta
+from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from transitions import EventData
 
-from bot import bookings, messages as msg, money, outbox, plans, slots, timezones, video_accounts
-from bot.bookings import SlotUnavailable
-from bot.dialogue import Dialogue
+from bot.core import messages as msg
+from bot.core import money, slots, timezones
+from bot.core.text import YES, clean_input, normalise, person_name
+from bot.core.text import number as read_number
+from bot.dialogue.context import Dialogue
+from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
-from bot.text import YES, clean_input, normalise, number as read_number, person_name
+from bot.services import bookings, outbox, plans, video_accounts
+from bot.services.bookings import SlotUnavailable
 from store.models import Booking, Meeting, Offering, Provider
 
 _CODE = re.compile(r"[A-Za-z0-9]{4,12}")
@@ -479,7 +484,6 @@ def keep_email(event: EventData) -> None:
 # -- summary and confirmation -----------------------------------------------------------------------------------
 
 def show_summary(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     offering, zone, start = _offering(d), _zone(d), _start(d)

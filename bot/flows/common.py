@@ -6,8 +6,10 @@ import logging
 
 from transitions import EventData
 
-from bot import messages as msg
-from bot.dialogue import Dialogue
+from bot.core import messages as msg
+from bot.core.text import normalise
+from bot.dialogue.context import Dialogue
+from bot.dialogue.intents import MAIN_MENUS, MENUS, render_options
 from store.db import WriteRefused
 
 log = logging.getLogger(__name__)
@@ -22,7 +24,7 @@ def is_provider(event: EventData) -> bool:
 
 
 def clear_context(event: EventData) -> None:
-    dialogue(event).context.clear()
+    dialogue(event).forget()
 
 
 def welcome(event: EventData) -> None:
@@ -32,7 +34,6 @@ def welcome(event: EventData) -> None:
 
 
 def show_menu(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     transition = event.transition
@@ -59,8 +60,6 @@ OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe"})
 
 def opt_in(event: EventData) -> None:
     """START (UNSTOP, SUBSCRIBE) from someone who had sent STOP turns messages on again; other words don't."""
-    from bot.text import normalise
-
     d = dialogue(event)
     if d.contact.opted_out_at is not None and normalise(d.text) in OPT_IN_WORDS:
         d.contact.opted_out_at = None
@@ -78,7 +77,6 @@ def nothing_to_go_back_to(event: EventData) -> None:
 
 
 def not_understood(event: EventData) -> None:
-    from bot.state_machine import MENUS, render_options
 
     d = dialogue(event)
     shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."
@@ -86,6 +84,12 @@ def not_understood(event: EventData) -> None:
         d.say(msg.NOT_UNDERSTOOD, text=shown)
         d.say(render_options(d.state))
     d.say(msg.GLOBAL_HINT)
+
+
+def you_are_welcome(event: EventData) -> None:
+    """"Thanks!": a short answer, and the person stays where they were."""
+    d = dialogue(event)
+    d.say(msg.YOU_ARE_WELCOME if d.state in MAIN_MENUS else msg.YOU_ARE_WELCOME_MID_STEP)
 
 
 def on_exception(event: EventData) -> None:

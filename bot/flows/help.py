@@ -5,10 +5,11 @@ from collections.abc import Callable
 
 from transitions import EventData
 
-from bot import messages as msg, plans, support
+from bot.core import messages as msg
+from bot.core.text import clean_input
+from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
-from bot.text import clean_input
-
+from bot.services import plans, support
 
 # Steps a user may ask for help in the middle of; `back` from the help menu returns there with what they typed.
 RESUMABLE = ("signup_name", "signup_timezone", "integrations", "confirm_disconnect", "new_kind", "new_name",
@@ -40,7 +41,6 @@ def forget_place(event: EventData) -> None:
 
 
 def show_help_menu(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     config = d.services.config

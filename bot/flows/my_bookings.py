@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from transitions import EventData
 
-from bot import bookings, messages as msg, outbox, video_accounts
+from bot.core import messages as msg
+from bot.core.slots import format_slot_with_zone
+from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
-from bot.notify import where_text
-from bot.slots import format_slot_with_zone
+from bot.services import bookings, outbox, video_accounts
+from bot.services.notify import where_text
 from store.models import Booking
 
 MAX_LISTED = 20
@@ -141,7 +143,6 @@ def pick_rejected(event: EventData) -> None:
 # -- one booking --------------------------------------------------------------------------------------------------
 
 def show_detail(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     booking = _current(d)
@@ -183,7 +184,6 @@ def cancel_refused(event: EventData) -> None:
 
 
 def ask_cancel(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     booking = _current(d)

@@ -1,14 +1,14 @@
 """A new provider signs up by chat: name, time zone (guessed from the number, confirmed), 14-day trial."""
 from __future__ import annotations
 
-
 from transitions import EventData
 
-from bot import messages as msg, phones, plans, timezones
+from bot.core import messages as msg
+from bot.core import phones, timezones
+from bot.core.text import clean_input, person_name
 from bot.flows.common import dialogue
-from bot.text import clean_input, person_name
+from bot.services import plans
 from store import repos
-
 
 
 def already_provider(event: EventData) -> None:

@@ -18,12 +18,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from transitions import EventData
 
-from bot import availability, money, plans, slots, video_accounts
-from bot import messages as msg
-from bot.dialogue import Dialogue
+from bot.core import availability, money, slots
+from bot.core import messages as msg
+from bot.core.text import clean_input, number
+from bot.dialogue.context import Dialogue
+from bot.dialogue.intents import MENUS
 from bot.flows import zoom as zoom_flow
 from bot.flows.common import dialogue
-from bot.text import clean_input, number
+from bot.services import plans, sharing, video_accounts
 from store.models import Booking, Offering, Provider
 
 MIN_DURATION, MAX_DURATION = 5, 480
@@ -199,7 +201,6 @@ def _status_label(status: str) -> str:
 
 def _options(state: str, only: tuple[str, ...] | None = None) -> str:
     """The state's options with their real numbers; `only` keeps some of them (the numbers still work)."""
-    from bot.state_machine import MENUS
 
     return "\n".join(msg.OPTION_LINE.format(number=i, label=o.label) for i, o in enumerate(MENUS[state], 1)
                      if only is None or o.trigger in only)
@@ -563,19 +564,11 @@ def save(event: EventData) -> None:
 
 # -- share ----------------------------------------------------------------------------------------------------------
 
-def share_url(bot_number: str, code: str) -> str | None:
-    """wa.me click-to-chat link that opens a chat with the bot, "book <CODE>" typed; None without a number."""
-    digits = re.sub(r"\D", "", bot_number.removeprefix("whatsapp:"))
-    return f"https://wa.me/{digits}?text=book%20{code}" if digits else None
-
-
 def _say_share(d: Dialogue) -> None:
+    """The booking link (to the sandbox number until one is configured) and its QR code image."""
     code = d.provider.booking_code
-    link = share_url(d.services.config.twilio_whatsapp_from or "", code)
-    if link:
-        d.say(msg.SHARE_LINK, code=code, link=link)
-    else:
-        d.say(msg.SHARE_CODE_ONLY, code=code)
+    d.say(msg.SHARE_LINK, code=code, link=sharing.link_for(d.services, code))
+    d.attach(sharing.qr_url(d.services, code))
 
 
 def share_link(event: EventData) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from transitions import EventData
 
-from bot import messages as msg, plans, video_accounts
+from bot.core import messages as msg
+from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
+from bot.services import plans, video_accounts
 
 PLATFORM = "zoom"
 
@@ -51,7 +53,6 @@ def send_connect_link(event: EventData) -> None:
 
 
 def show_integrations(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     conn = _connection(d)
@@ -68,7 +69,6 @@ def explain_not_connected(event: EventData) -> None:
 
 
 def ask_disconnect(event: EventData) -> None:
-    from bot.state_machine import render_options
 
     d = dialogue(event)
     conn = _connection(d)

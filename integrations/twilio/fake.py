@@ -128,8 +128,8 @@ class FakeTwilio:
 
     @property
     def messages(self) -> list[dict[str, Any]]:
-        """Accepted messages, oldest first: sid, to, from, body, content_sid, content_variables (dict or None),
-        status_callback, status."""
+        """Accepted messages, oldest first: sid, to, from, body, content_sid, media_urls, content_variables (dict
+        or None), status_callback, status."""
         with self._lock:
             return [{k: v for k, v in m.items() if k not in ("resource", "accepted_at")} for m in self._messages]
 
@@ -318,6 +318,11 @@ class FakeTwilio:
             raise TwilioError(400, 21910, "Invalid From and To pair. From and To should be of the same channel")
         if not (form.get("Body") or form.get("MediaUrl") or form.get("ContentSid")):
             raise TwilioError(400, 21619, "A text message body or media urls must be specified.")
+        for url in form.get("MediaUrl", []):
+            if not re.fullmatch(r"https?://[^\s/]+/\S*", url):
+                raise TwilioError(400, 21620, f"Invalid media URL(s): {url}")
+        if form.get("To", "").startswith("whatsapp:") and len(form.get("MediaUrl", [])) > 1:
+            raise TwilioError(400, 21623, "WhatsApp allows one media item per message")
         if len(form.get("Body", "")) > BODY_LIMIT:
             raise TwilioError(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
         return form
@@ -382,6 +387,7 @@ class FakeTwilio:
             "from": form.get("From"),
             "body": body,
             "content_sid": form.get("ContentSid"),
+            "media_urls": list(form.get("MediaUrl", [])),
             "content_variables": content_variables,
             "status_callback": form.get("StatusCallback"),
             "status": status,

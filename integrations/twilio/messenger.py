@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import itertools
 import json
-import secrets
 import logging
+import secrets
 import sys
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 from urllib.parse import urlencode
 
 import certifi
 import urllib3
-from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
+from twilio.base.exceptions import (
+    TwilioException,
+    TwilioRestException,
+    TwilioServiceException,
+)
 from twilio.http import HttpClient
 from twilio.http.response import Response as TwilioResponse
 from twilio.rest import Client
@@ -52,7 +56,8 @@ class MessengerUnavailable(Exception):
 
 
 class Messenger(Protocol):
-    def send_text(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult: ...
+    def send_text(self, to: str, body: str, *, status_callback: str | None = None,
+                  media_url: str | None = None) -> SendResult: ...
 
     def send_template(
         self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
@@ -201,13 +206,16 @@ class TwilioMessenger:
                 return message.sid
         return None
 
-    def send_text(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
-        """Send `body`, split into several messages if longer than Twilio's cap. Returns the last part's result,
-        or the first refused part's (later parts are then not sent)."""
+    def send_text(self, to: str, body: str, *, status_callback: str | None = None,
+                  media_url: str | None = None) -> SendResult:
+        """Send `body`, split into several messages if longer than Twilio's cap (`media_url`, an image, goes with
+        the last part, as its caption). Returns the last part's result, or the first refused part's (later parts
+        are then not sent)."""
         parts = split_body(body) or [body]
         result = SendResult(sid=None, status="failed")
-        for part in parts:
-            result = self._create(to, status_callback, body=part)
+        for number, part in enumerate(parts, 1):
+            media = {"media_url": [media_url]} if media_url and number == len(parts) else {}
+            result = self._create(to, status_callback, body=part, **media)
             if not result.ok:
                 break
         return result
@@ -219,7 +227,7 @@ class TwilioMessenger:
             to, status_callback, content_sid=content_sid, content_variables=json.dumps(variables)
         )
 
-    def _create(self, to: str, status_callback: str | None, **fields: str) -> SendResult:
+    def _create(self, to: str, status_callback: str | None, **fields: Any) -> SendResult:
         if status_callback is not None:
             fields["status_callback"] = status_callback
         try:
@@ -255,8 +263,9 @@ class ConsoleMessenger:
         self._counter = itertools.count(1)
         self.sent: list[tuple[str, str]] = []
 
-    def send_text(self, to: str, body: str, *, status_callback: str | None = None) -> SendResult:
-        return self._emit(to, body)
+    def send_text(self, to: str, body: str, *, status_callback: str | None = None,
+                  media_url: str | None = None) -> SendResult:
+        return self._emit(to, f"{body}\n[image: {media_url}]" if media_url else body)
 
     def send_template(
         self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None

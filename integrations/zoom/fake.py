@@ -5,10 +5,10 @@ per UTC day) and lets tests inject failures and delays and send signed webhooks.
 from __future__ import annotations
 
 import base64
-import importlib.util
 import hashlib
 import hmac
 import html
+import importlib.util
 import itertools
 import json
 import os

@@ -10,7 +10,14 @@ from datetime import datetime, timezone
 import pytest
 
 from integrations.ics import build_invitation, content_type_for
-from integrations.mail import Attachment, ConsoleMailer, Email, Mailer, MailUnavailable, SMTPMailer
+from integrations.mail import (
+    Attachment,
+    ConsoleMailer,
+    Email,
+    Mailer,
+    MailUnavailable,
+    SMTPMailer,
+)
 from tests.fixtures.smtp import SMTPTestServer, smtp_server  # noqa: F401  (fixture)
 
 FROM = "MyNextSlot <hello@mynextslot.com>"

@@ -61,8 +61,15 @@ def test_accepted_message_looks_like_twilios_resource(fake_twilio: ServedFakeTwi
     assert set(resource) <= set(spec["components"]["schemas"]["api.v2010.account.message"]["properties"])
     assert fake_twilio.fake.messages == [{
         "sid": resource["sid"], "to": CUSTOMER, "from": fake_twilio.sender, "body": "hello", "content_sid": None,
-        "content_variables": None, "status_callback": "https://bot.example/status", "status": "queued",
+        "media_urls": [], "content_variables": None, "status_callback": "https://bot.example/status", "status": "queued",
     }]
+
+
+@pytest.mark.parametrize("media, code", [(["ftp://bot.example/qr.png"], 21620), (["not a url"], 21620),
+                                         (["https://bot.example/a.png", "https://bot.example/b.png"], 21623)])
+def test_bad_media_is_refused_as_twilio_does(fake_twilio: ServedFakeTwilio, media, code) -> None:
+    response = post(fake_twilio, [*text(fake_twilio).items(), *(("MediaUrl", url) for url in media)])
+    assert_twilio_error(response, 400, code)
 
 
 def test_template_and_messaging_service_are_accepted(fake_twilio: ServedFakeTwilio) -> None:

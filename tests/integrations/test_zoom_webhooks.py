@@ -8,7 +8,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from integrations.zoom.webhooks import url_validation_response, verify_zoom_webhook, zoom_webhook_signature
+from integrations.zoom.webhooks import (
+    url_validation_response,
+    verify_zoom_webhook,
+    zoom_webhook_signature,
+)
 
 SECRET = "zoom-webhook-secret-token"
 BODY = b'{"event":"app_deauthorized","payload":{"user_id":"u1"}}'

@@ -4,10 +4,10 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-25 13:21:55.874079
 """
-from alembic import op
 import sqlalchemy as sa
-import store.models
+from alembic import op
 
+import store.models
 
 revision = '0002'
 down_revision = '0001'

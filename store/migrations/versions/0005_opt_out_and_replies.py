@@ -4,10 +4,10 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-25 14:48:08.614868
 """
-from alembic import op
 import sqlalchemy as sa
-import store.models
+from alembic import op
 
+import store.models
 
 revision = '0005'
 down_revision = '0004'

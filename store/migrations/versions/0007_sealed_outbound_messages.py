@@ -9,9 +9,8 @@ named it in plain text; this migration has no encryption key, so it deletes them
 connection itself still holds the email, encrypted). On PostgreSQL their old row versions stay in the table's files
 until the space is reused: run `VACUUM FULL outbound_messages` once after upgrading to rewrite the table.
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '0007'
 down_revision = '0006'
@@ -20,7 +19,7 @@ depends_on = None
 
 # What the texts that named the email looked like ("✅ Zoom connected as …", "*Zoom*: Connected as …", "You're already
 # connected as …", "OK, Zoom stays connected as …", "Disconnect the Zoom account …?", "the connection to … stopped
-# working"), frozen here: the texts in bot/messages.py may change.
+# working"), frozen here: the texts in bot/core/messages.py may change.
 NAMED_THE_EMAIL = ("%onnected as %@%", "%Disconnect the Zoom account %@%", "%the connection to %@% stopped working%")
 
 

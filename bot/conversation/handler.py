@@ -1,0 +1,171 @@
+"""The conversation handler: one inbound message, one transaction. It records the message (a MessageSid seen
+before is a Twilio retry and changes nothing), locks the sender, runs the state machine on the stored state,
+stores the new state and the replies (outbox), commits, then sends."""
+from __future__ import annotations
+
+import logging
+from copy import deepcopy
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+from transitions import MachineError
+
+from bot.core import messages as msg
+from bot.core import phones
+from bot.core.text import clean_input
+from bot.dialogue.context import Dialogue, Inbound
+from bot.dialogue.intents import Intent, parse_intent
+from bot.services import outbox
+from bot.services.deps import Services
+from bot.state_machine import MENU_STATES, STATES, build_machine, fire
+from store import repos
+from store.db import WriteRefused, single_writer, unit_of_work, writes_refused
+from store.models import Contact
+
+log = logging.getLogger(__name__)
+KNOWN_STATES = frozenset(s.name for s in STATES)
+
+
+class _Duplicate(Exception):
+    """A MessageSid handled before (a Twilio retry), found once the conversation was written: undo it."""
+
+
+@dataclass
+class Outcome:
+    duplicate: bool = False
+    replies: list[str] = field(default_factory=list)
+    state: str | None = None
+
+
+class ConversationHandler:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.machine = build_machine()
+
+    def handle(self, inbound: Inbound) -> Outcome:
+        services = self.services
+        now = services.clock()
+        inbound = replace(inbound, text=clean_input(inbound.text), payload=clean_input(inbound.payload or "") or None)
+        outcome = self._handle_read_first(inbound, now) if single_writer(services.sessions) else None
+        if outcome is None:
+            outcome = self._handle_locked(inbound, now)
+        return outcome
+
+    def _handle_locked(self, inbound: Inbound, now: datetime) -> Outcome:
+        """The message in one write transaction that holds the sender's lock from its first statement."""
+        services = self.services
+        with unit_of_work(services.sessions) as session:
+            contact, conv = repos.lock_sender(session, inbound.phone, now, country_of=phones.country_of)
+            if not repos.record_inbound(session, contact, inbound.message_sid, self._body(inbound), now):
+                log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
+                return Outcome(duplicate=True)
+            if contact.country is None:
+                contact.country = phones.country_of(contact.phone)
+            dialogue = self._converse(session, contact, conv, inbound, now)
+            repos.save_conversation(session, contact, conv, dialogue.state, dialogue.stored_context(), now)
+            ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
+                               seal_with=services.cipher if dialogue.sealed else None, media_url=dialogue.media_url)
+        return self._after_commit(dialogue, ids)
+
+    def _handle_read_first(self, inbound: Inbound, now: datetime) -> Outcome | None:
+        """SQLite has one writer at a time, so the writer's lock is held for as little as possible: the sender and
+        conversation are read and the machine is run in a read-only transaction (no lock; nothing may be written),
+        then one short write transaction records the state, the message and the replies, provided no other message
+        from this number was recorded in between (the contact's newest inbound id is the version checked). None
+        when that cannot be done (a first contact, a step that writes, such a race): the caller then handles the
+        message the locked way, from the start, so the outcome is the same."""
+        services = self.services
+        try:
+            with unit_of_work(services.sessions, read_only=True, refuse_writes=True) as session:
+                found = repos.read_sender(session, inbound.phone)
+                if found is None or found[0].country is None or found[1] is None:
+                    return None  # the locked way inserts the contact, its country or its conversation
+                contact, conv, seen = found
+                dialogue = self._converse(session, contact, conv, inbound, now)
+                if dialogue.error is not None or session.new or session.dirty or session.deleted:
+                    return None  # a step failed (perhaps by writing) or changed something: redo it locked
+                context = dialogue.stored_context()
+        except WriteRefused:
+            return None
+        if writes_refused():
+            return None
+        try:
+            with unit_of_work(services.sessions) as session:
+                if not repos.save_conversation_unless_newer(session, contact, conv, seen, dialogue.state, context,
+                                                            now):
+                    return None  # this number's previous message was committed meanwhile: read again, locked
+                if not repos.record_inbound(session, contact, inbound.message_sid, self._body(inbound), now):
+                    raise _Duplicate  # rolls the conversation back
+                ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
+                                   seal_with=services.cipher if dialogue.sealed else None,
+                                   media_url=dialogue.media_url)
+        except _Duplicate:
+            log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
+            return Outcome(duplicate=True)
+        return self._after_commit(dialogue, ids)
+
+    @staticmethod
+    def _body(inbound: Inbound) -> str:
+        return inbound.text or (inbound.payload or "")
+
+    def _converse(self, session: Session, contact: Contact, conv: repos.StoredConversation | None,
+                  inbound: Inbound, now: datetime) -> Dialogue:
+        """Run the machine from the stored state (or the menu after a long silence); the new state and the replies
+        are on the returned Dialogue."""
+        services = self.services
+        previous_inbound = contact.last_inbound_at  # the new one is stored after the steps, with the state
+        dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
+                            context=dict(conv.context or {}) if conv is not None else {})
+        stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
+        idle = (conv is not None and previous_inbound is not None
+                and now - conv.updated_at > services.config.idle_reset)
+        if idle and stored != "start":
+            if stored not in MENU_STATES:
+                dialogue.say(msg.IDLE_RESET)
+            stored = "provider_menu" if contact.provider else "customer_menu"
+            dialogue.forget()
+            dialogue.context["_after_reset"] = True
+        self._run(dialogue, stored)
+        return dialogue
+
+    def _after_commit(self, dialogue: Dialogue, ids: list[int]) -> Outcome:
+        outbox.after_commit(self.services, ids)
+        for job in dialogue.after_commit:
+            try:
+                job()
+            except Exception:  # noqa: BLE001 - the worker retries; the user already has the reply
+                log.exception("after-commit job failed")
+        return Outcome(replies=dialogue.replies, state=dialogue.state)
+
+    def _run(self, dialogue: Dialogue, state: str) -> None:
+        if not dialogue.text and not dialogue.inbound.payload:
+            dialogue.state = state
+            dialogue.say(msg.EMPTY_MESSAGE)
+            return
+        try:
+            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload)
+        except Exception:  # noqa: BLE001 - whatever the text, the user gets an answer
+            log.exception("could not parse a message in state %s", state)
+            intent = Intent("unknown", dialogue.text)
+        if dialogue.context.pop("_after_reset", False) and intent.trigger == "unknown":
+            intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
+        dialogue.arg = intent.arg
+        before = deepcopy(dialogue.context)
+        savepoint = dialogue.session.begin_nested()
+        dialogue.state = state
+        try:
+            fired = fire(self.machine, dialogue, intent.trigger)
+        except MachineError:
+            fired = fire(self.machine, dialogue, "unknown")
+        if dialogue.error is not None:
+            savepoint.rollback()
+            dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False
+            dialogue.media_url = None
+            dialogue.forget()
+            dialogue.context.update(before)  # what the failed step half-changed is forgotten with its rows
+            return
+        savepoint.commit()
+        if not fired:  # every guarded trigger has an unguarded fallback, so this means a gap in the graph
+            log.error("trigger %s did nothing in state %s", intent.trigger, state)
+            dialogue.say(msg.GLOBAL_HINT)

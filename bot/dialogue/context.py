@@ -1,0 +1,109 @@
+"""The per-message objects the conversation engine works with: the frozen inbound message, and the Dialogue,
+the `transitions` model for one message (state + context + the replies the steps queue).
+
+What a journey remembers between messages is typed: each journey declares a `Draft` subclass (a dataclass with a
+`KEY`), reads it with `d.draft(Kind)` and changes its fields; the handler stores every draft touched with the state
+(`Dialogue.stored_context`). Unknown stored keys are ignored, so a field added later starts at its default."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from sqlalchemy.orm import Session
+
+from store.models import Contact, Provider
+
+if TYPE_CHECKING:
+    from bot.services.deps import Services
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One WhatsApp message as Twilio delivered it (or as the `chat` CLI typed it)."""
+
+    message_sid: str
+    phone: str  # E.164, without the whatsapp: prefix
+    text: str
+    received_at: datetime
+    payload: str | None = None  # ButtonPayload of a quick-reply button
+    profile_name: str | None = None
+
+
+@dataclass
+class Draft:
+    """What one journey remembers between messages (subclass it as a dataclass, JSON-friendly fields only)."""
+
+    KEY: ClassVar[str]
+
+
+D = TypeVar("D", bound=Draft)
+
+
+@dataclass
+class Dialogue:
+    """The state machine's model for one inbound message. Steps read it and queue replies on it."""
+
+    services: "Services"
+    session: Session
+    contact: Contact
+    inbound: Inbound
+    now: datetime
+    context: dict[str, Any] = field(default_factory=dict)
+    replies: list[str] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    error: BaseException | None = None
+    state: str = "start"
+    arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
+    sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted
+    media_url: str | None = None  # an image sent with the reply (see `attach`)
+    _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
+
+    def draft(self, kind: type[D]) -> D:
+        """This journey's typed memory, loaded from the stored context the first time (defaults if none)."""
+        loaded = self._drafts.get(kind.KEY)
+        if not isinstance(loaded, kind):
+            raw = self.context.get(kind.KEY)
+            names = {f.name for f in fields(kind)}
+            loaded = kind(**{k: v for k, v in raw.items() if k in names}) if isinstance(raw, dict) else kind()
+            self._drafts[kind.KEY] = loaded
+        return loaded
+
+    def forget(self, *kinds: type[Draft]) -> None:
+        """Drop these journeys' memory (all of it when none is named)."""
+        if not kinds:
+            self.context.clear()
+            self._drafts.clear()
+        for kind in kinds:
+            self.context.pop(kind.KEY, None)
+            self._drafts.pop(kind.KEY, None)
+
+    def stored_context(self) -> dict[str, Any]:
+        """What the handler saves with the state: the context with every draft written back."""
+        return {**self.context, **{key: asdict(draft) for key, draft in self._drafts.items()}}
+
+    @property
+    def provider(self) -> Provider | None:
+        return self.contact.provider
+
+    @property
+    def text(self) -> str:
+        return self.inbound.text.strip()
+
+    def say(self, template: str, **values: Any) -> None:
+        self.replies.append(template.format(**values) if values else template)
+
+    def say_sealed(self, template: str, **values: Any) -> None:
+        """A reply naming personal data of a connected account (its email): this message's stored body is
+        encrypted like the connection, and deleted with it."""
+        self.sealed = True
+        self.say(template, **values)
+
+    def attach(self, url: str) -> None:
+        """Send this image (a public URL Twilio fetches) with the reply, as its caption."""
+        self.media_url = url
+
+    def later(self, job: Callable[[], None]) -> None:
+        """Run `job` once this message's transaction has committed (sending mail, calling Zoom...)."""
+        self.after_commit.append(job)

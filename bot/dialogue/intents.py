@@ -1,0 +1,212 @@
+"""What people type, turned into triggers: the menus each state offers (numbered options and their words), the
+words that work everywhere, commands with arguments, and `parse_intent`, the pure function that maps a WhatsApp
+message in a state to the trigger the state machine fires. Flows render menus from here (`render_options`), the
+handler parses with it; nothing here knows the graph."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core import messages as msg
+from bot.core.text import normalise, number
+
+
+@dataclass(frozen=True)
+class Option:
+    trigger: str
+    label: str
+    keywords: tuple[str, ...] = ()
+
+
+# What each menu-like state offers, in the order shown (numbers are 1-based positions).
+MENUS: dict[str, tuple[Option, ...]] = {
+    "customer_menu": (
+        Option("book", msg.OPT_BOOK, ("book", "booking", "book a session", "appointment")),
+        Option("my_bookings", msg.OPT_MY_BOOKINGS, ("bookings", "my bookings", "my booking")),
+        Option("signup", msg.OPT_SIGNUP, ("sign up", "signup", "register", "provider", "i'm a provider")),
+        Option("help", msg.OPT_HELP, ("support",)),
+    ),
+    "provider_menu": (
+        Option("integrations", msg.OPT_INTEGRATIONS, ("integrations", "integration", "zoom", "settings")),
+        Option("create_session", msg.OPT_CREATE_SESSION, ("create", "create session", "new session", "new")),
+        Option("my_sessions", msg.OPT_MY_SESSIONS, ("sessions", "my sessions")),
+        Option("my_bookings", msg.OPT_MY_BOOKINGS, ("bookings", "my bookings")),
+        Option("share_link", msg.OPT_SHARE_LINK, ("share", "link", "my link", "booking link", "code")),
+        Option("my_plan", msg.OPT_MY_PLAN, ("plan", "my plan", "trial", "upgrade")),
+        Option("help", msg.OPT_HELP, ("support",)),
+    ),
+    "help_menu": (
+        Option("help_plan", msg.OPT_HELP_PLAN, ("connect option", "plan", "zoom missing", "no connect zoom")),
+        Option("help_auth", msg.OPT_HELP_AUTH, ("authorization", "auth", "timeout", "times out", "fails")),
+        Option("help_wrong_account", msg.OPT_HELP_WRONG_ACCOUNT, ("wrong account", "wrong zoom", "other account")),
+        Option("talk_to_person", msg.OPT_HELP_PERSON, ("person", "human", "agent", "talk", "ticket", "contact")),
+        Option("help_bookings", msg.OPT_HELP_BOOKINGS, ("cancel booking", "reschedule", "change booking")),
+        Option("help_link", msg.OPT_HELP_LINK, ("link", "no link", "zoom link", "meeting link")),
+    ),
+    "integrations": (
+        Option("connect_zoom", msg.OPT_CONNECT_ZOOM, ("connect", "reconnect", "connect another", "connect zoom")),
+        Option("disconnect_zoom", msg.OPT_DISCONNECT_ZOOM, ("disconnect",)),
+    ),
+    "new_kind": (
+        Option("kind_one", msg.OPT_KIND_ONE, ("1:1", "1 1", "1-1", "one", "one to one", "one on one", "1 to 1",
+                                                "individual", "private")),
+        Option("kind_group", msg.OPT_KIND_GROUP, ("group", "class", "workshop")),
+    ),
+    "new_mode": (
+        Option("mode_online", msg.OPT_MODE_ONLINE, ("online", "video", "remote")),
+        Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
+    ),
+    "new_platform": (
+        Option("platform_zoom", msg.OPT_PLATFORM_ZOOM, ("zoom",)),
+        Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
+    ),
+    "new_zoom_needed": (
+        Option("send_zoom_link", msg.OPT_SEND_ZOOM_LINK, ("link", "connect", "connect zoom")),
+        Option("zoom_done", msg.OPT_ZOOM_DONE, ("done", "connected", "continue", "ok")),
+        Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
+        Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
+    ),
+    "new_confirm": (
+        Option("save", msg.OPT_SAVE_SESSION, ("yes", "save", "create", "confirm", "ok")),
+        Option("restart", msg.OPT_START_OVER, ("start over", "restart", "again", "redo")),
+    ),
+    "session_detail": (
+        Option("toggle_pause", msg.OPT_PAUSE_RESUME, ("pause / resume", "toggle")),
+        Option("edit_name", msg.OPT_EDIT_NAME, ("name", "rename")),
+        Option("edit_price", msg.OPT_EDIT_PRICE, ("price",)),
+        Option("edit_duration", msg.OPT_EDIT_DURATION, ("duration", "length")),
+        Option("edit_availability", msg.OPT_EDIT_AVAILABILITY, ("availability", "hours", "times")),
+        Option("edit_notice", msg.OPT_EDIT_NOTICE, ("notice", "minimum notice")),
+        Option("edit_capacity", msg.OPT_EDIT_CAPACITY, ("capacity", "places", "seats")),
+        Option("edit_where", msg.OPT_EDIT_WHERE, ("where", "place", "location", "address", "venue", "platform")),
+        Option("share_link", msg.OPT_SHARE_LINK, ("share", "link")),
+    ),
+    "booking_detail": (
+        Option("reschedule_booking", msg.OPT_RESCHEDULE, ("reschedule", "change", "move", "change time")),
+        Option("cancel_booking", msg.OPT_CANCEL_BOOKING, ("cancel booking", "cancel this booking")),
+    ),
+    "confirm_cancel_booking": (
+        Option("confirm", msg.OPT_YES_CANCEL_BOOKING, ("yes", "y", "confirm", "ok")),
+        Option("decline", msg.OPT_NO_KEEP_BOOKING, ("no", "n", "keep")),
+    ),
+    "book_confirm": (
+        Option("confirm_booking", msg.OPT_CONFIRM_BOOKING, ("yes", "y", "confirm", "book", "ok", "book it")),
+    ),
+    "confirm_disconnect": (
+        Option("confirm", msg.OPT_YES_DISCONNECT, ("yes", "y", "disconnect", "confirm", "ok")),
+        Option("decline", msg.OPT_NO_KEEP, ("no", "n", "keep", "don't")),
+    ),
+}
+
+# The menus "0" stands for (elsewhere a listed 0 is just out of range).
+MAIN_MENUS = frozenset({"customer_menu", "provider_menu"})
+
+# Words a state understands beyond its numbered options (word -> trigger).
+WORDS: dict[str, dict[str, str]] = {
+    "session_detail": {"pause": "pause_session", "stop bookings": "pause_session", "resume": "resume_session",
+                       "unpause": "resume_session", "activate": "resume_session", "reopen": "resume_session"},
+}
+
+# States that take free text: anything that is not a global word becomes the `answer` trigger.
+# Of those, the ones where the answer is any text (a name, an address, a description): commands don't apply there.
+FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_address", "new_meet_url",
+                              "new_availability", "edit_value", "book_name", "book_email", "set_timezone"})
+TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe", "set_timezone",
+                         "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
+                         "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
+                         "book_code", "book_session", "book_timezone", "book_day", "book_time", "book_name",
+                         "book_email"})
+
+
+# -- text → trigger ---------------------------------------------------------------------------------------------
+
+GLOBAL_WORDS: dict[str, str] = {
+    "menu": "menu", "main menu": "menu", "home": "menu", "start": "menu", "0": "menu",
+    "help": "help", "support": "help", "?": "help", "ayuda": "help",
+    "cancel": "cancel", "quit": "cancel", "exit": "cancel", "abort": "cancel",
+    "stop": "opt_out", "stop all": "opt_out", "unsubscribe": "opt_out", "opt out": "opt_out",
+    "unstop": "menu", "subscribe": "menu",
+    "back": "back", "previous": "back",
+}
+GREETINGS = frozenset({"hi", "hello", "hey", "hola", "namaste", "good morning", "good afternoon", "good evening",
+                       "hii", "helo", "hallo", "hiya", "yo", "good day", "greetings"})
+# "hello there", "hi Asha", "hey bot": a greeting and a word or two more.
+GREETING_START = re.compile(r"^(hi|hello|hey|hola|namaste|hii|hiya|good (morning|afternoon|evening))( [a-z]+){1,2}$")
+THANKS = re.compile(r"^(thanks?|thank you|thank u|thanks a lot|thank you so much|thanks so much|thx|ty|tysm|cheers|"
+                    r"great thanks|ok thanks|okay thanks|ok thank you|many thanks)( a lot| again)?$")
+# Commands with arguments, tried after the global words; (pattern on the normalised text, trigger).
+COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"^(sign ?up|register)( as (a )?provider)?$"), "signup"),
+    (re.compile(r"^(re)?connect( my)? zoom( account)?$"), "connect_zoom"),
+    (re.compile(r"^(disconnect|remove|unlink)( my)? zoom( account)?$"), "disconnect_zoom"),
+    (re.compile(r"^book(?: a session)?(?: with)?\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
+    (re.compile(r"^(my )?bookings?$|^my appointments?$"), "my_bookings"),
+    (re.compile(r"^my sessions?$"), "my_sessions"),
+    (re.compile(r"^(create|new|add)( a)? session$"), "create_session"),
+    (re.compile(r"^(share|send|get)?( my)?( booking)? (link|code)$|^share$"), "share_link"),
+    (re.compile(r"^((my|change|set|change my|set my) )?time ?zone$"), "set_timezone"),
+    (re.compile(r"^(?:(?:my|show(?: me)?(?: my)?|what'?s on|whats on|what is on)\s+)?"
+                r"(?P<arg>today|tomorrow|this week|week)(?:'?s)?(?:\s+(?:schedule|agenda|sessions|bookings))?$"),
+     "agenda"),
+    (re.compile(r"^(my )?(day|schedule|agenda|calendar)$"), "agenda"),
+    (re.compile(r"^(i (want|need|would like|d like) to |i'd like to |can i |please |how do i |how to )?"
+                r"(cancel|reschedule|change|move) (my|a|the|this|an) (booking|appointment|session|slot)s?"
+                r"( please)?$"), "my_bookings"),
+    (re.compile(r"^book(?:ing)? code\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
+)
+
+
+# Commands whose words are also answers where a value is asked ("today" picks a day when booking).
+ANSWER_FIRST = frozenset({"agenda"})
+
+# A booking code pasted alone: 6 letters/digits with at least one digit (codes never contain 0, 1, I or O).
+BARE_CODE = re.compile(r"^#?(?=[A-Za-z2-9]*[2-9])[A-HJ-NP-Za-hj-np-z2-9]{6}$")
+
+
+@dataclass(frozen=True)
+class Intent:
+    trigger: str
+    arg: str | None = None
+
+
+def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
+    """Turn what the user sent in `state` into the trigger to fire. Pure: no database, no machine."""
+    options = MENUS.get(state, ())
+    if payload:
+        if payload in GLOBAL_WORDS.values() or any(o.trigger == payload for o in options):
+            return Intent(payload)
+        text = text or payload
+    words = normalise(text)
+    picked = number(words)
+    if state in TEXT_STATES and picked is not None:
+        return Intent("answer", text.strip())  # "0" is a price or a number of hours here, not the menu
+    if picked == 0 and options and state not in MAIN_MENUS:
+        return Intent("unknown", text.strip())  # a step that lists options: 0 is a wrong pick, like 99
+    if words in GLOBAL_WORDS:
+        return Intent(GLOBAL_WORDS[words])
+    if picked is not None and 1 <= picked <= len(options):
+        return Intent(options[picked - 1].trigger)
+    for option in options:  # what a word means here wins over the commands that work everywhere
+        if words == normalise(option.label) or words in option.keywords or words == option.trigger:
+            return Intent(option.trigger)
+    if words in WORDS.get(state, {}):
+        return Intent(WORDS[state][words])
+    if state in FREE_TEXT_STATES:  # a session called "Book club" is a name, not a command
+        return Intent("answer", text.strip())
+    if THANKS.match(words):
+        return Intent("thanks")
+    if state in ("start", "customer_menu") and BARE_CODE.match(text.strip()):
+        return Intent("book", text.strip().lstrip("#").lower())  # a booking code pasted on its own
+    for pattern, trigger in COMMANDS:
+        match = pattern.match(words)
+        if match and not (trigger in ANSWER_FIRST and state in TEXT_STATES):
+            return Intent(trigger, match.groupdict().get("arg"))
+    if state in TEXT_STATES:
+        return Intent("answer", text.strip())
+    if words in GREETINGS or GREETING_START.match(words):
+        return Intent("menu")
+    return Intent("unknown", text.strip())
+
+
+def render_options(state: str) -> str:
+    return "\n".join(msg.OPTION_LINE.format(number=i, label=o.label) for i, o in enumerate(MENUS[state], 1))

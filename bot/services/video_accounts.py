@@ -1,0 +1,316 @@
+"""Connected video accounts (Zoom today, any registered platform tomorrow): the chat link, the OAuth round trip
+with a single-use state and PKCE, encrypted tokens refreshed under a per-provider lock, disconnect, and removal
+from the platform's side. Flows and web routes call these; only integrations/ speaks HTTP to the platform."""
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypeVar
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.orm import Session
+
+from bot.core import messages as msg
+from bot.services import outbox, plans
+from integrations.video import (
+    AccessTokenInvalid,
+    InvalidGrant,
+    TokenSet,
+    VideoAccount,
+    VideoProviderError,
+    pkce_pair,
+)
+from store.crypto import digest
+from store.db import unit_of_work
+from store.models import ConnectLink, OutboundMessage, Provider, VideoConnection
+
+if TYPE_CHECKING:
+    from bot.services.deps import Services
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+LINK_TTL = timedelta(minutes=10)
+STATE_TTL = timedelta(minutes=10)
+REFRESH_MARGIN = timedelta(minutes=5)
+PLATFORM_NAMES = {"zoom": "Zoom"}
+
+
+class LinkRefused(Exception):
+    """A connect link or OAuth callback that must not go on; `reason` picks the page to show."""
+
+    def __init__(self, reason: str) -> None:  # unknown | used | expired | plan | browser | declined | failed
+        super().__init__(reason)
+        self.reason = reason
+
+
+class NotConnected(Exception):
+    """The provider has no (working) connection to the platform."""
+
+    def __init__(self, broken: bool = False) -> None:
+        super().__init__("broken" if broken else "not connected")
+        self.broken = broken
+
+
+@dataclass(frozen=True)
+class Connected:
+    provider_id: int
+    email: str
+
+
+def platform_name(platform: str) -> str:
+    return PLATFORM_NAMES.get(platform, platform.title())
+
+
+def callback_url(services: "Services", platform: str) -> str:
+    return services.url(f"/oauth/{platform}/callback")
+
+
+# -- reading ----------------------------------------------------------------------------------------------------
+
+def connection(session: Session, provider_id: int, platform: str, *, lock: bool = False) -> VideoConnection | None:
+    query = select(VideoConnection).where(VideoConnection.provider_id == provider_id,
+                                          VideoConnection.platform == platform)
+    if lock:
+        query = query.with_for_update()
+    return session.scalars(query).one_or_none()
+
+
+def connected_email(services: "Services", conn: VideoConnection) -> str:
+    return services.cipher.decrypt(conn.email_enc)
+
+
+# -- connecting -------------------------------------------------------------------------------------------------
+
+def new_connect_link(services: "Services", session: Session, provider: Provider, platform: str,
+                     now: datetime) -> str:
+    """A short single-use link to our own server, valid for 10 minutes, bound to this provider."""
+    token = secrets.token_urlsafe(16)
+    session.add(ConnectLink(provider_id=provider.id, platform=platform, token_hash=digest(token), created_at=now,
+                            expires_at=now + LINK_TTL))
+    return services.url(f"/connect/{platform}/{token}")
+
+
+def open_link(services: "Services", platform: str, token: str, browser_nonce: str) -> str:
+    """Spend the link and return the platform's authorization URL (fresh state + PKCE challenge). The state only
+    completes in the browser that opened the link (`browser_nonce`, kept in a cookie), so an authorization URL
+    forwarded to somebody else cannot connect their account to this provider."""
+    video = services.video.get(platform)
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        link = session.scalars(select(ConnectLink).where(ConnectLink.token_hash == digest(token),
+                                                         ConnectLink.platform == platform)
+                               .with_for_update()).one_or_none()
+        if link is None:
+            raise LinkRefused("unknown")
+        if link.opened_at is not None:
+            raise LinkRefused("used")
+        if link.expires_at <= now:
+            raise LinkRefused("expired")
+        if not plans.can_use_zoom(session.get(Provider, link.provider_id), now):
+            raise LinkRefused("plan")
+        state = secrets.token_urlsafe(32)
+        verifier, challenge = pkce_pair()
+        link.opened_at = now
+        link.browser_hash = digest(browser_nonce)
+        link.state_hash = digest(state)
+        link.code_verifier_enc = services.cipher.encrypt(verifier)
+        link.state_expires_at = now + STATE_TTL
+    return video.authorize_url(state=state, code_challenge=challenge, redirect_uri=callback_url(services, platform))
+
+
+def complete(services: "Services", platform: str, *, state: str, code: str | None, error: str | None,
+             browser_nonce: str | None) -> Connected:
+    """The platform sent the browser back: check the state (once), exchange the code, store the connection and
+    tell the provider in chat. Raises LinkRefused with the reason to show."""
+    video = services.video.get(platform)
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        link = session.scalars(select(ConnectLink).where(ConnectLink.state_hash == digest(state or "-"),
+                                                         ConnectLink.platform == platform)
+                               .with_for_update()).one_or_none()
+        if not state or link is None:
+            raise LinkRefused("unknown")
+        if link.completed_at is not None:
+            raise LinkRefused("used")
+        if link.state_expires_at is None or link.state_expires_at <= now:
+            raise LinkRefused("expired")
+        if not browser_nonce or link.browser_hash != digest(browser_nonce):
+            raise LinkRefused("browser")  # not the browser that opened our link: leave the state unspent
+        link.completed_at = now
+        provider_id = link.provider_id
+        verifier = services.cipher.decrypt(link.code_verifier_enc or "")
+        link.code_verifier_enc = None
+    name = platform_name(platform)
+    if error or not code:
+        _tell(services, provider_id, msg.ZOOM_DECLINED.format(platform=name))
+        raise LinkRefused("declined")
+    try:
+        tokens = video.exchange_code(code=code, code_verifier=verifier,
+                                     redirect_uri=callback_url(services, platform))
+        account = video.current_account(tokens.access_token)
+    except VideoProviderError as exc:
+        log.warning("%s authorization failed for provider %s: %s", platform, provider_id, exc.message)
+        _tell(services, provider_id, msg.ZOOM_AUTH_FAILED.format(platform=name))
+        raise LinkRefused("failed") from None
+    replaced = _store_connection(services, provider_id, platform, tokens, account, now)
+    if replaced:
+        _revoke_quietly(services, platform, replaced)
+    _tell(services, provider_id, msg.ZOOM_CONNECTED_CHAT.format(platform=name, email=account.email), sealed=True)
+    return Connected(provider_id=provider_id, email=account.email)
+
+
+def _store_connection(services: "Services", provider_id: int, platform: str, tokens: TokenSet,
+                      account: VideoAccount, now: datetime) -> str | None:
+    """Insert or replace the connection; returns the replaced refresh token (to revoke) if another account was
+    connected before."""
+    encrypt = services.cipher.encrypt
+    with unit_of_work(services.sessions) as session:
+        conn = connection(session, provider_id, platform, lock=True)
+        other_account = conn is not None and conn.external_user_id != account.user_id
+        # Revoking a grant of the same Zoom user would remove the app for that user, new grant included.
+        replaced = services.cipher.decrypt(conn.refresh_token_enc) if other_account else None
+        if other_account:
+            _delete_sealed_messages(session, provider_id)
+        if conn is None:
+            conn = VideoConnection(provider_id=provider_id, platform=platform, connected_at=now)
+            session.add(conn)
+        conn.external_user_id, conn.external_account_id = account.user_id, account.account_id
+        conn.email_enc = encrypt(account.email)
+        conn.access_token_enc, conn.refresh_token_enc = encrypt(tokens.access_token), encrypt(tokens.refresh_token)
+        conn.access_expires_at, conn.scope = tokens.expires_at, tokens.scope[:255]
+        conn.status, conn.connected_at, conn.updated_at = "connected", now, now
+    return replaced
+
+
+# -- using ------------------------------------------------------------------------------------------------------
+
+def access_token(services: "Services", provider_id: int, platform: str, *, stale: str | None = None) -> str:
+    """A valid access token, refreshed first when it expires within 5 minutes (or equals `stale`, the token the
+    platform just refused). The connection row stays locked during the refresh so two workers never spend the
+    same refresh token; the rotated pair is committed before the token is used."""
+    video = services.video.get(platform)
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        conn = connection(session, provider_id, platform, lock=True)
+        if conn is None or conn.status != "connected":
+            raise NotConnected(broken=conn is not None)
+        current = services.cipher.decrypt(conn.access_token_enc)
+        if current != stale and conn.access_expires_at - REFRESH_MARGIN > now:
+            return current
+        try:
+            tokens = video.refresh(services.cipher.decrypt(conn.refresh_token_enc))
+        except InvalidGrant:
+            conn.status, conn.updated_at = "broken", now
+            provider = session.get(Provider, provider_id)
+            link = new_connect_link(services, session, provider, platform, now)
+            ids = outbox.queue(session, provider.contact, [msg.ZOOM_BROKEN.format(
+                platform=platform_name(platform), link=link)], now)
+            broken = True
+        else:
+            conn.access_token_enc = services.cipher.encrypt(tokens.access_token)
+            conn.refresh_token_enc = services.cipher.encrypt(tokens.refresh_token)
+            conn.access_expires_at, conn.updated_at = tokens.expires_at, now
+            broken = False
+    if broken:
+        outbox.after_commit(services, ids)
+        raise NotConnected(broken=True)
+    return tokens.access_token
+
+
+def call(services: "Services", provider_id: int, platform: str, action: Callable[[str], T]) -> T:
+    """Run `action(access_token)`; on an access token the platform refuses, refresh once and retry."""
+    token = access_token(services, provider_id, platform)
+    try:
+        return action(token)
+    except AccessTokenInvalid:
+        return action(access_token(services, provider_id, platform, stale=token))
+
+
+# -- disconnecting ----------------------------------------------------------------------------------------------
+
+def disconnect(services: "Services", session: Session, provider_id: int, platform: str) -> str | None:
+    """Delete the connection (tokens and email) in the caller's transaction. Returns the refresh token so that
+    the caller can revoke it after commit (see `after_disconnect`), or None if nothing was connected."""
+    conn = connection(session, provider_id, platform, lock=True)
+    if conn is None:
+        return None
+    token = services.cipher.decrypt(conn.refresh_token_enc)
+    _delete_sealed_messages(session, conn.provider_id)
+    session.delete(conn)
+    session.flush()
+    return token
+
+
+def after_disconnect(services: "Services", platform: str, token: str | None) -> None:
+    """Once the delete is committed: revoke at the platform (best effort, short timeout) and reclaim storage."""
+    if token:
+        _revoke_quietly(services, platform, token)
+    purge_deleted_rows(services)
+
+
+def deauthorize(services: "Services", platform: str, external_user_id: str, external_account_id: str | None) -> int:
+    """The user removed our app on the platform's side: delete their connections now and tell them in chat.
+    Safe to receive twice (the second finds nothing)."""
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        if services.engine.dialect.name == "postgresql":  # a worker mid-refresh holds the row: don't wait long
+            session.execute(text("SET LOCAL lock_timeout = '1s'"))
+        query = select(VideoConnection).where(VideoConnection.platform == platform,
+                                              VideoConnection.external_user_id == external_user_id)
+        if external_account_id:
+            query = query.where(VideoConnection.external_account_id == external_account_id)
+        conns = session.scalars(query.with_for_update()).all()
+        ids: list[int] = []
+        for conn in conns:
+            provider = session.get(Provider, conn.provider_id)
+            _delete_sealed_messages(session, conn.provider_id)
+            session.delete(conn)
+            ids += outbox.queue(session, provider.contact, [msg.ZOOM_REMOVED_FROM_PLATFORM.format(
+                platform=platform_name(platform))], now)
+        session.execute(delete(ConnectLink).where(ConnectLink.provider_id.in_([c.provider_id for c in conns]),
+                                                  ConnectLink.platform == platform))
+    if conns:  # telling the provider and reclaiming storage can take a while: the worker does it
+        services.queue.after_deletion(ids)
+    return len(conns)
+
+
+def _delete_sealed_messages(session: Session, provider_id: int) -> None:
+    """The chat history named the connected email only in sealed (encrypted) messages: they go with the
+    connection, so nothing that came from the platform outlives it, and nothing needs redacting."""
+    provider = session.get(Provider, provider_id)
+    session.execute(delete(OutboundMessage).where(OutboundMessage.contact_id == provider.contact_id,
+                                                  OutboundMessage.sealed))
+
+
+def purge_deleted_rows(services: "Services") -> None:
+    """Deleted means gone from storage: SQLite overwrites deleted content (secure_delete, set per connection);
+    on PostgreSQL a VACUUM reclaims the dead row versions now instead of some time later (they only ever held the
+    email and tokens encrypted: the connection's and those of its sealed messages)."""
+    if services.engine.dialect.name != "postgresql":
+        return
+    try:
+        with services.engine.connect() as conn:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("video_connections", "connect_links", "outbound_messages"):
+                conn.execute(text(f"VACUUM {table}"))
+    except Exception:  # noqa: BLE001 - autovacuum will do it later; the rows are already deleted
+        log.warning("VACUUM after deleting video connections failed", exc_info=True)
+
+
+def _revoke_quietly(services: "Services", platform: str, token: str) -> None:
+    try:
+        services.video.get(platform).revoke(token)
+    except VideoProviderError as exc:
+        log.warning("%s token revoke failed (already deleted here): %s", platform, exc.message)
+
+
+def _tell(services: "Services", provider_id: int, text_: str, *, sealed: bool = False) -> None:
+    """Message the provider; `sealed`: the text names the connected account (stored encrypted)."""
+    with unit_of_work(services.sessions) as session:
+        provider = session.get(Provider, provider_id)
+        ids = outbox.queue(session, provider.contact, [text_], services.clock(),
+                           seal_with=services.cipher if sealed else None)
+    outbox.after_commit(services, ids)
