@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.conversation.handler import ConversationHandler
+from bot.core import messages as msg
 from store.db import unit_of_work
-from store.models import Contact, Conversation, InboundMessage
+from store.models import Contact, Conversation, InboundMessage, Provider
 from tests.fixtures.chat import WhatsAppUser, post_at_once
 
 PHONE = "+919940790402"
@@ -119,3 +120,34 @@ def test_one_senders_messages_are_handled_one_at_a_time(app, services, fake_twil
     with unit_of_work(services.sessions) as session:
         assert session.scalar(select(Conversation.state)) == runs[-1][2]
     assert count(services, InboundMessage) == 2 + existing
+
+
+def test_on_sqlite_a_step_that_only_talks_skips_the_lock_and_one_that_writes_is_run_again_locked(
+        whatsapp, services, monkeypatch):
+    """The read-first path (SQLite): "help" from a known number is answered without the locked transaction; a sign-up
+    (a step that inserts the provider) is refused its write there and handled again the locked way, to the same
+    outcome as if it had been locked from the start."""
+    if services.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL locks the sender's row instead: there is no single writer to spare")
+    user = whatsapp(PHONE)
+    user.send("hi")
+    locked = []
+    original = ConversationHandler._handle_locked
+
+    def watched(self, inbound, now):
+        locked.append(inbound.text)
+        return original(self, inbound, now)
+
+    monkeypatch.setattr(ConversationHandler, "_handle_locked", watched)
+    assert msg.HELP_MENU.split("\n")[0] in user.send("help")
+    assert msg.CUSTOMER_MENU.split("\n")[0] in user.send("menu")
+    assert locked == []
+    assert msg.SIGNUP_ASK_NAME in user.send("sign up")
+    reply = user.send("Asha Rao")
+    assert "Asha Rao" in reply
+    user.send("YES")
+    assert locked == ["YES"], "only the step that created the provider needed the lock"
+    with unit_of_work(services.sessions) as session:
+        assert session.scalar(select(func.count()).select_from(Provider)) == 1
+        assert session.scalar(select(Conversation.state)) == "provider_menu"
+    assert count(services, InboundMessage) == 6, "each message recorded once"

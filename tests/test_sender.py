@@ -119,6 +119,22 @@ def test_two_senders_keep_each_persons_order(background, fake_twilio, sender, se
         assert fake_twilio.fake.bodies_to(f"whatsapp:{phone}") == expected[phone]
 
 
+def test_one_batch_claims_each_persons_oldest_message_and_none_of_someone_with_one_in_hand(background):
+    """What the sender's loop does in one transaction: each recipient's oldest message, at most `limit`, in the order
+    asked; a recipient whose message another sender holds gets nothing, so nothing overtakes it."""
+    anna, ben, cleo = (f"whatsapp:+44770090060{i}" for i in range(3))
+    ids = {to: [queue_for(background, to.removeprefix("whatsapp:"), f"{to[-1]} part {n}") for n in range(2)]
+           for to in (anna, ben, cleo)}
+    first = outbox.finish_and_claim(background, [], [anna, ben])  # one sender takes Anna's and Ben's first
+    assert [(c.to, c.id) for c in first] == [(anna, ids[anna][0]), (ben, ids[ben][0])]
+    other = outbox.finish_and_claim(background, [], [ben, cleo, anna])  # another sender, racing
+    assert [(c.to, c.id) for c in other] == [(cleo, ids[cleo][0])], "Anna's and Ben's wait for the first sender"
+    sent = {"status": "queued", "twilio_sid": "SM" + "a" * 32}
+    after = outbox.finish_and_claim(background, [(first[0], sent)], [anna, ben], limit=1)
+    assert [(c.to, c.id) for c in after] == [(anna, ids[anna][1])], "Anna's second once her first is with Twilio"
+    assert statuses(background) == {"queued": 1, "claimed": 3, "pending": 2}
+
+
 def test_a_reply_written_while_an_earlier_message_is_in_flight_waits_for_it(background, fake_twilio, sender):
     fake_twilio.fake.latency = 0.3
     phone = "+447700900401"
