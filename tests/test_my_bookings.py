@@ -22,6 +22,7 @@ from tests.fixtures.builders import (
     load,
     make_offering,
 )
+from tests.fixtures.texts import zoom_text
 from tests.fixtures.zoom_connect import connect
 
 OTHER_CUSTOMER = "+447700900456"
@@ -41,7 +42,7 @@ def join_url_of(services, booking_id):
 def where_zoom(services, booking_id):
     with unit_of_work(services.sessions) as session:
         meeting = session.get(Booking, booking_id).meeting
-        return msg.WHERE_ZOOM.format(join_url=meeting.join_url, passcode=meeting.password or "-")
+        return zoom_text(msg.WHERE_PLATFORM, join_url=meeting.join_url, passcode=meeting.password or "-")
 
 
 # -- the list ------------------------------------------------------------------------------------------------------
@@ -71,7 +72,7 @@ def test_provider_sees_customer_names_and_links_in_their_zone(services, zoom_ses
     reply = provider_chat.send("4")  # "My bookings" in the provider menu
     assert msg.MB_LINE_AS_PROVIDER.format(number=1, session="Career coaching", customer="Ravi Kumar",
                                           when=when(start, PROVIDER_TZ), where=where_zoom(services, booking_id)) in reply
-    assert msg.MB_ZOOM_RECONNECT not in reply
+    assert zoom_text(msg.MB_PLATFORM_RECONNECT) not in reply
     detail = provider_chat.send("1")
     assert msg.MB_DETAIL.format(session="Career coaching", reference=load(services, Booking, booking_id).reference,
                                 who=msg.MB_DETAIL_WITH_CUSTOMER.format(customer="Ravi Kumar", email="ravi@example.com"),
@@ -88,9 +89,9 @@ def test_link_being_created_and_reconnect_warning_without_zoom(services, provide
     provider_chat.new_replies()
 
     reply = provider_chat.send("my bookings")
-    assert msg.MB_WHERE_ZOOM_WAITING in reply
-    assert msg.MB_ZOOM_RECONNECT in reply
-    assert msg.MB_ZOOM_RECONNECT not in customer_chat.send("my bookings")
+    assert zoom_text(msg.MB_WHERE_PLATFORM_WAITING) in reply
+    assert zoom_text(msg.MB_PLATFORM_RECONNECT) in reply
+    assert zoom_text(msg.MB_PLATFORM_RECONNECT) not in customer_chat.send("my bookings")
 
 
 def test_link_being_created_while_zoom_has_not_answered(services, zoom_session, customer_chat):
@@ -99,7 +100,7 @@ def test_link_being_created_while_zoom_has_not_answered(services, zoom_session, 
         customer = repos.get_or_create_contact(session, CUSTOMER, services.clock())
         bookings.book(session, offering=session.get(Offering, zoom_session), customer=customer, start=start,
                       name="Ravi", email="ravi@example.com", timezone=CUSTOMER_TZ, now=services.clock())
-    assert msg.MB_WHERE_ZOOM_PENDING in customer_chat.send("my bookings")
+    assert zoom_text(msg.MB_WHERE_PLATFORM_PENDING) in customer_chat.send("my bookings")
 
 
 def test_meet_link_and_address_are_shown(services, provider_id, customer_chat):

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy.orm import Session
 
+from bot.services import video_accounts
 from store.models import Contact, Provider
 
 if TYPE_CHECKING:
@@ -94,6 +95,11 @@ class Dialogue:
     def say(self, template: str, **values: Any) -> None:
         self.replies.append(template.format(**values) if values else template)
 
+    def words(self, platform: str | None = None) -> dict[str, str]:
+        """A platform's template variables ({platform}, {command_word}, its own texts); without `platform`, those
+        of the platform providers connect here."""
+        return video_accounts.words(self.services, platform)
+
     def say_sealed(self, template: str, **values: Any) -> None:
         """A reply naming personal data of a connected account (its email): this message's stored body is
         encrypted like the connection, and deleted with it."""
@@ -105,5 +111,5 @@ class Dialogue:
         self.media_url = url
 
     def later(self, job: Callable[[], None]) -> None:
-        """Run `job` once this message's transaction has committed (sending mail, calling Zoom...)."""
+        """Run `job` once this message's transaction has committed (sending mail, calling the video platform...)."""
         self.after_commit.append(job)

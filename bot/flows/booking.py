@@ -22,7 +22,7 @@ from bot.core.text import number as read_number
 from bot.dialogue.context import Dialogue
 from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
-from bot.services import bookings, outbox, plans, video_accounts
+from bot.services import bookings, outbox, video_accounts
 from bot.services.bookings import SlotUnavailable
 from store.models import Booking, Meeting, Offering, Provider
 
@@ -97,27 +97,31 @@ def _price(offering: Offering) -> str:
     return money.format_price(offering.price_minor, offering.currency, offering.provider.country)
 
 
-def _mode(offering: Offering) -> str:
+def _mode(d: Dialogue, offering: Offering) -> str:
     if offering.mode == "in_person":
         return msg.BOOK_MODE_IN_PERSON
-    return msg.BOOK_MODE_MEET if offering.platform == "google_meet" else msg.BOOK_MODE_ZOOM
+    if offering.platform == "google_meet":
+        return msg.BOOK_MODE_MEET
+    return msg.BOOK_MODE_PLATFORM.format(**d.words(offering.platform))
 
 
-def _zoom_ready(d: Dialogue, offering: Offering) -> bool:
-    """Can the provider's Zoom make the meeting now (connected, working, and on a plan that includes Zoom)?"""
-    conn = video_accounts.connection(d.session, offering.provider_id, "zoom")
-    return conn is not None and conn.status == "connected" and plans.can_use_zoom(offering.provider, d.now)
+def _makes_links(d: Dialogue, offering: Offering) -> bool:
+    """Can the provider's platform make the meeting now (connected, working, and on a plan that includes it)?"""
+    return video_accounts.readiness(d.services, d.session, offering.provider, offering.platform,
+                                    d.now).makes_links
 
 
-def _where_after(offering: Offering, d: Dialogue | None = None) -> str:
-    """What the customer is told about the place once booked (a group shares one Zoom meeting per occurrence)."""
+def _where_after(offering: Offering, d: Dialogue, check_ready: bool = True) -> str:
+    """What the customer is told about the place once booked (a group shares one meeting per occurrence)."""
     if offering.mode == "in_person":
         return msg.BOOK_CONFIRMED_ADDRESS.format(address=offering.address or "-")
     if offering.platform == "google_meet":
         return msg.BOOK_CONFIRMED_MEET.format(url=offering.meet_url or "-")
-    if d is not None and not _zoom_ready(d, offering):
-        return msg.BOOK_CONFIRMED_ZOOM_DELAYED
-    return msg.BOOK_CONFIRMED_ZOOM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_ZOOM
+    words = d.words(offering.platform)
+    if check_ready and not _makes_links(d, offering):
+        return msg.BOOK_CONFIRMED_PLATFORM_DELAYED.format(**words)
+    template = msg.BOOK_CONFIRMED_PLATFORM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_PLATFORM
+    return template.format(**words)
 
 
 def _tell(d: Dialogue, contact, text: str) -> None:
@@ -196,7 +200,7 @@ def show_sessions(event: EventData) -> None:
     for number, o in enumerate(offerings, 1):
         group = msg.BOOK_GROUP_SUFFIX.format(capacity=o.capacity) if o.capacity > 1 else ""
         lines.append(msg.BOOK_SESSION_LINE.format(number=number, name=o.name, duration=o.duration_minutes,
-                                                  price=_price(o), where=_mode(o) + group))
+                                                  price=_price(o), where=_mode(d, o) + group))
     d.say(msg.BOOK_SESSIONS, provider=provider.display_name, options="\n".join(lines))
 
 
@@ -503,12 +507,12 @@ def show_summary(event: EventData) -> None:
         where = msg.BOOK_SUMMARY_WHERE_ADDRESS.format(address=offering.address or "-")
     elif offering.platform == "google_meet":
         where = msg.BOOK_SUMMARY_WHERE_MEET.format(url=offering.meet_url or "-")
-    elif not _zoom_ready(d, offering):
-        where = msg.BOOK_SUMMARY_WHERE_ZOOM_DELAYED
+    elif not _makes_links(d, offering):
+        where = msg.BOOK_SUMMARY_WHERE_PLATFORM_DELAYED.format(**d.words(offering.platform))
     elif offering.capacity > 1:
-        where = msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP
+        where = msg.BOOK_SUMMARY_WHERE_PLATFORM_GROUP.format(**d.words(offering.platform))
     else:
-        where = msg.BOOK_SUMMARY_WHERE_ZOOM
+        where = msg.BOOK_SUMMARY_WHERE_PLATFORM.format(**d.words(offering.platform))
     d.say(msg.BOOK_SUMMARY, session=offering.name, provider=provider.display_name,
           when=slots.format_slot_with_zone(start, zone), duration=offering.duration_minutes, price=_price(offering),
           where=where, name=d.context["name"], email=d.context["email"], options=render_options("book_confirm"))
@@ -645,7 +649,7 @@ def rescheduled(event: EventData) -> bool:
         return False
     offering, provider = booking.offering, booking.offering.provider
     zone = booking.customer_timezone
-    where = _where_after(offering)
+    where = _where_after(offering, d, check_ready=False)
     if customer_acts:
         d.say(msg.BOOK_RESCHEDULED, reference=booking.reference, session=offering.name,
               provider=provider.display_name, when=slots.format_slot_with_zone(start, zone), where=where)

@@ -42,7 +42,7 @@ def show_menu(event: EventData) -> None:
     if transition is not None and transition.source == "start":
         welcome(event)
     if d.state == "provider_menu" and d.provider is not None:
-        d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state))
+        d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state, d.words()))
     else:
         d.say(msg.CUSTOMER_MENU, options=render_options("customer_menu"))
 
@@ -81,7 +81,7 @@ def not_understood(event: EventData) -> None:
     shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."
     if d.state in MENUS:
         d.say(msg.NOT_UNDERSTOOD, text=shown)
-        d.say(render_options(d.state))
+        d.say(render_options(d.state, d.words()))
     d.say(msg.GLOBAL_HINT)
 
 

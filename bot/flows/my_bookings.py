@@ -58,22 +58,26 @@ def _current(d, *, lock: bool = False) -> Booking | None:
     return booking if _owns(d, booking) else None
 
 
-def _where(booking: Booking) -> str:
+def _where(d, booking: Booking) -> str:
     """The join link when it's there; otherwise where the link stands (Meet link or address for the others)."""
     meeting = booking.meeting
+    words = d.words(booking.offering.platform)
     if bookings.needs_meeting(booking.offering) and (meeting is None or not meeting.join_url):
         status = meeting.status if meeting is not None else "pending"
-        return {"waiting": msg.MB_WHERE_ZOOM_WAITING, "failed": msg.MB_WHERE_ZOOM_FAILED}.get(
-            status, msg.MB_WHERE_ZOOM_PENDING)
-    return where_text(booking, meeting)[1]
+        return {"waiting": msg.MB_WHERE_PLATFORM_WAITING, "failed": msg.MB_WHERE_PLATFORM_FAILED}.get(
+            status, msg.MB_WHERE_PLATFORM_PENDING).format(**words)
+    return where_text(booking, meeting, words)[1]
 
 
-def _zoom_broken(d, rows: list[Booking]) -> bool:
-    """A Zoom session of the writer's own (as provider) while their Zoom connection is missing or broken."""
-    if d.provider is None or not any(_as_provider(d, b) and bookings.needs_meeting(b.offering) for b in rows):
-        return False
-    conn = video_accounts.connection(d.session, d.provider.id, "zoom")
-    return conn is None or conn.status != "connected"
+def _reconnect_platform(d, rows: list[Booking]) -> str | None:
+    """The platform of a session of the writer's own (as provider) whose connection is missing or broken."""
+    if d.provider is None:
+        return None
+    for platform in dict.fromkeys(b.offering.platform for b in rows
+                                  if _as_provider(d, b) and bookings.needs_meeting(b.offering)):
+        if not video_accounts.readiness(d.services, d.session, d.provider, platform, d.now).connected:
+            return platform
+    return None
 
 
 def _other_party(d, booking: Booking) -> str:
@@ -93,7 +97,7 @@ def show_list(event: EventData) -> None:
         return
     lines = [msg.MB_LIST_HEADER]
     for number, booking in enumerate(rows[:MAX_LISTED], 1):
-        values = dict(number=number, session=booking.offering.name, when=_when(d, booking), where=_where(booking))
+        values = dict(number=number, session=booking.offering.name, when=_when(d, booking), where=_where(d, booking))
         if _as_provider(d, booking):
             lines.append(msg.MB_LINE_AS_PROVIDER.format(customer=booking.customer_name, **values))
         else:
@@ -101,8 +105,9 @@ def show_list(event: EventData) -> None:
     if len(rows) > MAX_LISTED:
         lines.append(msg.MB_LIST_MORE.format(count=len(rows) - MAX_LISTED))
     d.say("\n".join(lines))
-    if _zoom_broken(d, rows):
-        d.say(msg.MB_ZOOM_RECONNECT)
+    platform = _reconnect_platform(d, rows)
+    if platform:
+        d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))
     d.say(msg.MB_LIST_FOOTER)
 
 
@@ -153,9 +158,10 @@ def show_detail(event: EventData) -> None:
            if _as_provider(d, booking) else
            msg.MB_DETAIL_WITH_PROVIDER.format(provider=booking.offering.provider.display_name))
     d.say(msg.MB_DETAIL, session=booking.offering.name, reference=booking.reference, who=who, when=_when(d, booking),
-          duration=booking.offering.duration_minutes, where=_where(booking))
-    if _zoom_broken(d, [booking]):
-        d.say(msg.MB_ZOOM_RECONNECT)
+          duration=booking.offering.duration_minutes, where=_where(d, booking))
+    platform = _reconnect_platform(d, [booking])
+    if platform:
+        d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))
     d.say(msg.MB_DETAIL_OPTIONS, options=render_options("booking_detail"))
 
 

@@ -75,7 +75,7 @@ def create_provider(event: EventData) -> None:
 
 def show_plan(event: EventData) -> None:
     d = dialogue(event)
-    d.say(plans.describe(d.provider, d.now))
+    d.say(plans.describe(d.provider, d.now, d.words()))
     if plans.effective_plan(d.provider, d.now) != "pro":
         d.say(msg.PLAN_UPGRADE, support_email=d.services.config.support_email)
 
