@@ -203,8 +203,8 @@ class VideoProviderRegistry:
             raise KeyError(f"no video platform named {name!r}") from None
 
     def platforms(self) -> list[PlatformInfo]:
-        """Every platform known here, configured or not, by name."""
-        return [self._info[name] for name in sorted(self._info)]
+        """Every platform known here, configured or not, in the order the bootstrap added them."""
+        return list(self._info.values())
 
     def connectable(self) -> list[PlatformInfo]:
         """The known platforms a provider connects an account to (the integrations menu lists these)."""

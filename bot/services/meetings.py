@@ -191,7 +191,7 @@ def _create(services, claim, provider_id, request, attempts, version) -> str:
     try:
         created = _call(services, claim, provider_id, lambda video, token: video.create_meeting(token, request))
     except video_accounts.NotConnected as exc:
-        return _wait_for_connection(services, claim, provider_id, exc)
+        return _wait_for_connection(services, claim, exc)
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, claim, exc, attempts, now, first_failure=attempts == 0)
     outcome = _settle(services, claim, version, external_id=created.id, join_url=created.join_url,
@@ -206,11 +206,11 @@ def _create(services, claim, provider_id, request, attempts, version) -> str:
     return "created-then-changed"
 
 
-def _wait_for_connection(services, claim, provider_id, exc: video_accounts.NotConnected) -> str:
+def _wait_for_connection(services, claim, exc: video_accounts.NotConnected) -> str:
     """No working connection: the meeting waits for the provider to reconnect (who is told, with a link)."""
     _release(services, claim, status="waiting", last_error=f"{claim.platform} broken" if exc.broken else
              f"{claim.platform} not connected")
-    _tell_waiting(services, claim.meeting_id, provider_id, broken=exc.broken)
+    _tell_waiting(services, claim.meeting_id, broken=exc.broken)
     return "waiting"
 
 
@@ -234,7 +234,7 @@ def _update(services, claim, provider_id, external_id, request, attempts, versio
                  needs_update=False)
         return process(services, claim.meeting_id)
     except video_accounts.NotConnected as exc:
-        return _wait_for_connection(services, claim, provider_id, exc)
+        return _wait_for_connection(services, claim, exc)
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, claim, exc, attempts, now)
     if _settle(services, claim, version, attempts=0, next_attempt_at=None, last_error=None) != "ready":
@@ -307,48 +307,39 @@ def deliver_links(services: "Services", meeting_id: int) -> int:
 
 
 def _tell_attendees(services: "Services", meeting_id: int, template: str) -> None:
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
+    def compose(session, now):
         bookings = session.scalars(select(Booking).where(Booking.meeting_id == meeting_id,
                                                          Booking.status == "confirmed")).all()
         words = video_accounts.words(services, session.get(Meeting, meeting_id).platform)
-        ids: list[int] = []
-        for booking in bookings:
-            ids += outbox.queue(session, booking.customer, [template.format(
-                **words,
-                session=booking.offering.name,
-                when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
-                reference=booking.reference)], now)
-    outbox.after_commit(services, ids)
+        return [(booking.customer, template.format(
+            **words, session=booking.offering.name, reference=booking.reference,
+            when=format_slot_with_zone(booking.start_at, booking.customer_timezone))) for booking in bookings]
+
+    outbox.tell(services, compose)
 
 
-def _tell_waiting(services: "Services", meeting_id: int, provider_id: int, broken: bool) -> None:
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
-        provider = session.get(Provider, provider_id)
+def _tell_provider(services: "Services", meeting_id: int, template: str, *, with_link: bool = False) -> None:
+    """Tell the meeting's provider `template` about it (with a fresh connect link to their platform)."""
+    def compose(session, now):
         meeting = session.get(Meeting, meeting_id)
-        offering = session.get(Offering, meeting.offering_id)
-        ids: list[int] = []
-        if not broken:  # (a broken connection already sent the provider a reconnect link)
-            link = video_accounts.new_connect_link(services, session, provider, meeting.platform, now)
-            ids = outbox.queue(session, provider.contact, [msg.PROVIDER_PLATFORM_NEEDED_FOR_BOOKING.format(
-                **video_accounts.words(services, meeting.platform),
-                session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone),
-                link=link)], now)
-    outbox.after_commit(services, ids)
+        provider, offering = session.get(Provider, meeting.provider_id), session.get(Offering, meeting.offering_id)
+        link = (video_accounts.new_connect_link(services, session, provider, meeting.platform, now)
+                if with_link else "")
+        return [(provider.contact, template.format(
+            **video_accounts.words(services, meeting.platform), session=offering.name, link=link,
+            when=format_slot_with_zone(meeting.start_at, provider.timezone)))]
+
+    outbox.tell(services, compose)
+
+
+def _tell_waiting(services: "Services", meeting_id: int, broken: bool) -> None:
+    if not broken:  # (a broken connection already sent the provider a reconnect link)
+        _tell_provider(services, meeting_id, msg.PROVIDER_PLATFORM_NEEDED_FOR_BOOKING, with_link=True)
     _tell_attendees(services, meeting_id, msg.LINK_WAITING_FOR_PROVIDER)
 
 
 def _tell_failed(services: "Services", meeting_id: int) -> None:
-    with unit_of_work(services.sessions) as session:
-        meeting = session.get(Meeting, meeting_id)
-        provider = session.get(Provider, meeting.provider_id)
-        offering = session.get(Offering, meeting.offering_id)
-        ids = outbox.queue(session, provider.contact, [msg.PROVIDER_MEETING_FAILED.format(
-            **video_accounts.words(services, meeting.platform),
-            session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone))],
-            services.clock())
-    outbox.after_commit(services, ids)
+    _tell_provider(services, meeting_id, msg.PROVIDER_MEETING_FAILED)
     _tell_attendees(services, meeting_id, msg.LINK_FAILED)
 
 

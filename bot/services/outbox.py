@@ -13,7 +13,7 @@ tell."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -71,6 +71,19 @@ def message_body(services: "Services", row: OutboundMessage) -> str:
 
 def _plain(services: "Services", body: str, sealed: bool) -> str:
     return services.cipher.decrypt(body) if sealed else body
+
+
+def tell(services: "Services", compose: Callable[[Session, datetime], Iterable[tuple[Contact, str]]], *,
+         sealed: bool = False) -> None:
+    """Tell other people something, outside any conversation: in a transaction of its own, queue one message per
+    (contact, text) that `compose(session, now)` gives, then hand them to the sender. `sealed`: the texts name a
+    connected account (stored encrypted)."""
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        ids: list[int] = []
+        for contact, text in compose(session, now):
+            ids += queue(session, contact, [text], now, seal_with=services.cipher if sealed else None)
+    after_commit(services, ids)
 
 
 def after_commit(services: "Services", ids: Iterable[int]) -> None:

@@ -118,7 +118,8 @@ def readiness(services: "Services", session: Session, provider: Provider | None,
 
 
 def primary_platform(services: "Services") -> str | None:
-    """The platform providers connect here (the chat's "connect <word>" and integrations menu), if any."""
+    """The platform providers connect here (the chat's "connect <word>" and integrations menu), if any: the first
+    connectable one the bootstrap added."""
     connectable = services.video.connectable()
     return connectable[0].name if connectable else None
 
@@ -382,8 +383,4 @@ def _revoke_quietly(services: "Services", platform: str, token: str) -> None:
 
 def _tell(services: "Services", provider_id: int, text_: str, *, sealed: bool = False) -> None:
     """Message the provider; `sealed`: the text names the connected account (stored encrypted)."""
-    with unit_of_work(services.sessions) as session:
-        provider = session.get(Provider, provider_id)
-        ids = outbox.queue(session, provider.contact, [text_], services.clock(),
-                           seal_with=services.cipher if sealed else None)
-    outbox.after_commit(services, ids)
+    outbox.tell(services, lambda session, now: [(session.get(Provider, provider_id).contact, text_)], sealed=sealed)
