@@ -1,6 +1,7 @@
 """Bookings: which start times are free, taking a place (race-safe: the partial unique index on seats decides),
-cancelling and rescheduling. Each booking of an online session on a platform that makes meetings is attached to the meeting of its occurrence
-(one per 1:1 booking; one shared by a group's attendees), which bot.meetings creates on the provider's platform."""
+cancelling and rescheduling. Each booking of an online session on a platform that makes meetings is attached to
+the meeting of its occurrence (one per 1:1 booking; one shared by a group's attendees), which bot.meetings creates
+on the provider's platform."""
 from __future__ import annotations
 
 import bisect

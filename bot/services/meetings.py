@@ -1,5 +1,5 @@
-"""Meetings on the provider's video platform (the meeting row's), one per occurrence, worked on by the background worker: create (then send the
-join link to every attendee in chat and by email), update after a reschedule, delete after the last cancellation.
+"""Meetings on the provider's video platform (the meeting row names it), one per occurrence, worked on by the
+background worker: create (then send the join link to every attendee in chat and by email), update after a reschedule, delete after the last cancellation.
 Failures never lose a booking: rate limits wait as long as the platform says (a spent daily quota, such as Zoom's
 100 creates/updates per user per day, until it resets; a per-second one a few seconds), 5xx and timeouts back off
 and retry; a broken or missing connection waits for the provider to reconnect. The durable state is the
@@ -163,8 +163,8 @@ def process(services: "Services", meeting_id: int) -> str:
 
 
 def _settle(services: "Services", claim: _Claim, seen_version: int, **values) -> str:
-    """Store what the platform answered. If a cancel or reschedule changed the meeting meanwhile (its version moved), the
-    answer is kept but the meeting stays due: deleted if nobody needs it any more, updated if it moved. A meeting
+    """Store what the platform answered. If a cancel or reschedule changed the meeting meanwhile (its version moved),
+    the answer is kept but the meeting stays due: deleted if nobody needs it any more, updated if it moved. A meeting
     created after another worker took this one over and stored its own is not stored: "duplicate"."""
     with unit_of_work(services.sessions) as session:
         meeting = session.get(Meeting, claim.meeting_id, with_for_update=True, populate_existing=True)

@@ -1,6 +1,6 @@
 """Connected video accounts (any registered platform): whether a platform is ready for a provider (`readiness`),
-the chat link, the OAuth round trip with a single-use state and PKCE, encrypted tokens refreshed under a per-provider lock, disconnect, and removal
-from the platform's side. Flows and web routes call these; only integrations/ speaks HTTP to the platform."""
+the chat link, the OAuth round trip with a single-use state and PKCE, encrypted tokens refreshed under a
+per-provider lock, disconnect, and removal from the platform's side. Flows and web routes call these; only integrations/ speaks HTTP to the platform."""
 from __future__ import annotations
 
 import logging
