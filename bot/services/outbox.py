@@ -341,3 +341,9 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
                 resend.append(again.id)
     after_commit(services, resend)
     return True
+
+
+def tell(session: Session, contact: Contact, text: str, now: datetime) -> list[int]:
+    """Message another person than the one talking (the provider told of a booking, a customer of a change), in
+    the caller's transaction; hand the ids returned to `after_commit` once it has committed."""
+    return queue(session, contact, [text], now)
