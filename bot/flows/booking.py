@@ -144,6 +144,16 @@ def _provider_for_code(d: Dialogue) -> Provider | None:
     return booking_service.provider_for_code(d.session, code) if code is not None else None
 
 
+def find_code(event: EventData) -> None:
+    """Prepare of the first transition that reads a code: the provider it names is looked up once per message."""
+    d = dialogue(event)
+    d.outcome = _provider_for_code(d)
+
+
+def _found(d: Dialogue) -> Provider | None:
+    return d.outcome if isinstance(d.outcome, Provider) else None
+
+
 def ask_code(event: EventData) -> None:
     dialogue(event).say(msg.BOOK_ASK_CODE)
 
@@ -153,7 +163,7 @@ def code_given(event: EventData) -> bool:
 
 
 def code_found(event: EventData) -> bool:
-    return _provider_for_code(dialogue(event)) is not None
+    return _found(dialogue(event)) is not None
 
 
 def code_not_found(event: EventData) -> None:
@@ -164,19 +174,19 @@ def code_not_found(event: EventData) -> None:
 def nothing_open(event: EventData) -> bool:
     """The code is right but the provider has no active session: say so and stay where the customer is."""
     d = dialogue(event)
-    provider = _provider_for_code(d)
+    provider = _found(d)
     return provider is not None and not booking_service.has_open_sessions(d.session, provider.id)
 
 
 def explain_nothing_open(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.BOOK_NOTHING_OPEN, provider=_provider_for_code(d).display_name)
+    d.say(msg.BOOK_NOTHING_OPEN, provider=_found(d).display_name)
     d.say(msg.GLOBAL_HINT)
 
 
 def keep_provider(event: EventData) -> None:
     d = dialogue(event)
-    _draft(d).provider_id = _provider_for_code(d).id
+    _draft(d).provider_id = _found(d).id
 
 
 # -- the session ------------------------------------------------------------------------------------------------
