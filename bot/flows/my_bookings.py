@@ -157,28 +157,26 @@ def show_detail(event: EventData) -> None:
 
 
 def _changeable(d, booking: Booking | None) -> bool:
-    return booking is not None and booking.status == "confirmed" and booking.start_at > d.now
+    return booking_service.unchangeable(booking, d.now) is None
 
 
 def _refuse(d, booking: Booking | None) -> None:
-    """Why a booking can't be cancelled or moved (see _changeable)."""
-    if booking is not None and booking.status == "confirmed" and booking.start_at <= d.now < booking.end_at:
-        d.say(msg.MB_CANT_CHANGE_STARTED)
-    else:
-        d.say(msg.MB_GONE)
+    """Why a booking can't be cancelled or moved."""
+    d.say(msg.MB_CANT_CHANGE_STARTED if booking_service.unchangeable(booking, d.now) == "started" else msg.MB_GONE)
 
 
-# -- cancel -------------------------------------------------------------------------------------------------------
-
-def can_cancel(event: EventData) -> bool:
+def can_change(event: EventData) -> bool:
+    """Cancelling and moving alike: a paused session's bookings can be moved too (pausing only stops new bookings)."""
     d = dialogue(event)
     return _changeable(d, _current(d))
 
 
-def cancel_refused(event: EventData) -> None:
+def change_refused(event: EventData) -> None:
     d = dialogue(event)
     _refuse(d, _current(d))
 
+
+# -- cancel -------------------------------------------------------------------------------------------------------
 
 def ask_cancel(event: EventData) -> None:
 
@@ -208,17 +206,6 @@ def cancel_booking(event: EventData) -> None:
 
 
 # -- reschedule ---------------------------------------------------------------------------------------------------
-
-def can_reschedule(event: EventData) -> bool:
-    """As for cancelling: a paused session's bookings can be moved too (pausing only stops new bookings)."""
-    d = dialogue(event)
-    return _changeable(d, _current(d))
-
-
-def reschedule_refused(event: EventData) -> None:
-    d = dialogue(event)
-    _refuse(d, _current(d))
-
 
 def start_reschedule(event: EventData) -> None:
     """Hand over to the booking flow at the day step, for the same provider and session, in the writer's zone."""

@@ -107,6 +107,16 @@ def list_bookings(session: Session, contact: Contact, now: datetime) -> list[Boo
     return sorted(found.values(), key=lambda b: (b.start_at, b.id))
 
 
+def unchangeable(booking: Booking | None, now: datetime) -> str | None:
+    """Why a booking can't be cancelled or moved any more: "started" (under way), "gone" (cancelled, over, or
+    none); None when it can."""
+    if booking is not None and booking.status == "confirmed" and booking.start_at > now:
+        return None
+    if booking is not None and booking.status == "confirmed" and booking.start_at <= now < booking.end_at:
+        return "started"
+    return "gone"
+
+
 def owned_booking(session: Session, contact: Contact, booking_id: int | None) -> Booking | None:
     """The booking, if it (still) belongs to the writer."""
     booking = get_booking(session, booking_id)
@@ -149,8 +159,8 @@ def reschedule(session: Session, services: Services, *, booking_id: int | None, 
     # Lock and re-read: the other side may have cancelled it a moment ago (lock order: booking, then provider).
     booking = session.get(Booking, booking_id, with_for_update=True, populate_existing=True) \
         if booking_id else None
-    if booking is None or booking.status != "confirmed" or booking.start_at <= now or not owns(contact, booking):
-        return Told("gone", booking)
+    if unchangeable(booking, now) is not None or not owns(contact, booking):
+        return Told("gone", booking)  # (cancelled meanwhile by the other side, started, or not theirs)
     if start is None:
         return Told("taken", booking)
     customer_acts = booking.customer_id == contact.id
@@ -192,8 +202,8 @@ def cancel(session: Session, services: Services, *, booking_id: int | None, cont
         if isinstance(booking_id, int) else None
     if not owns(contact, booking):
         return Told("gone")
-    if booking.status != "confirmed" or booking.start_at <= now:
-        return Told("started" if booking.status == "confirmed" and now < booking.end_at else "gone", booking)
+    if (why := unchangeable(booking, now)) is not None:
+        return Told(why, booking)
     as_provider = contact.provider is not None and booking.provider_id == contact.provider.id
     offering, provider = booking.offering, booking.offering.provider
     meeting = bookings.cancel(session, booking, by="provider" if as_provider else "customer", now=now)
