@@ -1,4 +1,4 @@
-"""The booking use cases (bot/services/booking.py) called directly, cosmicpython style: a real unit of work on the
+"""The booking use cases (bot/services/booking.py, and support.ask_a_person) called directly, cosmicpython style: a real unit of work on the
 test's database, the Jobs port faked (tests/fixtures/jobs.py), and outcomes asserted: the rows, the messages
 queued for the other side, the after-commit work asked for. The conversation around them is tested end to end in
 test_booking*.py and test_my_bookings*.py."""
@@ -14,10 +14,10 @@ from bot.core import messages as msg
 from bot.core.availability import Window
 from bot.core.phones import whatsapp as whatsapp_address
 from bot.core.slots import format_slot_with_zone
-from bot.services import booking, bookings
+from bot.services import booking, bookings, support
 from store import repos
 from store.db import unit_of_work
-from store.models import Booking, Contact, Offering, OutboundMessage, Provider
+from store.models import Booking, Contact, Offering, OutboundMessage, Provider, SupportTicket
 from tests.fixtures.jobs import FakeJobs
 
 PROVIDER, CUSTOMER, STRANGER = "+919940790402", "+447700900123", "+447700900999"
@@ -185,3 +185,15 @@ def test_list_bookings_shows_both_roles_in_start_order(services, jobs, offering_
         provider = session.scalars(select(Provider)).one()
         assert [b.id for b in booking.list_bookings(session, provider.contact, now)] == [first.id, second.id]
         assert [b.id for b in booking.list_bookings(session, _contact(session, CUSTOMER), now)] == [second.id]
+
+
+def test_asking_a_person_opens_a_ticket_and_emails_it_after_commit(services, smtp_server):
+    with unit_of_work(services.sessions) as session:
+        customer = repos.get_or_create_contact(session, CUSTOMER, services.clock())
+        opened = support.ask_a_person(session, services, customer, "My link never arrived", services.clock())
+    assert smtp_server.messages == []  # nothing is mailed before the ticket is committed
+    opened.then()
+    [mail] = smtp_server.wait_for(1)
+    assert opened.number in mail["Subject"]
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(SupportTicket.status)).one() == "sent"

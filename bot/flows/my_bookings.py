@@ -215,5 +215,5 @@ def start_reschedule(event: EventData) -> None:
     d.forget()
     d.draft(MyBookingsDraft).booking_id = booking.id  # (`back` from the day step shows it again)
     move = d.draft(BookingDraft)
-    move.reschedule_booking_id, move.provider_id, move.offering_id = booking.id, booking.provider_id, booking.offering_id
-    move.timezone = _zone(d, booking)
+    move.reschedule_booking_id, move.provider_id = booking.id, booking.provider_id
+    move.offering_id, move.timezone = booking.offering_id, _zone(d, booking)
