@@ -1,27 +1,26 @@
-"""The booking use cases (bot/services/booking.py, and support.ask_a_person) called directly, cosmicpython style: a real unit of work on the
+"""The booking use cases (bot/services/booking.py) called directly, cosmicpython style: a real unit of work on the
 test's database, the Jobs port faked (tests/fixtures/jobs.py), and outcomes asserted: the rows, the messages
 queued for the other side, the after-commit work asked for. The conversation around them is tested end to end in
-test_booking*.py and test_my_bookings*.py."""
+tests/test_booking*.py and tests/test_my_bookings*.py."""
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from bot.core import availability
 from bot.core import messages as msg
-from bot.core.availability import Window
 from bot.core.phones import whatsapp as whatsapp_address
 from bot.core.slots import format_slot_with_zone
-from bot.services import booking, bookings, support
+from bot.services import booking, bookings
 from store import repos
 from store.db import unit_of_work
-from store.models import Booking, Contact, Offering, OutboundMessage, Provider, SupportTicket
+from store.models import Booking, Contact, Offering, OutboundMessage, Provider
+from tests.fixtures.builders import CUSTOMER, CUSTOMER_TZ, PROVIDER, PROVIDER_TZ, load, make_offering, make_provider
 from tests.fixtures.jobs import FakeJobs
 
-PROVIDER, CUSTOMER, STRANGER = "+919940790402", "+447700900123", "+447700900999"
-PROVIDER_TZ, CUSTOMER_TZ = "Asia/Kolkata", "Europe/London"
+STRANGER = "+447700900999"
+ADDRESS = "12 MG Road"
 
 
 @pytest.fixture
@@ -33,17 +32,7 @@ def jobs(services) -> FakeJobs:
 @pytest.fixture
 def offering_id(services) -> int:
     """Asha's in-person session, open every day 9-17 (her zone): no meeting to make, so only the email is queued."""
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
-        contact = repos.get_or_create_contact(session, PROVIDER, now)
-        provider = repos.create_provider(session, contact, name="Asha Coaching", timezone=PROVIDER_TZ, now=now)
-        offering = Offering(provider_id=provider.id, name="Career coaching", kind="one_to_one", mode="in_person",
-                            address="12 MG Road", duration_minutes=60, price_minor=150000, currency="INR",
-                            capacity=1, min_notice_minutes=0, status="active", created_at=now, updated_at=now,
-                            availability=availability.to_json(Window(d, time(9), time(17)) for d in range(7)))
-        session.add(offering)
-        session.flush()
-        return offering.id
+    return make_offering(services, make_provider(services), mode="in_person", address=ADDRESS)
 
 
 def _book(services, offering_id: int, nth: int = 0, phone: str = CUSTOMER) -> booking.Told:
@@ -60,10 +49,7 @@ def _book(services, offering_id: int, nth: int = 0, phone: str = CUSTOMER) -> bo
 
 
 def _reread(services, told: booking.Told, booking_id: int) -> booking.Told:
-    with unit_of_work(services.sessions) as session:
-        row = session.get(Booking, booking_id)
-        session.expunge(row)
-    told.booking = row
+    told.booking = load(services, Booking, booking_id)
     return told
 
 
@@ -130,7 +116,7 @@ def test_provider_reschedules_and_the_customer_is_told(services, jobs, offering_
     assert _sent_to(services, CUSTOMER) == [msg.BOOK_CUSTOMER_RESCHEDULED_BY_PROVIDER.format(
         provider="Asha Coaching", reference=made.reference, session="Career coaching",
         old=format_slot_with_zone(made.start_at, CUSTOMER_TZ), new=format_slot_with_zone(new_start, CUSTOMER_TZ),
-        where=msg.BOOK_CONFIRMED_ADDRESS.format(address="12 MG Road"))]
+        where=msg.BOOK_CONFIRMED_ADDRESS.format(address=ADDRESS))]
     assert jobs.booking_emails == [made.id, made.id]  # the confirmation, then the updated invitation
 
 
@@ -186,14 +172,3 @@ def test_list_bookings_shows_both_roles_in_start_order(services, jobs, offering_
         assert [b.id for b in booking.list_bookings(session, provider.contact, now)] == [first.id, second.id]
         assert [b.id for b in booking.list_bookings(session, _contact(session, CUSTOMER), now)] == [second.id]
 
-
-def test_asking_a_person_opens_a_ticket_and_emails_it_after_commit(services, smtp_server):
-    with unit_of_work(services.sessions) as session:
-        customer = repos.get_or_create_contact(session, CUSTOMER, services.clock())
-        opened = support.ask_a_person(session, services, customer, "My link never arrived", services.clock())
-    assert smtp_server.messages == []  # nothing is mailed before the ticket is committed
-    opened.then()
-    [mail] = smtp_server.wait_for(1)
-    assert opened.number in mail["Subject"]
-    with unit_of_work(services.sessions) as session:
-        assert session.scalars(select(SupportTicket.status)).one() == "sent"
