@@ -121,6 +121,6 @@ def test_somebody_elses_booking_cannot_be_rescheduled_by_a_forged_context(servic
     theirs = book_and_queue(services, offering_id, slots_[0], phone="+447700900456", name="Other", email="o@example.com")
     with unit_of_work(services.sessions) as session:
         conv = repos.conversation_for(session, repos.contact_by_phone(session, CUSTOMER), services.clock())
-        conv.state, conv.context = "booking_detail", {"booking_id": theirs}
+        conv.state, conv.context = "booking_detail", {"my_bookings": {"booking_id": theirs}}
     assert msg.MB_GONE in customer_chat.send("reschedule")
     assert load(services, Booking, theirs).start_at == slots_[0]

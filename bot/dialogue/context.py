@@ -39,6 +39,14 @@ class Draft:
     KEY: ClassVar[str]
 
 
+@dataclass
+class Listed:
+    """Mixed into a Draft whose steps list things to pick by number: what was listed last, in order (ids, or ISO
+    days and times), so "3" means what the person saw. One name for every journey."""
+
+    listed: list[Any] = field(default_factory=list)
+
+
 D = TypeVar("D", bound=Draft)
 
 
@@ -59,6 +67,7 @@ class Dialogue:
     arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
     sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted
     media_url: str | None = None  # an image sent with the reply (see `attach`)
+    outcome: Any = None  # what this message's use case returned (set before the guards that read it)
     _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
 
     def draft(self, kind: type[D]) -> D:

@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core.text import clean_input
+from bot.dialogue.context import Draft
 from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
 from bot.services import plans, support, video_accounts
@@ -17,27 +19,34 @@ RESUMABLE = ("signup_name", "signup_timezone", "integrations", "confirm_disconne
              "new_address", "new_availability", "new_capacity", "new_notice", "new_confirm", "sessions_list",
              "session_detail", "edit_value", "book_code", "book_session", "book_timezone", "book_day", "book_time",
              "book_name", "book_email", "book_confirm", "bookings_list", "booking_detail", "confirm_cancel_booking")
-PLACE = "help_from"
+
+
+@dataclass
+class HelpDraft(Draft):
+    """The step help was asked from (the other journey's draft is kept meanwhile)."""
+
+    KEY = "help_from"
+    place: str | None = None
 
 
 def remember_place(event: EventData) -> None:
     d = dialogue(event)
     source = event.transition.source if event.transition is not None else None
     if source in RESUMABLE:
-        d.context[PLACE] = source
+        d.draft(HelpDraft).place = source
     else:
-        d.context.clear()
+        d.forget()
 
 
 def came_from(place: str):
     def condition(event: EventData) -> bool:
-        return dialogue(event).context.get(PLACE) == place
+        return dialogue(event).draft(HelpDraft).place == place
     condition.__name__ = f"came_from_{place}"
     return condition
 
 
 def forget_place(event: EventData) -> None:
-    dialogue(event).context.pop(PLACE, None)
+    dialogue(event).forget(HelpDraft)
 
 
 def show_help_menu(event: EventData) -> None:
@@ -46,7 +55,7 @@ def show_help_menu(event: EventData) -> None:
     config = d.services.config
     d.say(msg.HELP_MENU, options=render_options("help_menu", d.words()), support_email=config.support_email,
           support_whatsapp=config.support_whatsapp)
-    if d.context.get(PLACE):
+    if d.draft(HelpDraft).place:
         d.say(msg.HELP_BACK_TO_STEP)
 
 
@@ -97,6 +106,6 @@ def description_rejected(event: EventData) -> None:
 
 def open_ticket(event: EventData) -> None:
     d = dialogue(event)
-    ticket = support.open_ticket(d.session, d.contact, clean_input(d.text), now=d.now)
+    ticket = support.ask_a_person(d.session, d.services, d.contact, clean_input(d.text), now=d.now)
     d.say(msg.SUPPORT_CREATED, ticket=ticket.number, support_email=d.services.config.support_email)
-    d.later(lambda: support.deliver_pending(d.services))
+    d.later(ticket.then)

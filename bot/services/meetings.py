@@ -315,7 +315,7 @@ def _tell_attendees(services: "Services", meeting_id: int, template: str) -> Non
             **words, session=booking.offering.name, reference=booking.reference,
             when=format_slot_with_zone(booking.start_at, booking.customer_timezone))) for booking in bookings]
 
-    outbox.tell(services, compose)
+    outbox.announce(services, compose)
 
 
 def _tell_provider(services: "Services", meeting_id: int, template: str, *, with_link: bool = False) -> None:
@@ -329,7 +329,7 @@ def _tell_provider(services: "Services", meeting_id: int, template: str, *, with
             **video_accounts.words(services, meeting.platform), session=offering.name, link=link,
             when=format_slot_with_zone(meeting.start_at, provider.timezone)))]
 
-    outbox.tell(services, compose)
+    outbox.announce(services, compose)
 
 
 def _tell_waiting(services: "Services", meeting_id: int, broken: bool) -> None:

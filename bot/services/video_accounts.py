@@ -383,4 +383,4 @@ def _revoke_quietly(services: "Services", platform: str, token: str) -> None:
 
 def _tell(services: "Services", provider_id: int, text_: str, *, sealed: bool = False) -> None:
     """Message the provider; `sealed`: the text names the connected account (stored encrypted)."""
-    outbox.tell(services, lambda session, now: [(session.get(Provider, provider_id).contact, text_)], sealed=sealed)
+    outbox.announce(services, lambda session, now: [(session.get(Provider, provider_id).contact, text_)], sealed=sealed)
