@@ -21,6 +21,7 @@ INTERNAL_ERROR = ("Sorry, something went wrong on our side and nothing was chang
                   "moment, or send *help* to reach a person.")
 EMPTY_MESSAGE = "I can only read text messages for now. " + GLOBAL_HINT
 IDLE_RESET = "It's been a while, so I've started over."
+JOURNEY_RESTARTED = "Sorry: the bot was updated while you were in the middle of that, so let's start it again."
 
 # option labels
 OPT_SIGNUP = "I'm a coach/tutor: sign up as a provider (14-day free trial)"

@@ -48,6 +48,10 @@ class Listed:
 
 
 D = TypeVar("D", bound=Draft)
+# The shape of the stored context. Bump it when a journey's drafts change incompatibly: a conversation stored with
+# another version, in the middle of a journey, starts again at the menu instead of reading what it cannot.
+CONTEXT_VERSION = 2
+VERSION_KEY = "_v"
 
 
 @dataclass
@@ -91,7 +95,8 @@ class Dialogue:
 
     def stored_context(self) -> dict[str, Any]:
         """What the handler saves with the state: the context with every draft written back."""
-        return {**self.context, **{key: asdict(draft) for key, draft in self._drafts.items()}}
+        return {**self.context, **{key: asdict(draft) for key, draft in self._drafts.items()},
+                VERSION_KEY: CONTEXT_VERSION}
 
     @property
     def provider(self) -> Provider | None:
