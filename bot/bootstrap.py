@@ -3,29 +3,36 @@ registers the blueprints and operator commands."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from bot import cli
 from bot.conversation.handler import ConversationHandler
-from bot.core.config import Config, ConfigError, load_config
+from bot.core import config as core_config
+from bot.core.config import Config, ConfigError
 from bot.services.deps import Services, utc_now
 from bot.web import connect, share, webhook
 from bot.worker.tasks import TaskQueue, make_huey
 from integrations.mail import ConsoleMailer, Mailer, SMTPMailer
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
 from integrations.video import VideoProviderRegistry
-from integrations.zoom.client import ZoomProvider
+from integrations.zoom import setup as zoom_setup
+from integrations.zoom.platform import ZOOM
 from store.crypto import CipherError, TokenCipher
 from store.db import make_engine, make_session_factory, ping
 
-SANDBOX_PREFIX = "/sandbox/zoom"
-SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
-SANDBOX_USER = "you@zoom-sandbox.mynextslot.test"
+# The video platforms this bot knows, by name: each integration's setup module reads its settings (for
+# bot.core.config), registers itself in the registry and serves what it needs beside the bot. Adding a platform is
+# one line here (see the README, "Adding a video platform").
+PLATFORMS = {
+    ZOOM.name: zoom_setup,
+}
+SANDBOX_USER = zoom_setup.SANDBOX_USER
 # Every response: no MIME sniffing, no framing, and a policy that loads nothing (pages that show something set
 # their own, as strict: bot.web.connect.page).
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
@@ -35,20 +42,18 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
 CHATTY_LOGGERS = ("transitions", "alembic", "huey", "twilio.http_client")
 
 
-def _mount_zoom_sandbox(app: Flask, config: Config) -> None:
-    """Try the whole Zoom journey with no Zoom account: the strict fake Zoom answers under /sandbox/zoom."""
-    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+def load_config(environ: Mapping[str, str] | None = None) -> Config:
+    """bot.core.config.load_config with every known platform's settings reader."""
+    return core_config.load_config(environ, PLATFORMS)
 
-    from integrations.zoom.fake import FakeZoom, body_validation_available
 
-    fake = FakeZoom(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
-                    redirect_uris=[config.public_base_url + "/oauth/zoom/callback"],
-                    validate_bodies=body_validation_available())
-    fake.add_user(SANDBOX_USER)
-    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {SANDBOX_PREFIX: fake.app})  # type: ignore[method-assign]
-    logging.getLogger(__name__).warning("Zoom sandbox on: Zoom is the local fake at %s%s (set ZOOM_CLIENT_ID "
-                                        "and ZOOM_CLIENT_SECRET for the real one)", config.public_base_url,
-                                        SANDBOX_PREFIX)
+def _mount_platforms(app: Flask, config: Config) -> None:
+    """What the platforms serve beside the bot (the Zoom sandbox's fake Zoom), by path prefix."""
+    mounted = {}
+    for name, setup in PLATFORMS.items():
+        mounted.update(setup.mounts(config.platform(name), public_base_url=config.public_base_url))
+    if mounted:
+        app.wsgi_app = DispatcherMiddleware(app.wsgi_app, mounted)  # type: ignore[method-assign]
 
 
 def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> Services:
@@ -61,14 +66,8 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> S
                             if config.twilio_enabled else ConsoleMessenger())
     mailer: Mailer = SMTPMailer.from_url(config.smtp_url, config.mail_from) if config.smtp_url else ConsoleMailer()
     video = VideoProviderRegistry()
-    if config.zoom_sandbox:  # the local fake Zoom mounted by create_app under /sandbox/zoom
-        video.register(ZoomProvider(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
-                                    oauth_base_url=config.public_base_url + SANDBOX_PREFIX,
-                                    api_base_url=config.public_base_url + SANDBOX_PREFIX + "/v2", clock=clock))
-    elif config.zoom_enabled:
-        video.register(ZoomProvider(config.zoom_client_id, config.zoom_client_secret,
-                                    oauth_base_url=config.zoom_oauth_base_url, api_base_url=config.zoom_api_base_url,
-                                    clock=clock))
+    for name, setup in PLATFORMS.items():
+        setup.register(video, config.platform(name), public_base_url=config.public_base_url, clock=clock)
     try:
         cipher = TokenCipher(config.token_encryption_keys)
     except CipherError as exc:
@@ -97,8 +96,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(webhook.bp)
     app.register_blueprint(connect.bp)
     app.register_blueprint(share.bp)
-    if config.zoom_sandbox:
-        _mount_zoom_sandbox(app, config)
+    _mount_platforms(app, config)
     cli.register(app)
 
     @app.get("/healthz")

@@ -5,9 +5,61 @@ from __future__ import annotations
 import base64
 import hashlib
 import secrets
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PlatformInfo:
+    """What the core may know about a video platform, as data: its key (stored in rows, used in routes), the
+    name users read, the word they type ("connect <word>"), what it can do, which plans may connect it, and the
+    texts only it needs (keyed by neutral names; the core's templates take them as variables)."""
+
+    name: str
+    display_name: str
+    command_word: str
+    creates_meetings_per_booking: bool = True
+    needs_connection: bool = True
+    can_disconnect: bool = True
+    plans: tuple[str, ...] = ("trial", "pro")
+    texts: Mapping[str, str] = field(default_factory=dict)
+
+    def words(self) -> dict[str, str]:
+        """The variables a platform template may use: {platform}, {command_word} and the platform's own texts."""
+        return {**self.texts, "platform": self.display_name, "command_word": self.command_word}
+
+
+@dataclass(frozen=True)
+class AccountRemoved:
+    """A platform told us (by webhook) that a user removed our app: delete their connections."""
+
+    external_user_id: str
+    external_account_id: str | None
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    """A webhook the platform needs answered as is (a URL validation challenge): JSON body and status."""
+
+    body: dict
+    status: int = 200
+
+
+class WebhookRefused(Exception):
+    """A webhook request that is not a usable event: `status` is the HTTP answer (401 bad signature, 400
+    malformed); `reason` a short text for the answer body."""
+
+    def __init__(self, reason: str, status: int) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+# A platform's webhook parser, bound to its secret by the bootstrap: (headers, raw body, now) -> a neutral event
+# (AccountRemoved), an answer to send as is (WebhookAnswer), or the name of an ignored event; raises WebhookRefused.
+WebhookParser = Callable[[Mapping[str, str], bytes, datetime], "AccountRemoved | WebhookAnswer | str"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +147,7 @@ class MeetingNotFound(VideoProviderError):
 
 class VideoProvider(Protocol):
     name: str
+    info: PlatformInfo
 
     @property
     def call_timeout(self) -> float:
@@ -123,15 +176,53 @@ class VideoProvider(Protocol):
 
 
 class VideoProviderRegistry:
-    """Video providers by name ("zoom", later "google_meet"); built once by create_app."""
+    """Video platforms by name; built once by create_app. `register` adds a platform set up on this server (its
+    adapter); `describe` a platform the product knows but the operator has not set up here, so that the bot can
+    still name it ("not available on this server"). The core asks it for capabilities, never for a name."""
 
-    def __init__(self) -> None:
+    def __init__(self, *known: PlatformInfo) -> None:
         self._providers: dict[str, VideoProvider] = {}
+        self._info: dict[str, PlatformInfo] = {}
+        self._webhooks: dict[str, WebhookParser] = {}
+        for info in known:
+            self.describe(info)
 
     def register(self, provider: VideoProvider) -> None:
         if provider.name in self._providers:
             raise ValueError(f"video provider {provider.name!r} is already registered")
         self._providers[provider.name] = provider
+        self._info[provider.name] = provider.info
+
+    def describe(self, info: PlatformInfo) -> None:
+        self._info.setdefault(info.name, info)
+
+    def info(self, name: str) -> PlatformInfo:
+        try:
+            return self._info[name]
+        except KeyError:
+            raise KeyError(f"no video platform named {name!r}") from None
+
+    def platforms(self) -> list[PlatformInfo]:
+        """Every platform known here, configured or not, in the order the bootstrap added them."""
+        return list(self._info.values())
+
+    def connectable(self) -> list[PlatformInfo]:
+        """The known platforms a provider connects an account to (the integrations menu lists these)."""
+        return [info for info in self.platforms() if info.needs_connection]
+
+    def by_word(self, word: str) -> PlatformInfo | None:
+        """The platform a user means by `word` ("zoom" in "connect zoom")."""
+        return next((info for info in self.platforms() if info.command_word == word), None)
+
+    def configured(self, name: str) -> bool:
+        return name in self._providers
+
+    def add_webhook(self, name: str, parse: WebhookParser) -> None:
+        """The parser of `POST /webhooks/<name>` (the platform's app webhooks), bound to its secret."""
+        self._webhooks[name] = parse
+
+    def webhook(self, name: str) -> WebhookParser | None:
+        return self._webhooks.get(name)
 
     def get(self, name: str) -> VideoProvider:
         try:

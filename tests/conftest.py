@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.bootstrap import build_services, create_app
 from bot.core.config import Config
+from integrations.zoom.settings import ZoomSettings
 from store import migrate
 from store.db import make_engine
 from store.models import Base
@@ -87,9 +88,12 @@ def config(database_url: str, fake_twilio, smtp_server, fake_zoom) -> Config:
                   twilio_auth_token=fake_twilio.auth_token, twilio_whatsapp_from=fake_twilio.sender,
                   twilio_api_base_url=fake_twilio.url, smtp_url=smtp_server.url,
                   mail_from="MyNextSlot <bot@mynextslot.test>", support_email="support@mynextslot.test",
-                  token_encryption_keys=(TEST_TOKEN_KEY,), zoom_client_id=fake_zoom.client_id,
-                  zoom_client_secret=fake_zoom.client_secret, zoom_webhook_secret_token=ZOOM_WEBHOOK_SECRET,
-                  zoom_oauth_base_url=fake_zoom.oauth_base_url, zoom_api_base_url=fake_zoom.api_base_url,
+                  token_encryption_keys=(TEST_TOKEN_KEY,),
+                  platforms={"zoom": ZoomSettings(client_id=fake_zoom.client_id,
+                                                  client_secret=fake_zoom.client_secret,
+                                                  webhook_secret_token=ZOOM_WEBHOOK_SECRET,
+                                                  oauth_base_url=fake_zoom.oauth_base_url,
+                                                  api_base_url=fake_zoom.api_base_url)},
                   task_queue_url="immediate")
 
 

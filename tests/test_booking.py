@@ -26,6 +26,7 @@ from tests.fixtures.builders import (
     make_provider,
 )
 from tests.fixtures.chat import book, has, read, walk
+from tests.fixtures.texts import zoom_text
 
 CUSTOMER, OTHER_CUSTOMER = CUSTOMER_IN, OTHER_CUSTOMER_IN
 UTC = timezone.utc
@@ -62,7 +63,7 @@ def test_zoom_booking_end_to_end(provider, services, whatsapp, fake_zoom, smtp_s
 
     # the sessions, then the time zone guessed from the +91 number, then the days and times in it
     line = msg.BOOK_SESSION_LINE.format(number=1, name="Career coaching", duration=60, price="₹1,500",
-                                        where=msg.BOOK_MODE_ZOOM)
+                                        where=zoom_text(msg.BOOK_MODE_PLATFORM))
     assert line in replies["sessions"]
     assert read(msg.BOOK_ASK_TIMEZONE, replies["timezone"])["timezone"] == "Asia/Kolkata"
     # now: Tue 1 Apr 2025, 14:30 in Kolkata: today's 10:00 and 11:00 are past, so the days start tomorrow
@@ -71,16 +72,16 @@ def test_zoom_booking_end_to_end(provider, services, whatsapp, fake_zoom, smtp_s
     assert msg.BOOK_TIME_LINE.format(number=1, time="10:00") in replies["times"]
     assert msg.BOOK_ASK_NAME_KNOWN.format(name="Ravi Kumar") in replies["name"]
     summary = read(msg.BOOK_SUMMARY, replies["summary"])
-    assert summary["when"] == "Wed 2 Apr, 10:00 (Asia/Kolkata)" and summary["where"] == msg.BOOK_SUMMARY_WHERE_ZOOM
+    assert summary["when"] == "Wed 2 Apr, 10:00 (Asia/Kolkata)" and summary["where"] == zoom_text(msg.BOOK_SUMMARY_WHERE_PLATFORM)
     assert summary["name"] == "Ravi Kumar" and summary["email"] == "ravi@example.com"
 
     # booked: the confirmation, then the join link of a meeting made for this booking on the provider's Zoom
     confirmed = read(msg.BOOK_CONFIRMED, replies["confirmed"])
-    assert confirmed["where"] == msg.BOOK_CONFIRMED_ZOOM
+    assert confirmed["where"] == zoom_text(msg.BOOK_CONFIRMED_PLATFORM)
     reference = confirmed["reference"].strip("*")
     assert len(fake_zoom.fake.meetings) == 1
     zoom_meeting = next(iter(fake_zoom.fake.meetings.values())).body
-    link = read(msg.LINK_READY, replies["confirmed"])
+    link = read(zoom_text(msg.LINK_READY), replies["confirmed"])
     assert link["join_url"] == zoom_meeting["join_url"] and link["reference"] == reference
     assert zoom_meeting["start_url"] not in replies["confirmed"]
     assert zoom_meeting["start_time"] == "2025-04-02T04:30:00Z"  # 10:00 in Kolkata
@@ -123,7 +124,7 @@ def test_every_booking_gets_its_own_meeting_and_link(provider, services, whatsap
     second["confirmed"] = customer.send("yes")
     other = book(whatsapp(OTHER_CUSTOMER), provider.code, day="3", email="meera@example.com", profile="Meera")
 
-    links = [read(msg.LINK_READY, r["confirmed"])["join_url"] for r in (first, second, other)]
+    links = [read(zoom_text(msg.LINK_READY), r["confirmed"])["join_url"] for r in (first, second, other)]
     assert len(set(links)) == 3
     assert len(fake_zoom.fake.meetings) == 3
     assert sorted(m.body["join_url"] for m in fake_zoom.fake.meetings.values()) == sorted(links)
@@ -239,7 +240,7 @@ def test_in_person_session(provider, services, whatsapp, fake_zoom, smtp_server)
         msg.BOOK_SUMMARY_WHERE_ADDRESS.format(address="12 MG Road, Pune")
     assert read(msg.BOOK_CONFIRMED, replies["confirmed"])["where"] == \
         msg.BOOK_CONFIRMED_ADDRESS.format(address="12 MG Road, Pune")
-    assert not has(msg.LINK_READY, replies["confirmed"])
+    assert not has(zoom_text(msg.LINK_READY), replies["confirmed"])
     assert fake_zoom.fake.meetings == {}
     (email,) = smtp_server.wait_for(1)
     assert msg.WHERE_ADDRESS.format(address="12 MG Road, Pune") in text_of(email)
@@ -266,9 +267,9 @@ def test_group_places_left_and_capacity(provider, services, whatsapp, fake_zoom,
     first = book(whatsapp(CUSTOMER), provider.code)
     assert msg.BOOK_TIME_LINE_GROUP.format(number=1, time="10:00", left=2, capacity=2) in first["times"]
     # one meeting shared by the attendees: no "your own meeting link" promised
-    assert read(msg.BOOK_SUMMARY, first["summary"])["where"] == msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP
-    assert read(msg.BOOK_CONFIRMED, first["confirmed"])["where"] == msg.BOOK_CONFIRMED_ZOOM_GROUP
-    assert "own" not in msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP + msg.BOOK_CONFIRMED_ZOOM_GROUP
+    assert read(msg.BOOK_SUMMARY, first["summary"])["where"] == zoom_text(msg.BOOK_SUMMARY_WHERE_PLATFORM_GROUP)
+    assert read(msg.BOOK_CONFIRMED, first["confirmed"])["where"] == zoom_text(msg.BOOK_CONFIRMED_PLATFORM_GROUP)
+    assert "own" not in zoom_text(msg.BOOK_SUMMARY_WHERE_PLATFORM_GROUP) + zoom_text(msg.BOOK_CONFIRMED_PLATFORM_GROUP)
     assert msg.BOOK_PROVIDER_PLACES.format(taken=1, capacity=2) in "\n".join(provider.new_replies())
     second = book(whatsapp(OTHER_CUSTOMER), provider.code, email="meera@example.com", profile="Meera")
     assert msg.BOOK_TIME_LINE_GROUP.format(number=1, time="10:00", left=1, capacity=2) in second["times"]
@@ -276,8 +277,8 @@ def test_group_places_left_and_capacity(provider, services, whatsapp, fake_zoom,
     # one meeting for the occurrence, its link to both attendees
     assert len(fake_zoom.fake.meetings) == 1
     join_url = next(iter(fake_zoom.fake.meetings.values())).body["join_url"]
-    assert read(msg.LINK_READY, first["confirmed"])["join_url"] == join_url
-    assert read(msg.LINK_READY, second["confirmed"])["join_url"] == join_url
+    assert read(zoom_text(msg.LINK_READY), first["confirmed"])["join_url"] == join_url
+    assert read(zoom_text(msg.LINK_READY), second["confirmed"])["join_url"] == join_url
     assert len(smtp_server.wait_for(2)) == 2
     # full: a third customer doesn't see 10:00 on that day any more
     third = walk(whatsapp("+919876500002"), provider.code, email="x@example.com", profile="Xavier")
@@ -408,7 +409,7 @@ def test_times_are_right_across_the_clock_change(provider, services, whatsapp, c
     told = read(msg.BOOK_PROVIDER_NEW, "\n".join(provider.new_replies()))
     assert told["when"] == "Sun 29 Mar, 10:00 (Europe/London)"
     assert next(iter(fake_zoom.fake.meetings.values())).body["start_time"] == "2026-03-29T09:00:00Z"
-    assert read(msg.LINK_READY, confirmed)["when"] == "Sun 29 Mar, 14:30 (Asia/Kolkata)"
+    assert read(zoom_text(msg.LINK_READY), confirmed)["when"] == "Sun 29 Mar, 14:30 (Asia/Kolkata)"
 
 
 def test_a_customer_elsewhere_sees_their_own_wall_clock(provider, services, whatsapp):

@@ -15,6 +15,7 @@ from tests.fixtures.builders import CUSTOMER_IN as CUSTOMER
 from tests.fixtures.builders import MORNINGS, make_offering
 from tests.fixtures.builders import OTHER_CUSTOMER_IN as OTHER_CUSTOMER
 from tests.fixtures.chat import book, has, read
+from tests.fixtures.texts import zoom_text
 
 UTC = timezone.utc
 
@@ -46,7 +47,7 @@ def test_group_attendee_moves_into_an_occurrence_with_a_meeting(provider, servic
     assert summary["old"] == "Wed 2 Apr, 10:00 (Asia/Kolkata)" and summary["new"] == "Thu 3 Apr, 10:00 (Asia/Kolkata)"
     done = mover.send("yes")
     assert read(msg.BOOK_RESCHEDULED, done)["when"] == "Thu 3 Apr, 10:00 (Asia/Kolkata)"
-    assert read(msg.LINK_READY, done)["join_url"] == new_meeting.join_url  # the occurrence's existing meeting
+    assert read(zoom_text(msg.LINK_READY), done)["join_url"] == new_meeting.join_url  # the occurrence's existing meeting
 
     moved = rows(services, Booking)[0]
     assert moved.start_at == datetime(2025, 4, 3, 4, 30, tzinfo=UTC) and moved.meeting_id == new_meeting.id

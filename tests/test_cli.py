@@ -14,6 +14,7 @@ from bot.services import plans
 from store import migrate
 from store.db import unit_of_work
 from store.models import Base, Provider
+from tests.fixtures.texts import ZOOM_WORDS, zoom_options
 
 PHONE = "+919940790402"
 
@@ -82,7 +83,7 @@ def test_provider_add_stores_the_zone_name_it_looked_up(runner, services, clock,
     result = runner.invoke(args=["provider", "add", "--phone", PHONE, "--name", "Asha", "--timezone", typed])
     assert result.exit_code == 0, result.output
     assert the_provider(services).timezone == zone
-    plans.describe(the_provider(services), clock.now)  # the stored zone is usable
+    plans.describe(the_provider(services), clock.now, ZOOM_WORDS)  # the stored zone is usable
 
 
 @pytest.mark.parametrize("args, words", [
@@ -110,14 +111,14 @@ def test_provider_add_twice_is_refused(runner, services):
 def test_provider_added_by_the_operator_gets_the_provider_menu_by_chat(runner, whatsapp):
     assert runner.invoke(args=["provider", "add", "--phone", PHONE, "--name", "Asha"]).exit_code == 0
     reply = whatsapp(PHONE).send("hi")
-    assert msg.PROVIDER_MENU.format(name="Asha", options=render_options("provider_menu")) in reply
+    assert msg.PROVIDER_MENU.format(name="Asha", options=zoom_options("provider_menu")) in reply
 
 
 def test_provider_add_for_someone_who_already_chatted(runner, services, whatsapp):
     user = whatsapp(PHONE)
     user.send("hi")
     assert runner.invoke(args=["provider", "add", "--phone", PHONE, "--name", "Asha"]).exit_code == 0
-    assert msg.PROVIDER_MENU.format(name="Asha", options=render_options("provider_menu")) in user.send("menu")
+    assert msg.PROVIDER_MENU.format(name="Asha", options=zoom_options("provider_menu")) in user.send("menu")
 
 
 def test_set_plan_changes_the_plan(runner, services, clock):

@@ -6,7 +6,9 @@ from datetime import timedelta
 import pytest
 
 from bot.bootstrap import create_app
-from bot.core.config import DEV_SECRET, DEV_TOKEN_KEY, Config, ConfigError, load_config
+from bot.bootstrap import load_config
+from bot.core.config import DEV_SECRET, DEV_TOKEN_KEY, Config, ConfigError
+from integrations.zoom.settings import ZoomSettings
 
 PRODUCTION = {
     "APP_ENV": "production",
@@ -23,7 +25,7 @@ PRODUCTION = {
 
 def test_empty_environment_gives_the_defaults():
     config = load_config({})
-    assert config == Config(zoom_sandbox=True)  # development without Zoom credentials: the local fake Zoom
+    assert config == Config(platforms={"zoom": ZoomSettings(sandbox=True)})  # development without Zoom credentials: the local fake Zoom
     assert config.env == "development" and not config.production
     assert config.database_url.startswith("sqlite:///") and config.database_url.endswith("mynextslot.db")
     assert config.idle_reset == timedelta(hours=24) and config.trial_days == 14
@@ -132,8 +134,8 @@ def test_healthz_reports_an_unreachable_database(config):
 
 
 def test_zoom_sandbox_is_off_with_real_credentials_and_refused_in_production():
-    assert load_config({"ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "secret"}).zoom_sandbox is False
-    assert load_config({"ZOOM_SANDBOX": "0"}).zoom_sandbox is False
+    assert load_config({"ZOOM_CLIENT_ID": "id", "ZOOM_CLIENT_SECRET": "secret"}).platform("zoom").sandbox is False
+    assert load_config({"ZOOM_SANDBOX": "0"}).platform("zoom").sandbox is False
     with pytest.raises(ConfigError, match="ZOOM_SANDBOX"):
         load_config({"ZOOM_SANDBOX": "maybe"})
 
@@ -167,5 +169,5 @@ def test_an_unknown_env_in_code_is_refused_too():
 
 
 def test_the_sandbox_default_follows_the_normalised_env():
-    assert load_config({"APP_ENV": "Development"}).zoom_sandbox is True
-    assert load_config({"APP_ENV": "test"}).zoom_sandbox is False
+    assert load_config({"APP_ENV": "Development"}).platform("zoom").sandbox is True
+    assert load_config({"APP_ENV": "test"}).platform("zoom").sandbox is False

@@ -15,6 +15,7 @@ from bot.bootstrap import create_app
 from bot.core import messages as msg
 from bot.core.config import ConfigError, load_config
 from tests.fixtures.settings import PUBLIC_BASE_URL
+from tests.fixtures.texts import zoom_text
 
 PUBLIC_HOST = "bot.mynextslot.test"
 
@@ -92,9 +93,9 @@ def assert_hardened(response) -> None:
 
 
 @pytest.mark.parametrize("path, headers, status, text", [
-    ("/connect/zoom/" + "x" * 20, {}, 404, msg.PAGE_LINK_UNKNOWN),
-    ("/connect/zoom/" + "x" * 20, {"User-Agent": "WhatsApp/2.23.20.0 A"}, 200, msg.PAGE_LINK_PREVIEW),
-    ("/oauth/zoom/callback", {}, 404, msg.PAGE_LINK_UNKNOWN),
+    ("/connect/zoom/" + "x" * 20, {}, 404, zoom_text(msg.PAGE_LINK_UNKNOWN)),
+    ("/connect/zoom/" + "x" * 20, {"User-Agent": "WhatsApp/2.23.20.0 A"}, 200, zoom_text(msg.PAGE_LINK_PREVIEW)),
+    ("/oauth/zoom/callback", {}, 404, zoom_text(msg.PAGE_LINK_UNKNOWN)),
 ])
 def test_html_pages_are_hardened_and_their_style_is_allowed_by_hash(client, path, headers, status, text):
     response = client.get(path, headers=headers)

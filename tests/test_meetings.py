@@ -18,6 +18,7 @@ from integrations.zoom.client import ZoomProvider
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering, Provider
 from tests.fixtures.builders import CUSTOMER, make_booking, make_offering
+from tests.fixtures.texts import zoom_text
 from tests.fixtures.zoom_connect import LINK, click_through
 
 
@@ -107,7 +108,7 @@ def test_rate_limit_with_retry_after_waits_then_succeeds(zoom_provider, services
     row = meeting_row(services, booking.meeting_id)
     assert row.status == "pending" and row.next_attempt_at == clock.now + timedelta(seconds=120)
     delayed = [t for t in customer_messages(fake_twilio) if booking.reference in t]
-    assert delayed == [msg.LINK_DELAYED.format(reference=booking.reference, session="Career coaching",
+    assert delayed == [zoom_text(msg.LINK_DELAYED, reference=booking.reference, session="Career coaching",
                                               when=delayed[0].split(" on ")[1].split(" is confirmed")[0])]
     tasks.sweep(services)
     assert meeting_row(services, booking.meeting_id).status == "pending", "not before Retry-After"
@@ -219,7 +220,7 @@ def test_a_worker_killed_during_the_create_call_holds_the_meeting_seconds_not_mi
     row = meeting_row(services, booking.meeting_id)
     assert row.status == "ready" and len(fake_zoom.fake.meetings) == 1
     texts = [t for t in customer_messages(fake_twilio) if booking.reference in t]
-    assert texts[0].startswith(msg.LINK_DELAYED.split("{reference}")[0]) and "slow to answer" in texts[0]
+    assert texts[0].startswith(zoom_text(msg.LINK_DELAYED).split("{reference}")[0]) and "slow to answer" in texts[0]
     assert row.join_url in texts[1] and len(texts) == 2, "told once that it is late, then the link"
 
 
@@ -247,7 +248,7 @@ def test_revoked_connection_waits_for_reconnect_then_sends_the_link(zoom_provide
     queue_meeting(services, booking)
     assert meeting_row(services, booking.meeting_id).status == "waiting"
     provider_texts = "\n".join(zoom_provider.new_replies())
-    assert msg.ZOOM_BROKEN.split("\n")[0].format(platform="Zoom") in provider_texts
+    assert zoom_text(msg.PLATFORM_BROKEN).split("\n")[0].format(platform="Zoom") in provider_texts
     assert any("reconnect their Zoom account" in t for t in customer_messages(fake_twilio))
     click_through(client, LINK.search(provider_texts).group(1))
     row = meeting_row(services, booking.meeting_id)
@@ -266,7 +267,7 @@ def test_booking_while_zoom_is_disconnected_asks_the_provider_to_connect(zoom_pr
     queue_meeting(services, booking)
     assert meeting_row(services, booking.meeting_id).status == "waiting"
     provider_texts = "\n".join(zoom_provider.new_replies())
-    assert msg.PROVIDER_ZOOM_NEEDED_FOR_BOOKING.split("{when}, ")[1].split("\n")[0][:40] in provider_texts
+    assert zoom_text(msg.PROVIDER_PLATFORM_NEEDED_FOR_BOOKING).split("{when}, ")[1].split("\n")[0][:40] in provider_texts
     click_through(client, LINK.search(provider_texts).group(1))
     assert meeting_row(services, booking.meeting_id).status == "ready"
 
@@ -456,6 +457,6 @@ def test_a_customer_booking_while_zoom_is_disconnected_is_told_before_confirming
     customer.send("1")
     customer.send("Priya")
     summary = customer.send("priya@example.com")
-    assert msg.BOOK_SUMMARY_WHERE_ZOOM_DELAYED in summary and msg.BOOK_SUMMARY_WHERE_ZOOM not in summary
+    assert zoom_text(msg.BOOK_SUMMARY_WHERE_PLATFORM_DELAYED) in summary and zoom_text(msg.BOOK_SUMMARY_WHERE_PLATFORM) not in summary
     booked = customer.send("yes")
-    assert msg.BOOK_CONFIRMED_ZOOM_DELAYED in booked and msg.BOOK_CONFIRMED_ZOOM not in booked
+    assert zoom_text(msg.BOOK_CONFIRMED_PLATFORM_DELAYED) in booked and zoom_text(msg.BOOK_CONFIRMED_PLATFORM) not in booked

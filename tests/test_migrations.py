@@ -14,6 +14,7 @@ from sqlalchemy.engine import make_url
 from bot.core import messages as msg
 from store import migrate
 from store.db import make_engine
+from tests.fixtures.texts import zoom_text
 
 
 @pytest.fixture
@@ -49,16 +50,16 @@ def test_0007_deletes_the_messages_that_named_a_connected_email_in_plain_text(em
     engine = empty_database
     upgrade_to(engine, "0006")
     now = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)
-    named = [msg.ZOOM_CONNECTED_CHAT.format(platform="Zoom", email="asha@example.com"),
-             msg.INTEGRATIONS_MENU.format(status=msg.INTEGRATIONS_CONNECTED.format(email="asha@example.com"),
+    named = [zoom_text(msg.PLATFORM_CONNECTED_CHAT, platform="Zoom", email="asha@example.com"),
+             msg.INTEGRATIONS_MENU.format(status=zoom_text(msg.INTEGRATIONS_CONNECTED, email="asha@example.com"),
                                           options="1. Connect Zoom"),
-             msg.INTEGRATIONS_MENU.format(status=msg.INTEGRATIONS_BROKEN.format(email="asha@example.com"),
+             msg.INTEGRATIONS_MENU.format(status=zoom_text(msg.INTEGRATIONS_BROKEN, email="asha@example.com"),
                                           options="1. Connect Zoom"),
-             msg.ZOOM_CONFIRM_DISCONNECT.format(email="asha@example.com", options="1. Yes"),
-             msg.ZOOM_KEPT.format(email="asha@example.com"),
-             msg.ZOOM_ALREADY_CONNECTED.format(email="asha@example.com")]
-    kept = [msg.ZOOM_CONNECTED_CHAT.format(platform="Zoom", email="[email removed]"),  # redacted before 0007
-            msg.ZOOM_DISCONNECTED, "Your booking is confirmed; the email went to asha@example.com."]
+             zoom_text(msg.PLATFORM_CONFIRM_DISCONNECT, email="asha@example.com", options="1. Yes"),
+             zoom_text(msg.PLATFORM_KEPT, email="asha@example.com"),
+             msg.PLATFORM_ALREADY_CONNECTED.format(email="asha@example.com")]
+    kept = [zoom_text(msg.PLATFORM_CONNECTED_CHAT, platform="Zoom", email="[email removed]"),  # redacted before 0007
+            zoom_text(msg.PLATFORM_DISCONNECTED), "Your booking is confirmed; the email went to asha@example.com."]
     with engine.begin() as conn:
         outbound = Table("outbound_messages", MetaData(), autoload_with=conn)
         conn.execute(outbound.insert(), [{"to": "whatsapp:+919940790402", "body": body, "status": "delivered",
@@ -69,3 +70,27 @@ def test_0007_deletes_the_messages_that_named_a_connected_email_in_plain_text(em
         outbound = Table("outbound_messages", MetaData(), autoload_with=conn)
         rows = conn.execute(select(outbound.c.body, outbound.c.sealed).order_by(outbound.c.id)).all()
     assert [tuple(r) for r in rows] == [(body, False) for body in kept]
+
+
+def test_0009_moves_conversations_to_the_platform_neutral_step_name(empty_database):
+    engine = empty_database
+    upgrade_to(engine, "0008")
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)
+    old = "new_" + "zoom" + "_needed"  # the step's name before 0009
+    with engine.begin() as conn:
+        contacts = Table("contacts", MetaData(), autoload_with=conn)
+        conversations = Table("conversations", MetaData(), autoload_with=conn)
+        ids = [conn.execute(contacts.insert().values(phone=f"+9199407904{n:02d}", created_at=now))
+               .inserted_primary_key[0] for n in range(3)]
+        conn.execute(conversations.insert(), [
+            {"contact_id": ids[0], "state": old, "context": {"draft": {"name": "Yoga"}}, "updated_at": now},
+            {"contact_id": ids[1], "state": "help_menu", "context": {"help_from": old}, "updated_at": now},
+            {"contact_id": ids[2], "state": "provider_menu", "context": {}, "updated_at": now}])
+    upgrade_to(engine, "head")
+    with engine.connect() as conn:
+        conversations = Table("conversations", MetaData(), autoload_with=conn)
+        rows = conn.execute(select(conversations.c.state, conversations.c.context)
+                            .order_by(conversations.c.contact_id)).all()
+    assert [tuple(r) for r in rows] == [("new_platform_needed", {"draft": {"name": "Yoga"}}),
+                                        ("help_menu", {"help_from": "new_platform_needed"}),
+                                        ("provider_menu", {})]

@@ -16,6 +16,7 @@ from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering
 from tests.fixtures.builders import CUSTOMER, CUSTOMER_TZ, PROVIDER_TZ, book_and_queue, free_slots, load, make_offering
 from tests.fixtures.chat import read
+from tests.fixtures.texts import zoom_text
 
 pytestmark = pytest.mark.skipif("NotImplementedError" in inspect.getsource(booking_flow.show_days),
                                 reason="the booking flow (bot/flows/booking.py) has not landed yet")
@@ -64,12 +65,12 @@ def test_customer_reschedules_a_zoom_booking(services, zoom_session, customer_ch
     # the customer has the new time and the (new) link; back on the list, which shows it too
     later = done + "\n" + "\n".join(customer_chat.new_replies())
     assert when(new_start, CUSTOMER_TZ) in later
-    assert msg.LINK_READY.format(session="Career coaching", when=when(new_start, CUSTOMER_TZ),
+    assert zoom_text(msg.LINK_READY, session="Career coaching", when=when(new_start, CUSTOMER_TZ),
                                  join_url=meeting.join_url, passcode=meeting.password or "-",
                                  reference=moved.reference) in later
     assert msg.MB_LINE_AS_CUSTOMER.format(
         number=1, session="Career coaching", provider="Asha Coaching", when=when(new_start, CUSTOMER_TZ),
-        where=msg.WHERE_ZOOM.format(join_url=meeting.join_url, passcode=meeting.password or "-")) in later
+        where=zoom_text(msg.WHERE_PLATFORM, join_url=meeting.join_url, passcode=meeting.password or "-")) in later
     # the provider is told, in their zone
     told = "\n".join(provider_chat.new_replies())
     assert when(start, PROVIDER_TZ) in told and when(new_start, PROVIDER_TZ) in told
@@ -120,6 +121,6 @@ def test_somebody_elses_booking_cannot_be_rescheduled_by_a_forged_context(servic
     theirs = book_and_queue(services, offering_id, slots_[0], phone="+447700900456", name="Other", email="o@example.com")
     with unit_of_work(services.sessions) as session:
         conv = repos.conversation_for(session, repos.contact_by_phone(session, CUSTOMER), services.clock())
-        conv.state, conv.context = "booking_detail", {"booking_id": theirs}
+        conv.state, conv.context = "booking_detail", {"my_bookings": {"booking_id": theirs}}
     assert msg.MB_GONE in customer_chat.send("reschedule")
     assert load(services, Booking, theirs).start_at == slots_[0]

@@ -13,6 +13,7 @@ from bot.dialogue.intents import MENUS, render_options
 from bot.services import plans
 from store.db import unit_of_work
 from store.models import Contact, Conversation, Provider
+from tests.fixtures.texts import zoom_options, zoom_text
 
 INDIA = "+919940790402"
 AUSTRALIA = "+61412345678"
@@ -46,7 +47,7 @@ def test_indian_number_gets_one_zone_confirmed_with_yes(whatsapp, services, cloc
                                           local_time=timezones.local_time("Asia/Kolkata", clock.now)) in reply
     reply = user.send("YES")
     assert done("Asha Rao", "Asia/Kolkata", clock.now) in reply
-    assert msg.PROVIDER_MENU.format(name="Asha Rao", options=render_options("provider_menu")) in reply
+    assert msg.PROVIDER_MENU.format(name="Asha Rao", options=zoom_options("provider_menu")) in reply
     [provider] = providers(services)
     assert (provider.display_name, provider.timezone, provider.plan, provider.country) == \
         ("Asha Rao", "Asia/Kolkata", "trial", "IN")
@@ -165,7 +166,7 @@ def test_provider_gets_the_provider_menu_next_time(whatsapp, services):
     start_signup(user)
     user.send("Asha")
     user.send("yes")
-    provider_menu = msg.PROVIDER_MENU.format(name="Asha", options=render_options("provider_menu"))
+    provider_menu = msg.PROVIDER_MENU.format(name="Asha", options=zoom_options("provider_menu"))
     for text in ("hi", "menu", "cancel"):
         reply = user.send(text)
         assert provider_menu in reply, text
@@ -182,16 +183,16 @@ def test_trial_shown_then_free_after_14_days(whatsapp, services, clock):
     trial_end = plans.format_day(clock.now + timedelta(days=14), "Asia/Kolkata")
     my_plan = number_of("provider_menu", "my_plan")
     reply = user.send(my_plan)
-    assert msg.PLAN_TRIAL.format(trial_end=trial_end, days_left=14) in reply
+    assert zoom_text(msg.PLAN_TRIAL, trial_end=trial_end, days_left=14) in reply
 
     clock.advance(days=13, hours=23)
     user.send("menu")
-    assert msg.PLAN_TRIAL.format(trial_end=trial_end, days_left=1) in user.send(my_plan)
+    assert zoom_text(msg.PLAN_TRIAL, trial_end=trial_end, days_left=1) in user.send(my_plan)
 
     clock.advance(hours=1)
     user.send("menu")
     reply = user.send(my_plan)
-    assert msg.PLAN_TRIAL_ENDED.format(trial_end=trial_end) in reply
+    assert zoom_text(msg.PLAN_TRIAL_ENDED, trial_end=trial_end) in reply
     assert msg.PLAN_UPGRADE.format(support_email=services.config.support_email) in reply
     [provider] = providers(services)
     assert provider.plan == "trial" and plans.effective_plan(provider, clock.now) == "free"

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,8 @@ def test_connect_zoom_in_the_sandbox_and_create_a_meeting(config, clock):
     switch = Switchboard()
     served = serve_wsgi(switch)
     try:
-        sandbox = config.with_(zoom_sandbox=True, zoom_client_id="", zoom_client_secret="",
-                               public_base_url=served.url)
+        zoom = replace(config.platform("zoom"), sandbox=True, client_id="", client_secret="")
+        sandbox = config.with_(platforms={"zoom": zoom}, public_base_url=served.url)
         services = build_services(sandbox)  # real clock: the sandbox is a real server
         switch.app = create_app(services=services)
         assert services.video.names() == ["zoom"]

@@ -15,10 +15,12 @@ from bot.dialogue.intents import render_options
 from bot.flows import sessions
 from bot.services import bookings
 from integrations.video import VideoProviderRegistry
+from integrations.zoom.platform import ZOOM
 from store import repos
 from store.db import unit_of_work
 from store.models import Offering, Provider, VideoConnection
 from tests.fixtures.builders import CUSTOMER, PROVIDER, make_offering, make_provider
+from tests.fixtures.texts import zoom_options, zoom_text
 from tests.fixtures.zoom_connect import click_through, link_in
 
 MEET = "https://meet.google.com/abc-defg-hij"
@@ -148,7 +150,7 @@ def test_one_to_one_on_google_meet_with_every_kind_of_mistake(chat, services):
     assert msg.SESSION_BAD_PRICE.format(text="-5", currency="INR", maximum=inr(1_000_000)) in chat.send("-5")
     assert msg.SESSION_ASK_MODE.format(options=render_options("new_mode")) in chat.send("₹1,500")
     assert msg.NOT_UNDERSTOOD.format(text="hybrid") in chat.send("hybrid")
-    assert msg.SESSION_ASK_PLATFORM.format(options=render_options("new_platform")) in chat.send("1")
+    assert msg.SESSION_ASK_PLATFORM.format(options=zoom_options("new_platform")) in chat.send("1")
     assert msg.SESSION_ASK_MEET_URL in chat.send("google meet")
     assert msg.SESSION_BAD_MEET_URL in chat.send("https://zoom.us/j/123456")
     assert msg.SESSION_ASK_AVAILABILITY.format(timezone="Asia/Kolkata") in chat.send(MEET + "?authuser=0")
@@ -271,7 +273,7 @@ def test_back_goes_to_the_step_just_before(chat, services):
     assert msg.SESSION_ASK_NOTICE in chat.send(HOURS)
     assert msg.SESSION_ASK_AVAILABILITY.format(timezone="Asia/Kolkata") in chat.send("back")
     assert msg.SESSION_ASK_MEET_URL in chat.send("back")
-    assert msg.SESSION_ASK_PLATFORM.format(options=render_options("new_platform")) in chat.send("back")
+    assert msg.SESSION_ASK_PLATFORM.format(options=zoom_options("new_platform")) in chat.send("back")
     # and forward again: the draft is intact
     chat.send("meet")
     chat.send(MEET)
@@ -312,8 +314,8 @@ def test_switching_from_group_to_one_to_one_keeps_one_place(chat, services):
 # -- Zoom -----------------------------------------------------------------------------------------------------------
 
 def zoom_needed(kind="new"):
-    options = render_options("new_zoom_needed")
-    template = msg.SESSION_ZOOM_NEEDED if kind == "new" else msg.SESSION_ZOOM_NEEDED_BROKEN
+    options = zoom_options("new_platform_needed")
+    template = zoom_text(msg.SESSION_PLATFORM_NEEDED) if kind == "new" else zoom_text(msg.SESSION_PLATFORM_NEEDED_BROKEN)
     return template.format(options=options)
 
 
@@ -321,20 +323,20 @@ def test_zoom_not_connected_connect_now_and_continue(chat, client, services, fak
     assert msg.SESSION_ASK_PLATFORM.split("\n")[0] in create_until_platform(chat)
     assert zoom_needed() in chat.send("zoom")
     reply = chat.send("done")  # too early
-    assert msg.SESSION_ZOOM_STILL_MISSING in reply and zoom_needed() in reply
+    assert zoom_text(msg.SESSION_PLATFORM_STILL_MISSING) in reply and zoom_needed() in reply
     reply = chat.send("1")
-    assert msg.ZOOM_LINK.split("{link}")[0] in reply and msg.SESSION_ZOOM_LINK_NEXT in reply
+    assert zoom_text(msg.PLATFORM_LINK).split("{link}")[0] in reply and zoom_text(msg.SESSION_PLATFORM_LINK_NEXT) in reply
     page, _ = click_through(client, link_in(reply))
     assert page.status_code == 200
-    assert msg.ZOOM_CONNECTED_CHAT.format(platform="Zoom", email=fake_zoom.user.email) in "\n".join(
+    assert zoom_text(msg.PLATFORM_CONNECTED_CHAT, platform="Zoom", email=fake_zoom.user.email) in "\n".join(
         chat.new_replies())
     assert msg.SESSION_ASK_AVAILABILITY.format(timezone="Asia/Kolkata") in chat.send("done")
     chat.send(HOURS)
     reply = chat.send("2")
-    assert msg.SESSION_FIELD_WHERE.format(where=msg.SESSION_WHERE_ZOOM) in reply
-    assert msg.SESSION_ZOOM_WARNING not in reply
+    assert msg.SESSION_FIELD_WHERE.format(where=zoom_text(msg.SESSION_WHERE_PLATFORM)) in reply
+    assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply
     reply = chat.send("yes")
-    assert msg.SESSION_CREATED.format(name="Career coaching") in reply and msg.SESSION_ZOOM_WARNING not in reply
+    assert msg.SESSION_CREATED.format(name="Career coaching") in reply and zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply
     [offering] = offerings(services)
     assert (offering.mode, offering.platform, offering.meet_url) == ("online", "zoom", None)
 
@@ -361,25 +363,25 @@ def test_plan_without_zoom_offers_meet_or_in_person(services, whatsapp):
     chat.send("hi")
     create_until_platform(chat)
     reply = chat.send("zoom")
-    alternatives = msg.SESSION_ZOOM_ALTERNATIVES.format(
-        options="\n".join(line for line in render_options("new_zoom_needed").split("\n")
+    alternatives = msg.SESSION_PLATFORM_ALTERNATIVES.format(
+        options="\n".join(line for line in zoom_options("new_platform_needed").split("\n")
                           if line.startswith(("3.", "4."))))
-    assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in reply
-    assert alternatives in reply and msg.OPT_SEND_ZOOM_LINK not in reply
+    assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
+    assert alternatives in reply and zoom_text(msg.OPT_SEND_PLATFORM_LINK) not in reply
     reply = chat.send("1")  # a connect link is no use on this plan: the same explanation, no link
-    assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in reply
-    assert msg.ZOOM_LINK.split("{link}")[0] not in reply
-    assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in chat.send("done")
+    assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
+    assert zoom_text(msg.PLATFORM_LINK).split("{link}")[0] not in reply
+    assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in chat.send("done")
     assert msg.SESSION_ASK_ADDRESS in chat.send("4")
 
 
 def test_server_without_zoom_offers_meet_or_in_person(chat, services, monkeypatch):
-    monkeypatch.setattr(services, "video", VideoProviderRegistry())  # the operator did not set Zoom up
+    monkeypatch.setattr(services, "video", VideoProviderRegistry(ZOOM))  # the operator did not set Zoom up
     create_until_platform(chat)
     reply = chat.send("zoom")
-    assert msg.ZOOM_NOT_CONFIGURED.format(support_email=services.config.support_email) in reply
-    assert msg.OPT_SEND_ZOOM_LINK not in reply and msg.OPT_PLATFORM_MEET in reply
-    assert msg.ZOOM_NOT_CONFIGURED.format(support_email=services.config.support_email) in chat.send("1")
+    assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in reply
+    assert zoom_text(msg.OPT_SEND_PLATFORM_LINK) not in reply and msg.OPT_PLATFORM_MEET in reply
+    assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in chat.send("1")
     assert msg.SESSION_ASK_MEET_URL in chat.send("meet")
 
 
@@ -392,10 +394,10 @@ def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, cl
     with unit_of_work(services.sessions) as session:
         session.scalars(select(VideoConnection)).one().status = "broken"
     reply = chat.send("2")
-    assert msg.SESSION_SUMMARY.split("\n")[0] in reply and msg.SESSION_ZOOM_WARNING in reply
+    assert msg.SESSION_SUMMARY.split("\n")[0] in reply and zoom_text(msg.SESSION_PLATFORM_WARNING) in reply
     for _ in range(3):  # summary -> notice -> availability -> the platform (Zoom was the step before)
         reply = chat.send("back")
-    assert msg.SESSION_ASK_PLATFORM.format(options=render_options("new_platform")) in reply
+    assert msg.SESSION_ASK_PLATFORM.format(options=zoom_options("new_platform")) in reply
     assert zoom_needed("broken") in chat.send("zoom")
 
 
@@ -414,19 +416,19 @@ def test_disconnect_puts_a_reconnect_warning_on_zoom_sessions(chat, client, serv
     chat.send("0.5")
     chat.send("yes")
     reply = chat.send("my sessions")
-    assert msg.SESSION_ZOOM_WARNING not in reply and msg.SESSION_LIST_ZOOM_MARK not in reply
+    assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply and zoom_text(msg.SESSION_LIST_PLATFORM_MARK) not in reply
     chat.send("disconnect zoom")
-    assert msg.ZOOM_DISCONNECTED in chat.send("yes")
+    assert zoom_text(msg.PLATFORM_DISCONNECTED) in chat.send("yes")
     reply = chat.send("my sessions")
     first = msg.SESSION_LIST_LINE.format(number=1, name="Career coaching", kind=msg.SESSION_KIND_ONE,
                                          duration="1 h 30 min", price=inr(1500), status=msg.SESSION_STATUS_ACTIVE)
     second = msg.SESSION_LIST_LINE.format(number=2, name="Quick question", kind=msg.SESSION_KIND_ONE,
                                           duration="15 min", price=money.FREE, status=msg.SESSION_STATUS_ACTIVE)
-    assert msg.SESSION_LIST.format(lines=f"{first}{msg.SESSION_LIST_ZOOM_MARK}\n{second}") in reply
-    assert msg.SESSION_ZOOM_WARNING in reply
-    assert msg.SESSION_ZOOM_WARNING in chat.send("1")
+    assert msg.SESSION_LIST.format(lines=f"{first}{zoom_text(msg.SESSION_LIST_PLATFORM_MARK)}\n{second}") in reply
+    assert zoom_text(msg.SESSION_PLATFORM_WARNING) in reply
+    assert zoom_text(msg.SESSION_PLATFORM_WARNING) in chat.send("1")
     chat.send("back")
-    assert msg.SESSION_ZOOM_WARNING not in chat.send("2")
+    assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in chat.send("2")
 
 
 def test_trial_end_warns_on_zoom_sessions(chat, client, services, clock):
@@ -439,7 +441,7 @@ def test_trial_end_warns_on_zoom_sessions(chat, client, services, clock):
     chat.send("yes")
     clock.advance(days=15)
     reply = chat.send("my sessions")
-    assert msg.SESSION_ZOOM_WARNING_PLAN.format(support_email=services.config.support_email) in reply
+    assert zoom_text(msg.SESSION_PLATFORM_WARNING_PLAN, support_email=services.config.support_email) in reply
 
 
 def test_zoom_warning_helper(services):
@@ -447,9 +449,10 @@ def test_zoom_warning_helper(services):
     now = services.clock()
     with unit_of_work(services.sessions) as session:
         provider = session.get(Provider, pid)
-        assert sessions.zoom_warning(session, provider, "google_meet", now) is None
-        assert sessions.zoom_warning(session, provider, None, now) is None
-        assert sessions.zoom_warning(session, provider, "zoom", now) == msg.SESSION_ZOOM_WARNING
+        assert sessions.platform_warning(services, session, provider, "google_meet", now) is None
+        assert sessions.platform_warning(services, session, provider, None, now) is None
+        assert (sessions.platform_warning(services, session, provider, "zoom", now)
+                == zoom_text(msg.SESSION_PLATFORM_WARNING))
 
 
 # -- my sessions: list, pause/resume, edit, share -------------------------------------------------------------------
@@ -637,25 +640,25 @@ def test_after_disconnecting_zoom_a_session_can_move_to_meet_in_person_and_back(
     chat.send("disconnect zoom")
     assert "switch the session to Google Meet" in chat.send("yes")
     reply = where_detail(chat)
-    assert msg.SESSION_EDIT_CURRENT.format(current=msg.SESSION_WHERE_ZOOM) in reply
-    assert msg.SESSION_ASK_WHERE in reply
+    assert msg.SESSION_EDIT_CURRENT.format(current=zoom_text(msg.SESSION_WHERE_PLATFORM)) in reply
+    assert zoom_text(msg.SESSION_ASK_WHERE) in reply
     reply = chat.send("zoom")  # not connected any more: said, with the link to connect it
-    assert msg.SESSION_WHERE_ZOOM_NOT_CONNECTED in reply and msg.ZOOM_LINK.split("{link}")[0] in reply
+    assert zoom_text(msg.SESSION_WHERE_PLATFORM_NOT_CONNECTED) in reply and zoom_text(msg.PLATFORM_LINK).split("{link}")[0] in reply
     assert offerings(services)[0].platform == "zoom"
     reply = chat.send("https://zoom.us/j/123456")
     assert msg.SESSION_WHERE_UNCLEAR.format(text="https://zoom.us/j/123456") in reply
-    assert msg.SESSION_ASK_WHERE in reply
+    assert zoom_text(msg.SESSION_ASK_WHERE) in reply
     assert msg.SESSION_BAD_MEET_URL in chat.send("meet.google.com/nope")
     reply = chat.send(MEET + "?authuser=0")
     assert msg.SESSION_UPDATED in reply and detail(services, offering_id) in reply
-    assert msg.SESSION_ZOOM_WARNING not in reply  # a Meet session needs no Zoom
+    assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply  # a Meet session needs no Zoom
     [o] = offerings(services)
     assert (o.mode, o.platform, o.meet_url, o.address) == ("online", "google_meet", MEET, None)
 
     reply = chat.send("where")
     assert msg.SESSION_EDIT_CURRENT.format(current=msg.SESSION_WHERE_MEET.format(url=MEET)) in reply
     reply = chat.send("in person")  # no address
-    assert msg.SESSION_BAD_ADDRESS in reply and msg.SESSION_ASK_WHERE in reply
+    assert msg.SESSION_BAD_ADDRESS in reply and zoom_text(msg.SESSION_ASK_WHERE) in reply
     reply = chat.send("In person, 12 MG Road, Bengaluru")
     assert msg.SESSION_UPDATED in reply
     assert msg.SESSION_FIELD_WHERE.format(
@@ -668,7 +671,7 @@ def test_after_disconnecting_zoom_a_session_can_move_to_meet_in_person_and_back(
     click_through(client, link)  # Zoom connected again: now "zoom" is taken
     chat.new_replies()
     reply = chat.send("zoom")
-    assert msg.SESSION_UPDATED in reply and msg.SESSION_ZOOM_WARNING not in reply
+    assert msg.SESSION_UPDATED in reply and zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply
     [o] = offerings(services)
     assert (o.mode, o.platform, o.meet_url, o.address) == ("online", "zoom", None, None)
 
@@ -682,8 +685,8 @@ def test_change_where_to_zoom_needs_the_plan(services, whatsapp):
     chat.send("1")
     chat.send("where")
     reply = chat.send("zoom")
-    assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in reply
-    assert msg.SESSION_WHERE_ZOOM_ALTERNATIVES in reply and msg.ZOOM_LINK.split("{link}")[0] not in reply
+    assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
+    assert msg.SESSION_WHERE_PLATFORM_ALTERNATIVES in reply and zoom_text(msg.PLATFORM_LINK).split("{link}")[0] not in reply
     assert offerings(services)[0].platform == "google_meet"
     assert msg.SESSION_UPDATED in chat.send("in person Studio 4, Park Street")
     assert offerings(services)[0].address == "Studio 4, Park Street"
@@ -726,6 +729,6 @@ def test_the_place_of_a_session_with_upcoming_bookings_does_not_change(chat, ser
         booking_service.book(session, offering=offering, customer=customer, start=start, name="Priya",
                              email="priya@example.com", timezone="Europe/London", now=services.clock())
     reply = where_detail(chat)
-    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in reply and msg.SESSION_ASK_WHERE not in reply
+    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in reply and zoom_text(msg.SESSION_ASK_WHERE) not in reply
     assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in chat.send("in person, 12 MG Road, Bengaluru")
     assert offerings(services)[0].mode == "online"

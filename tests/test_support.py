@@ -13,6 +13,7 @@ from bot.services import plans, support
 from store.db import unit_of_work
 from store.models import Provider, SupportTicket
 from tests.fixtures.builders import make_provider
+from tests.fixtures.texts import ZOOM_WORDS, zoom_options, zoom_text
 
 PHONE = "+919940790402"
 
@@ -34,7 +35,7 @@ def tickets(services) -> list[SupportTicket]:
 def open_help(user) -> str:
     user.send("hi")
     reply = user.send("help")
-    assert msg.HELP_MENU.format(options=render_options("help_menu"), support_email="support@mynextslot.test",
+    assert msg.HELP_MENU.format(options=zoom_options("help_menu"), support_email="support@mynextslot.test",
                                 support_whatsapp="+91 9940790402") in reply
     return reply
 
@@ -58,13 +59,13 @@ def test_cannot_find_connect_zoom_explains_the_plan(whatsapp, services, clock, r
     reply = user.send(number_of("help_menu", "help_plan"))
     upgrade = msg.PLAN_UPGRADE.format(support_email=services.config.support_email)
     if role == "customer":
-        assert msg.HELP_PLAN_NOT_PROVIDER in reply
+        assert zoom_text(msg.HELP_PLAN_NOT_PROVIDER) in reply
         assert upgrade not in reply
     else:
         found = provider(services)
-        assert msg.HELP_PLAN.format(plan_status=plans.describe(found, clock.now)) in reply
-        expected_status = {"trial": msg.PLAN_TRIAL.split(" until")[0], "pro": msg.PLAN_PRO, "free": msg.PLAN_FREE,
-                           "trial_over": msg.PLAN_TRIAL_ENDED.split(" ended")[0]}[role]
+        assert zoom_text(msg.HELP_PLAN, plan_status=plans.describe(found, clock.now, ZOOM_WORDS)) in reply
+        expected_status = {"trial": zoom_text(msg.PLAN_TRIAL).split(" until")[0], "pro": zoom_text(msg.PLAN_PRO), "free": zoom_text(msg.PLAN_FREE),
+                           "trial_over": zoom_text(msg.PLAN_TRIAL_ENDED).split(" ended")[0]}[role]
         assert expected_status in reply
         assert (upgrade in reply) == (role in ("free", "trial_over"))
     assert msg.HELP_MORE in reply
@@ -76,11 +77,11 @@ def test_authorization_fails_and_wrong_account_answers(whatsapp, services, clock
     user = whatsapp(PHONE)
     open_help(user)
     reply = user.send("times out")
-    assert msg.HELP_AUTH in reply and msg.HELP_MORE in reply
+    assert zoom_text(msg.HELP_AUTH) in reply and msg.HELP_MORE in reply
     reply = user.send(number_of("help_menu", "help_wrong_account"))
-    assert msg.HELP_WRONG_ACCOUNT in reply and msg.HELP_MORE in reply
+    assert zoom_text(msg.HELP_WRONG_ACCOUNT) in reply and msg.HELP_MORE in reply
     reply = user.send("Wrong Account")
-    assert msg.HELP_WRONG_ACCOUNT in reply
+    assert zoom_text(msg.HELP_WRONG_ACCOUNT) in reply
 
 
 def test_back_from_the_description_returns_to_help_and_back_again_to_the_menu(whatsapp):
@@ -95,7 +96,7 @@ def test_too_short_description_is_asked_again(whatsapp, services, smtp_server):
     user = whatsapp(PHONE)
     open_help(user)
     user.send(number_of("help_menu", "talk_to_person"))
-    assert msg.SUPPORT_TOO_SHORT in user.send("bad")
+    assert zoom_text(msg.SUPPORT_TOO_SHORT) in user.send("bad")
     assert tickets(services) == []
 
 
@@ -137,7 +138,7 @@ def test_provider_ticket_names_role_and_effective_plan(whatsapp, services, clock
     reply = user.send("Please upgrade me to Pro")
     [ticket] = tickets(services)
     assert msg.SUPPORT_CREATED.format(ticket=ticket.number, support_email="support@mynextslot.test") in reply
-    assert msg.PROVIDER_MENU.format(name="Asha", options=render_options("provider_menu")) in reply
+    assert msg.PROVIDER_MENU.format(name="Asha", options=zoom_options("provider_menu")) in reply
     [mail] = smtp_server.wait_for(1)
     assert "provider" in mail["Subject"]
     body = mail.get_content()

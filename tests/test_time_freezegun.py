@@ -14,6 +14,7 @@ from store import repos
 from store.db import unit_of_work
 from store.models import Offering, OutboundMessage
 from tests.fixtures.chat import WhatsAppUser
+from tests.fixtures.texts import zoom_text
 
 INDIA = "+919940790402"
 
@@ -39,11 +40,11 @@ def test_trial_runs_14_days_then_zoom_needs_pro(user, real_clock):
         user.send("Asha")
         assert "Sun 15 Mar 2026" in user.send("yes")
         frozen.move_to("2026-03-14 09:00:00")
-        assert msg.PLAN_TRIAL.split(" until")[0] in user.send("my plan")
+        assert zoom_text(msg.PLAN_TRIAL).split(" until")[0] in user.send("my plan")
         assert "connect/zoom/" in user.send("connect zoom")
-        frozen.move_to("2026-03-15 09:00:01")
-        assert msg.PLAN_TRIAL_ENDED.format(trial_end="Sun 15 Mar 2026") in user.send("my plan")
-        assert msg.ZOOM_NEEDS_PLAN.format(support_email=real_clock.config.support_email) in user.send("connect zoom")
+        frozen.move_to("2026-03-15 09:01:00")  # the clock ticks: sign-up took a moment after 09:00
+        assert zoom_text(msg.PLAN_TRIAL_ENDED, trial_end="Sun 15 Mar 2026") in user.send("my plan")
+        assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=real_clock.config.support_email) in user.send("connect zoom")
 
 
 def test_idle_conversation_resets_after_24_hours(user):

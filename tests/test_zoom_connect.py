@@ -19,6 +19,7 @@ from tests.fixtures.builders import PROVIDER, make_provider
 from tests.fixtures.consent_page import consent
 from tests.fixtures.settings import ZOOM_WEBHOOK_SECRET
 from tests.fixtures.storage import database_files
+from tests.fixtures.texts import zoom_text
 from tests.fixtures.zoom_connect import LINK, click_through, connect, link_in
 
 def raw_database_text(services) -> str:
@@ -30,14 +31,14 @@ def test_connect_by_chat_and_browser(client, provider_chat, services, fake_zoom)
     page, _ = connect(client, provider_chat)
     assert page.status_code == 200
     body = page.get_data(as_text=True)
-    assert html.escape(msg.PAGE_CONNECTED.format(platform="Zoom", email=fake_zoom.user.email)) in body
-    assert msg.ZOOM_CONNECTED_CHAT.format(platform="Zoom", email=fake_zoom.user.email) in \
+    assert html.escape(zoom_text(msg.PAGE_CONNECTED, platform="Zoom", email=fake_zoom.user.email)) in body
+    assert zoom_text(msg.PLATFORM_CONNECTED_CHAT, platform="Zoom", email=fake_zoom.user.email) in \
         "\n".join(provider_chat.new_replies())
     # the connected account is shown when asked again, and from the integrations menu
     reply = provider_chat.send("connect zoom")
-    assert msg.INTEGRATIONS_CONNECTED.format(email=fake_zoom.user.email) in reply
+    assert zoom_text(msg.INTEGRATIONS_CONNECTED, email=fake_zoom.user.email) in reply
     provider_chat.send("menu")
-    assert msg.INTEGRATIONS_CONNECTED.format(email=fake_zoom.user.email) in provider_chat.send("1")
+    assert zoom_text(msg.INTEGRATIONS_CONNECTED, email=fake_zoom.user.email) in provider_chat.send("1")
 
 
 def test_tokens_and_email_are_encrypted_at_rest(client, provider_chat, services, fake_zoom):
@@ -67,8 +68,8 @@ def test_tokens_never_reach_the_logs(client, provider_chat, fake_zoom, caplog):
 
 def test_deny_gets_a_page_and_a_chat_message_and_stores_nothing(client, provider_chat, services):
     page, _ = connect(client, provider_chat, decision="deny")
-    assert html.escape(msg.PAGE_DECLINED.format(platform="Zoom")) in page.get_data(as_text=True)
-    assert msg.ZOOM_DECLINED.format(platform="Zoom") in "\n".join(provider_chat.new_replies())
+    assert html.escape(zoom_text(msg.PAGE_DECLINED, platform="Zoom")) in page.get_data(as_text=True)
+    assert zoom_text(msg.PLATFORM_DECLINED, platform="Zoom") in "\n".join(provider_chat.new_replies())
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
 
@@ -102,7 +103,7 @@ def test_connect_link_expires_after_ten_minutes(client, provider_chat, clock):
     clock.advance(minutes=10, seconds=1)
     response = client.get(path)
     assert response.status_code == 410
-    assert html.escape(msg.PAGE_LINK_EXPIRED) in response.get_data(as_text=True)
+    assert html.escape(zoom_text(msg.PAGE_LINK_EXPIRED)) in response.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("path", ["/connect/zoom/not-a-real-token", "/connect/zoom/" + "x" * 200,
@@ -117,7 +118,7 @@ def test_forged_state_is_refused_without_token_exchange(client, provider_chat, s
     answer = consent(opened.headers["Location"])
     forged = client.get("/oauth/zoom/callback", query_string={"code": answer["code"], "state": "forged-state"})
     assert forged.status_code == 404
-    assert html.escape(msg.PAGE_LINK_UNKNOWN) in forged.get_data(as_text=True)
+    assert html.escape(zoom_text(msg.PAGE_LINK_UNKNOWN)) in forged.get_data(as_text=True)
     assert not any(r[1] == "/oauth/token" for r in fake_zoom.fake.requests_log)
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
@@ -133,7 +134,7 @@ def test_an_authorization_forwarded_to_another_browser_connects_nothing(app, cli
     query = {"code": answer["code"], "state": answer["state"]}
     refused = victim.get("/oauth/zoom/callback", query_string=query)
     assert refused.status_code == 403
-    assert html.escape(msg.PAGE_OTHER_BROWSER.format(platform="Zoom")) in refused.get_data(as_text=True)
+    assert html.escape(zoom_text(msg.PAGE_OTHER_BROWSER, platform="Zoom")) in refused.get_data(as_text=True)
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
     assert client.get("/oauth/zoom/callback", query_string=query).status_code == 200  # the opener still can
@@ -154,7 +155,7 @@ def test_reused_state_is_refused(client, provider_chat):
     page, query = connect(client, provider_chat)
     assert page.status_code == 200
     again = client.get("/oauth/zoom/callback", query_string=query)
-    assert again.status_code == 410 and html.escape(msg.PAGE_LINK_USED) in again.get_data(as_text=True)
+    assert again.status_code == 410 and html.escape(zoom_text(msg.PAGE_LINK_USED)) in again.get_data(as_text=True)
 
 
 def test_expired_state_is_refused(client, provider_chat, clock, services):
@@ -163,7 +164,7 @@ def test_expired_state_is_refused(client, provider_chat, clock, services):
     answer = consent(opened.headers["Location"])
     clock.advance(minutes=11)
     late = client.get("/oauth/zoom/callback", query_string={"code": answer["code"], "state": answer["state"]})
-    assert late.status_code == 410 and html.escape(msg.PAGE_LINK_EXPIRED) in late.get_data(as_text=True)
+    assert late.status_code == 410 and html.escape(zoom_text(msg.PAGE_LINK_EXPIRED)) in late.get_data(as_text=True)
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
 
@@ -175,8 +176,8 @@ def test_zoom_refusing_the_code_gets_a_clear_page_and_message(client, provider_c
     fake_zoom.fake.fail_next("token", 400, body={"reason": "Invalid authorization code", "error": "invalid_grant"})
     page = client.get("/oauth/zoom/callback", query_string={"code": answer["code"], "state": answer["state"]})
     assert page.status_code == 502
-    assert html.escape(msg.PAGE_FAILED.format(platform="Zoom")) in page.get_data(as_text=True)
-    assert msg.ZOOM_AUTH_FAILED.format(platform="Zoom") in "\n".join(provider_chat.new_replies())
+    assert html.escape(zoom_text(msg.PAGE_FAILED, platform="Zoom")) in page.get_data(as_text=True)
+    assert zoom_text(msg.PLATFORM_AUTH_FAILED, platform="Zoom") in "\n".join(provider_chat.new_replies())
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
 
@@ -185,14 +186,14 @@ def test_disconnect_confirms_revokes_and_deletes_everything(client, provider_cha
     connect(client, provider_chat)
     provider_chat.new_replies()
     ask = provider_chat.send("disconnect zoom")
-    assert msg.ZOOM_CONFIRM_DISCONNECT.split("\n")[0].format(email=fake_zoom.user.email) in ask
+    assert zoom_text(msg.PLATFORM_CONFIRM_DISCONNECT).split("\n")[0].format(email=fake_zoom.user.email) in ask
     done = provider_chat.send("yes")
-    assert msg.ZOOM_DISCONNECTED in done
+    assert zoom_text(msg.PLATFORM_DISCONNECTED) in done
     assert fake_zoom.fake.revoked_tokens, "the token is revoked at Zoom"
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
     provider_chat.send("menu")
-    assert msg.INTEGRATIONS_NOT_CONNECTED in provider_chat.send("1")
+    assert zoom_text(msg.INTEGRATIONS_NOT_CONNECTED) in provider_chat.send("1")
     raw = raw_database_text(services)
     assert fake_zoom.user.email not in raw
 
@@ -200,7 +201,7 @@ def test_disconnect_confirms_revokes_and_deletes_everything(client, provider_cha
 def test_disconnect_can_be_declined(client, provider_chat, services, fake_zoom):
     connect(client, provider_chat)
     provider_chat.send("disconnect zoom")
-    assert msg.ZOOM_KEPT.format(email=fake_zoom.user.email) in provider_chat.send("no")
+    assert zoom_text(msg.PLATFORM_KEPT, email=fake_zoom.user.email) in provider_chat.send("no")
     with unit_of_work(services.sessions) as session:
         assert len(session.scalars(select(VideoConnection)).all()) == 1
 
@@ -209,13 +210,13 @@ def test_disconnect_when_zoom_is_down_still_deletes_at_once(client, provider_cha
     connect(client, provider_chat)
     fake_zoom.fake.fail_next("revoke", 503)
     provider_chat.send("disconnect zoom")
-    assert msg.ZOOM_DISCONNECTED in provider_chat.send("1")
+    assert zoom_text(msg.PLATFORM_DISCONNECTED) in provider_chat.send("1")
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
 
 
 def test_disconnect_without_connection(provider_chat):
-    assert msg.ZOOM_NOT_CONNECTED in provider_chat.send("disconnect zoom")
+    assert zoom_text(msg.PLATFORM_NOT_CONNECTED) in provider_chat.send("disconnect zoom")
 
 
 # -- the connected email at rest ----------------------------------------------------------------------------------
@@ -229,21 +230,21 @@ def zoom_user(fake_zoom):
 def talk_about_the_account(client, chat, user) -> None:
     """Every message that names the connected account: connected, the integrations menu, confirm, kept."""
     connect(client, chat, user_id=user.id)
-    assert msg.ZOOM_CONNECTED_CHAT.format(platform="Zoom", email=user.email) in "\n".join(chat.new_replies())
-    assert msg.INTEGRATIONS_CONNECTED.format(email=user.email) in chat.send("connect zoom")
+    assert zoom_text(msg.PLATFORM_CONNECTED_CHAT, platform="Zoom", email=user.email) in "\n".join(chat.new_replies())
+    assert zoom_text(msg.INTEGRATIONS_CONNECTED, email=user.email) in chat.send("connect zoom")
     chat.send("menu")
-    assert msg.ZOOM_CONFIRM_DISCONNECT.split("\n")[0].format(email=user.email) in chat.send("disconnect zoom")
-    assert msg.ZOOM_KEPT.format(email=user.email) in chat.send("no")
+    assert zoom_text(msg.PLATFORM_CONFIRM_DISCONNECT).split("\n")[0].format(email=user.email) in chat.send("disconnect zoom")
+    assert zoom_text(msg.PLATFORM_KEPT, email=user.email) in chat.send("no")
 
 
 def remove(removal: str, chat, fake_zoom, user, served_app) -> None:
     if removal == "disconnect":
         chat.send("disconnect zoom")
-        assert msg.ZOOM_DISCONNECTED in chat.send("yes")
+        assert zoom_text(msg.PLATFORM_DISCONNECTED) in chat.send("yes")
     else:
         response = fake_zoom.fake.send_app_deauthorized(served_app + "/webhooks/zoom", ZOOM_WEBHOOK_SECRET, user)
         assert response.json() == {"deleted": 1}
-        assert msg.ZOOM_REMOVED_FROM_PLATFORM.format(platform="Zoom") in "\n".join(chat.new_replies())
+        assert zoom_text(msg.PLATFORM_REMOVED, platform="Zoom") in "\n".join(chat.new_replies())
 
 
 @pytest.mark.parametrize("removal", ["disconnect", "app_deauthorized"])
@@ -275,7 +276,7 @@ def test_messages_naming_the_account_are_encrypted_and_deleted_with_it(client, p
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(OutboundMessage).where(OutboundMessage.sealed)).all() == []
         kept = [row.body for row in session.scalars(select(OutboundMessage))]
-    assert any(msg.ZOOM_LINK.split("{link}")[0] in body for body in kept), "the rest of the chat history stays"
+    assert any(zoom_text(msg.PLATFORM_LINK).split("{link}")[0] in body for body in kept), "the rest of the chat history stays"
 
 
 # -- the guide's troubleshooting, as tests ------------------------------------------------------------------------
@@ -285,17 +286,17 @@ def test_troubleshooting_connect_option_missing_on_free_plan(services, whatsapp,
     chat = whatsapp(PROVIDER)
     chat.send("hi")
     reply = chat.send("connect zoom")
-    assert msg.ZOOM_NEEDS_PLAN.format(support_email=services.config.support_email) in reply
+    assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
     assert LINK.search(reply) is None
     chat.send("help")
-    assert msg.PLAN_FREE in chat.send("1")
+    assert zoom_text(msg.PLAN_FREE) in chat.send("1")
 
 
 def test_trial_expiry_takes_zoom_away_until_upgrade(services, whatsapp, clock):
     make_provider(services)
     chat = whatsapp(PROVIDER)
     clock.advance(days=15)
-    assert msg.ZOOM_NEEDS_PLAN.split(".")[0] in chat.send("connect zoom")
+    assert zoom_text(msg.PLATFORM_NEEDS_PLAN).split(".")[0] in chat.send("connect zoom")
     with unit_of_work(services.sessions) as session:
         repos.provider_by_phone(session, PROVIDER).plan = "pro"
     assert LINK.search(chat.send("connect zoom"))
@@ -304,7 +305,7 @@ def test_trial_expiry_takes_zoom_away_until_upgrade(services, whatsapp, clock):
 def test_customers_are_told_zoom_is_for_providers(whatsapp):
     chat = whatsapp("+14155550100")
     chat.send("hi")
-    assert msg.ZOOM_NOT_PROVIDER in chat.send("connect zoom")
+    assert zoom_text(msg.PLATFORM_NOT_PROVIDER) in chat.send("connect zoom")
 
 
 def test_troubleshooting_authorization_timed_out_then_fresh_link_works(client, provider_chat, clock, fake_zoom):
@@ -312,7 +313,7 @@ def test_troubleshooting_authorization_timed_out_then_fresh_link_works(client, p
     clock.advance(minutes=30)
     assert client.get(path).status_code == 410
     provider_chat.send("help")
-    assert msg.HELP_AUTH in provider_chat.send("2")
+    assert zoom_text(msg.HELP_AUTH) in provider_chat.send("2")
     page, _ = connect(client, provider_chat)
     assert page.status_code == 200
 
@@ -321,11 +322,11 @@ def test_troubleshooting_wrong_account_disconnect_and_reconnect(client, provider
     connect(client, provider_chat)
     other = fake_zoom.fake.add_user("asha.business@example.com")
     provider_chat.send("help")
-    assert msg.HELP_WRONG_ACCOUNT in provider_chat.send("3")
+    assert zoom_text(msg.HELP_WRONG_ACCOUNT) in provider_chat.send("3")
     provider_chat.send("disconnect zoom")
     provider_chat.send("yes")
     page, _ = connect(client, provider_chat, user_id=other.id)
-    assert html.escape(msg.PAGE_CONNECTED.format(platform="Zoom", email=other.email)) in page.get_data(as_text=True)
+    assert html.escape(zoom_text(msg.PAGE_CONNECTED, platform="Zoom", email=other.email)) in page.get_data(as_text=True)
     with unit_of_work(services.sessions) as session:
         conn = session.scalars(select(VideoConnection)).one()
         assert conn.external_user_id == other.id
@@ -408,9 +409,9 @@ def test_invalid_grant_marks_broken_and_asks_to_reconnect(client, provider_chat,
     with pytest.raises(video_accounts.NotConnected):
         video_accounts.access_token(services, pid, "zoom")
     warning = "\n".join(provider_chat.new_replies())
-    assert msg.ZOOM_BROKEN.split("{link}")[0].format(platform="Zoom") in warning
+    assert zoom_text(msg.PLATFORM_BROKEN).split("{link}")[0].format(platform="Zoom") in warning
     assert LINK.search(warning)
-    assert msg.INTEGRATIONS_BROKEN.format(email=fake_zoom.user.email) in provider_chat.send("connect zoom")
+    assert zoom_text(msg.INTEGRATIONS_BROKEN, email=fake_zoom.user.email) in provider_chat.send("connect zoom")
     page, _ = click_through(client, link_in(provider_chat.send("1")))
     assert page.status_code == 200
     assert video_accounts.access_token(services, pid, "zoom")
@@ -435,7 +436,7 @@ def test_deauthorization_deletes_within_seconds_and_tells_the_provider(client, p
     assert response.status_code == 200 and response.elapsed.total_seconds() < 3
     with unit_of_work(services.sessions) as session:
         assert session.scalars(select(VideoConnection)).all() == []
-    assert msg.ZOOM_REMOVED_FROM_PLATFORM.format(platform="Zoom") in "\n".join(provider_chat.new_replies())
+    assert zoom_text(msg.PLATFORM_REMOVED, platform="Zoom") in "\n".join(provider_chat.new_replies())
     again = fake_zoom.fake.send_app_deauthorized(served_app + "/webhooks/zoom", ZOOM_WEBHOOK_SECRET, fake_zoom.user)
     assert again.status_code == 200 and again.json() == {"deleted": 0}
     assert provider_chat.new_replies() == []

@@ -14,7 +14,7 @@ from transitions import MachineError
 from bot.core import messages as msg
 from bot.core import phones
 from bot.core.text import clean_input
-from bot.dialogue.context import Dialogue, Inbound
+from bot.dialogue.context import CONTEXT_VERSION, VERSION_KEY, Dialogue, Inbound
 from bot.dialogue.intents import Intent, parse_intent
 from bot.services import outbox
 from bot.services.deps import Services
@@ -120,9 +120,10 @@ class ConversationHandler:
         stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
         idle = (conv is not None and previous_inbound is not None
                 and now - conv.updated_at > services.config.idle_reset)
-        if idle and stored != "start":
+        outdated = conv is not None and (conv.context or {}).get(VERSION_KEY) != CONTEXT_VERSION
+        if (idle or outdated and stored not in MENU_STATES) and stored != "start":
             if stored not in MENU_STATES:
-                dialogue.say(msg.IDLE_RESET)
+                dialogue.say(msg.IDLE_RESET if idle else msg.JOURNEY_RESTARTED)
             stored = "provider_menu" if contact.provider else "customer_menu"
             dialogue.forget()
             dialogue.context["_after_reset"] = True
@@ -144,7 +145,7 @@ class ConversationHandler:
             dialogue.say(msg.EMPTY_MESSAGE)
             return
         try:
-            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload)
+            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words())
         except Exception:  # noqa: BLE001 - whatever the text, the user gets an answer
             log.exception("could not parse a message in state %s", state)
             intent = Intent("unknown", dialogue.text)

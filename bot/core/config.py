@@ -1,13 +1,16 @@
-"""Configuration read once from the environment at start-up; nothing else in the bot reads os.environ."""
+"""Configuration read once from the environment at start-up; nothing else in the bot reads os.environ. Each video
+platform's settings are read here too, by the reader its integration provides (the bootstrap hands them in), so
+their variable names live with the platform."""
 from __future__ import annotations
 
 import math
 import os
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Mapping
+from typing import Any, Mapping, Protocol
 from urllib.parse import urlsplit
 
 DEFAULT_INSTANCE = Path(__file__).resolve().parents[2] / "instance"
@@ -31,6 +34,18 @@ class ConfigError(RuntimeError):
 TWILIO_SANDBOX_NUMBER = "whatsapp:+14155238886"
 
 
+class PlatformSettingsReader(Protocol):
+    """What a video platform's integration offers to read its settings (e.g. integrations/zoom/settings.py)."""
+
+    def read(self, get: Callable[[str, str], str], app_env: str) -> Any:
+        """The settings from `get(name, default)`; ValueError (naming the variable) when one is malformed."""
+        ...
+
+    def production_problems(self, settings: Any) -> tuple[list[str], str | None]:
+        """(variables production needs, a reason to refuse starting in production or None)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Config:
     env: str = "development"  # one of ENVIRONMENTS
@@ -49,12 +64,7 @@ class Config:
     support_email: str = "hello@mynextslot.com"
     support_whatsapp: str = "+91 9940790402"
     task_queue_url: str = ""
-    zoom_client_id: str = ""
-    zoom_client_secret: str = ""
-    zoom_webhook_secret_token: str = ""
-    zoom_oauth_base_url: str = "https://zoom.us"
-    zoom_api_base_url: str = "https://api.zoom.us/v2"
-    zoom_sandbox: bool = False
+    platforms: Mapping[str, Any] = field(default_factory=dict)  # each video platform's settings, by its name
     token_encryption_keys: tuple[str, ...] = (DEV_TOKEN_KEY,)
     idle_reset: timedelta = timedelta(hours=24)
     trial_days: int = 14
@@ -91,9 +101,9 @@ class Config:
         is configured (development and tests; production requires one)."""
         return (self.twilio_whatsapp_from or TWILIO_SANDBOX_NUMBER).removeprefix("whatsapp:")
 
-    @property
-    def zoom_enabled(self) -> bool:
-        return bool(self.zoom_client_id and self.zoom_client_secret)
+    def platform(self, name: str) -> Any:
+        """A video platform's settings (None when its reader was not given)."""
+        return self.platforms.get(name)
 
     def with_(self, **changes) -> "Config":
         return replace(self, **changes)
@@ -142,18 +152,10 @@ def _app_env(raw: str) -> str:
     return value
 
 
-def _flag(name: str, raw: str, default: bool) -> bool:
-    if not raw:
-        return default
-    if raw.lower() in ("1", "true", "yes", "on"):
-        return True
-    if raw.lower() in ("0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
-
-
-def load_config(environ: Mapping[str, str] | None = None) -> Config:
-    """Build the Config from environment variables (see README, "Configuration"); validate production secrets."""
+def load_config(environ: Mapping[str, str] | None = None,
+                platforms: Mapping[str, PlatformSettingsReader] | None = None) -> Config:
+    """Build the Config from environment variables (see README, "Configuration"); validate production secrets.
+    `platforms`: the settings reader of each video platform, by name (the bootstrap's)."""
     env = dict(os.environ if environ is None else environ)
     d = Config()
     get = lambda name, default: env.get(name, "").strip() or default  # noqa: E731
@@ -175,13 +177,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
         support_email=get("SUPPORT_EMAIL", d.support_email),
         support_whatsapp=get("SUPPORT_WHATSAPP", d.support_whatsapp),
         task_queue_url=get("TASK_QUEUE_URL", ""),
-        zoom_client_id=get("ZOOM_CLIENT_ID", ""),
-        zoom_client_secret=get("ZOOM_CLIENT_SECRET", ""),
-        zoom_webhook_secret_token=get("ZOOM_WEBHOOK_SECRET_TOKEN", ""),
-        zoom_oauth_base_url=get("ZOOM_OAUTH_BASE_URL", d.zoom_oauth_base_url).rstrip("/"),
-        zoom_api_base_url=get("ZOOM_API_BASE_URL", d.zoom_api_base_url).rstrip("/"),
-        zoom_sandbox=_flag("ZOOM_SANDBOX", get("ZOOM_SANDBOX", ""),
-                           default=app_env == "development" and not get("ZOOM_CLIENT_ID", "")),
+        platforms=_platforms(platforms or {}, get, app_env),
         token_encryption_keys=keys or d.token_encryption_keys,
         idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
         log_level=get("LOG_LEVEL", d.log_level).upper(),
@@ -195,17 +191,28 @@ def load_config(environ: Mapping[str, str] | None = None) -> Config:
     if config.twilio_whatsapp_from and not WHATSAPP_SENDER.fullmatch(config.twilio_whatsapp_from):
         raise ConfigError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")
     if config.production:
-        _require_production_secrets(config, env)
-        if config.zoom_sandbox:
-            raise ConfigError("ZOOM_SANDBOX is for trying the bot locally; it cannot run with APP_ENV=production")
+        _require_production_secrets(config, env, platforms or {})
     return config
 
 
-def _require_production_secrets(config: Config, env: Mapping[str, str]) -> None:
+def _platforms(readers: Mapping[str, PlatformSettingsReader], get: Callable[[str, str], str],
+               app_env: str) -> dict[str, Any]:
+    try:
+        return {name: reader.read(get, app_env) for name, reader in readers.items()}
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _require_production_secrets(config: Config, env: Mapping[str, str],
+                                readers: Mapping[str, PlatformSettingsReader]) -> None:
     required = ["DATABASE_URL", "PUBLIC_BASE_URL", "SECRET_KEY", "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN",
                 "TWILIO_WHATSAPP_FROM", "SMTP_URL", "TOKEN_ENCRYPTION_KEY"]
-    if config.zoom_client_id or config.zoom_client_secret:
-        required += ["ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "ZOOM_WEBHOOK_SECRET_TOKEN"]
+    refusals = []
+    for name, reader in readers.items():
+        needed, refused = reader.production_problems(config.platforms[name])
+        required += needed
+        if refused:
+            refusals.append(refused)
     missing = [name for name in required if not env.get(name, "").strip()]
     if missing:
         raise ConfigError("APP_ENV=production needs these settings: " + ", ".join(missing))
@@ -213,3 +220,5 @@ def _require_production_secrets(config: Config, env: Mapping[str, str]) -> None:
         raise ConfigError("SECRET_KEY / TOKEN_ENCRYPTION_KEY still hold the development values")
     if not config.public_base_url.startswith("https://"):
         raise ConfigError("PUBLIC_BASE_URL must be https:// in production (Twilio signs that URL)")
+    if refusals:
+        raise ConfigError(refusals[0])

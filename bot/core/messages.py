@@ -21,14 +21,15 @@ INTERNAL_ERROR = ("Sorry, something went wrong on our side and nothing was chang
                   "moment, or send *help* to reach a person.")
 EMPTY_MESSAGE = "I can only read text messages for now. " + GLOBAL_HINT
 IDLE_RESET = "It's been a while, so I've started over."
+JOURNEY_RESTARTED = "Sorry: the bot was updated while you were in the middle of that, so let's start it again."
 
 # option labels
 OPT_SIGNUP = "I'm a coach/tutor: sign up as a provider (14-day free trial)"
 OPT_HELP = "Help and support"
 OPT_MY_PLAN = "My plan"
-OPT_HELP_PLAN = "I can't find the option to connect Zoom"
-OPT_HELP_AUTH = "Zoom authorization fails or times out"
-OPT_HELP_WRONG_ACCOUNT = "I connected the wrong Zoom account"
+OPT_HELP_PLAN = "I can't find the option to connect {platform}"
+OPT_HELP_AUTH = "{platform} authorization fails or times out"
+OPT_HELP_WRONG_ACCOUNT = "I connected the wrong {platform} account"
 OPT_HELP_PERSON = "Talk to a person"
 OPT_YES = "Yes"
 
@@ -56,36 +57,36 @@ SIGNUP_DONE = ("🎉 Welcome aboard, {name}! Your 14-day free trial has started 
                "Time zone: {timezone}.")
 
 # --- plans ---------------------------------------------------------------------------------------------------
-PLAN_TRIAL = "You're on the *free trial* until {trial_end} ({days_left} days left). Zoom and all Pro features are included."
-PLAN_TRIAL_ENDED = ("Your free trial ended on {trial_end}; you're on the *Free* plan now. Zoom integration needs "
+PLAN_TRIAL = "You're on the *free trial* until {trial_end} ({days_left} days left). {platform} and all Pro features are included."
+PLAN_TRIAL_ENDED = ("Your free trial ended on {trial_end}; you're on the *Free* plan now. {platform} integration needs "
                     "the *Pro* plan or an active trial.")
-PLAN_PRO = "You're on the *Pro* plan: Zoom integration and WhatsApp notifications are included."
-PLAN_FREE = "You're on the *Free* plan. Zoom integration needs the *Pro* plan or an active trial."
+PLAN_PRO = "You're on the *Pro* plan: {platform} integration and WhatsApp notifications are included."
+PLAN_FREE = "You're on the *Free* plan. {platform} integration needs the *Pro* plan or an active trial."
 PLAN_UPGRADE = "To upgrade to Pro, write to {support_email} or send *help* → *Talk to a person*."
 
 # --- help ----------------------------------------------------------------------------------------------------
 HELP_MENU = "How can I help?\n{options}\n\nYou can also write to {support_email} or WhatsApp {support_whatsapp}."
-HELP_PLAN = ("Connecting Zoom needs an active trial or the *Pro* plan.\n{plan_status}")
-HELP_PLAN_NOT_PROVIDER = ("Connecting Zoom is for providers (coaches, tutors, consultants) on an active trial or "
+HELP_PLAN = ("Connecting {platform} needs an active trial or the *Pro* plan.\n{plan_status}")
+HELP_PLAN_NOT_PROVIDER = ("Connecting {platform} is for providers (coaches, tutors, consultants) on an active trial or "
                           "the Pro plan. Send *menu* and choose *sign up* to start a 14-day free trial.")
-HELP_AUTH = ("If Zoom's authorization fails or times out:\n• Authorization links work once and expire after 10 "
-             "minutes: send *connect zoom* for a fresh link.\n• Open it in your browser, clear its cookies for "
-             "zoom.us if it keeps failing, and make sure pop-ups are not blocked.\n• Sign in to Zoom and press "
+HELP_AUTH = ("If {platform}'s authorization fails or times out:\n• Authorization links work once and expire after 10 "
+             "minutes: send *connect {command_word}* for a fresh link.\n• Open it in your browser, clear its cookies for "
+             "{cookie_domain} if it keeps failing, and make sure pop-ups are not blocked.\n• Sign in to {platform} and press "
              "*Allow*.")
-HELP_WRONG_ACCOUNT = ("Connected the wrong Zoom account? Send *disconnect zoom* and confirm, then send *connect "
-                      "zoom* and sign in with the right Zoom account.")
+HELP_WRONG_ACCOUNT = ("Connected the wrong {platform} account? Send *disconnect {command_word}* and confirm, then send *connect "
+                      "{command_word}* and sign in with the right {platform} account.")
 HELP_MORE = "Anything else? Send *help* again, *menu* for the menu, or choose *Talk to a person*."
 SUPPORT_ASK = ("Tell me in one message what went wrong (what you tried and what you saw). I'll pass it to our "
                "support team with your recent messages.")
 SUPPORT_TOO_SHORT = ("Please describe the problem in a sentence (a few words at least), so our team can help: for "
-                     "example _I didn't get the Zoom link for my booking on Friday_.")
+                     "example _I didn't get the {platform} link for my booking on Friday_.")
 OPT_HELP_BOOKINGS = "Cancel or change a booking"
 OPT_HELP_LINK = "My meeting link didn't arrive"
 HELP_BACK_TO_STEP = "Send *back* to return to where you were; what you had typed is kept."
-HELP_PLAN_HOW_TO_CONNECT = "To connect it, send *connect zoom* (or *menu* → *Integrations: Zoom*)."
+HELP_PLAN_HOW_TO_CONNECT = "To connect it, send *connect {command_word}* (or *menu* → *Integrations: {platform}*)."
 HELP_BOOKINGS = ("To cancel or reschedule, send *my bookings*, pick the booking by its number, then choose "
                  "*Reschedule* or *Cancel*. The other side is told, and your calendar invitation is updated by email.")
-HELP_LINK = ("Meeting links arrive here and by email a minute or two after booking. If the provider's Zoom needs "
+HELP_LINK = ("Meeting links arrive here and by email a minute or two after booking. If the provider's {platform} needs "
              "reconnecting, I tell you and send the link as soon as they do. *my bookings* shows every link that is "
              "ready. Still nothing after that? Choose *Talk to a person*.")
 SUPPORT_CREATED = ("Thanks! Your ticket number is *{ticket}*. Our team ({support_email}) will get back to you, "
@@ -107,66 +108,68 @@ Last messages (oldest first):
 # --- outbound outside the 24-hour window -------------------------------------------------------------------------
 TEMPLATE_FALLBACK_VARIABLE = "{text}"
 
-# --- Zoom (video platform) connection --------------------------------------------------------------------------
-OPT_INTEGRATIONS = "Integrations: Zoom"
-OPT_CONNECT_ZOOM = "Connect Zoom (or switch to another Zoom account)"
-OPT_RECONNECT_ZOOM = "Connect a different Zoom account"
-OPT_DISCONNECT_ZOOM = "Disconnect Zoom"
+# --- video platform connection -----------------------------------------------------------------------------------
+# Platform texts take {platform} (its name), {command_word} (what follows *connect*) and the platform's own texts
+# ({cookie_domain}); see PlatformInfo.words.
+OPT_INTEGRATIONS = "Integrations: {platform}"
+OPT_CONNECT_PLATFORM = "Connect {platform} (or switch to another {platform} account)"
+OPT_RECONNECT_PLATFORM = "Connect a different {platform} account"
+OPT_DISCONNECT_PLATFORM = "Disconnect {platform}"
 OPT_YES_DISCONNECT = "Yes, disconnect"
 OPT_NO_KEEP = "No, keep it connected"
-INTEGRATIONS_CONNECTED = "*Zoom*: Connected as {email}."
-INTEGRATIONS_BROKEN = "*Zoom*: ⚠️ the connection to {email} stopped working. Connect Zoom again to fix it."
-INTEGRATIONS_NOT_CONNECTED = ("*Zoom*: not connected. Connect it to create a Zoom meeting automatically for every "
+INTEGRATIONS_CONNECTED = "*{platform}*: Connected as {email}."
+INTEGRATIONS_BROKEN = "*{platform}*: ⚠️ the connection to {email} stopped working. Connect {platform} again to fix it."
+INTEGRATIONS_NOT_CONNECTED = ("*{platform}*: not connected. Connect it to create a {platform} meeting automatically for every "
                               "booking of your online sessions.")
 INTEGRATIONS_MENU = "{status}\n{options}"
-ZOOM_LINK = ("Tap this link to connect your Zoom account (it works once, for 10 minutes):\n{link}\n\nZoom will ask "
-             "you to sign in and to allow MyNextSlot to create meetings for your bookings. We only read your Zoom "
+PLATFORM_LINK = ("Tap this link to connect your {platform} account (it works once, for 10 minutes):\n{link}\n\n{platform} will ask "
+             "you to sign in and to allow MyNextSlot to create meetings for your bookings. We only read your {platform} "
              "email address (to show which account is connected) and create, update or delete meetings for your "
              "bookings; never your recordings, chats or contacts.")
-ZOOM_NEEDS_PLAN = ("Connecting Zoom needs an active trial or the *Pro* plan, and your account is on the Free plan. "
+PLATFORM_NEEDS_PLAN = ("Connecting {platform} needs an active trial or the *Pro* plan, and your account is on the Free plan. "
                    "To upgrade, write to {support_email} or send *help* → *Talk to a person*.")
-ZOOM_NOT_PROVIDER = HELP_PLAN_NOT_PROVIDER
-ZOOM_NOT_CONFIGURED = ("Zoom isn't available on this MyNextSlot server yet (the operator has not set it up). "
+PLATFORM_NOT_PROVIDER = HELP_PLAN_NOT_PROVIDER
+PLATFORM_NOT_CONFIGURED = ("{platform} isn't available on this MyNextSlot server yet (the operator has not set it up). "
                        "Please contact {support_email}.")
-ZOOM_CONNECTED_CHAT = "✅ {platform} connected as {email}. New bookings of your online {platform} sessions will get a meeting link automatically."
-ZOOM_DECLINED = ("{platform} was not connected: the authorization was declined. Send *connect zoom* whenever you "
+PLATFORM_CONNECTED_CHAT = "✅ {platform} connected as {email}. New bookings of your online {platform} sessions will get a meeting link automatically."
+PLATFORM_DECLINED = ("{platform} was not connected: the authorization was declined. Send *connect {command_word}* whenever you "
                  "want to try again.")
-ZOOM_AUTH_FAILED = ("{platform} didn't accept the authorization (it may have timed out). Send *connect zoom* for a "
-                    "fresh link and try again; if it keeps failing, clear your browser's cookies for zoom.us.")
-ZOOM_ALREADY_CONNECTED = "You're already connected as {email}."
-ZOOM_NOT_CONNECTED = "Zoom isn't connected, so there is nothing to disconnect. Send *connect zoom* to connect it."
-ZOOM_CONFIRM_DISCONNECT = ("Disconnect the Zoom account {email}?\n• Your Zoom tokens and email are deleted from "
-                           "MyNextSlot right away.\n• Existing bookings keep their Zoom links (meetings already "
-                           "created stay in Zoom).\n• New bookings of online sessions won't get a Zoom link until "
-                           "you connect Zoom again or switch them to Google Meet.\n{options}")
-ZOOM_DISCONNECTED = ("Zoom is disconnected: your Zoom tokens and Zoom email address have been deleted from MyNextSlot. "
-                     "Existing bookings keep their Zoom links; new bookings of online sessions will get no Zoom "
-                     "link until you connect Zoom again (*connect zoom*) or switch the session to Google Meet.")
-ZOOM_KEPT = "OK, Zoom stays connected as {email}."
-ZOOM_BROKEN = ("⚠️ Your {platform} connection stopped working (access was revoked or expired), so new bookings "
+PLATFORM_AUTH_FAILED = ("{platform} didn't accept the authorization (it may have timed out). Send *connect {command_word}* for a "
+                    "fresh link and try again; if it keeps failing, clear your browser's cookies for {cookie_domain}.")
+PLATFORM_ALREADY_CONNECTED = "You're already connected as {email}."
+PLATFORM_NOT_CONNECTED = "{platform} isn't connected, so there is nothing to disconnect. Send *connect {command_word}* to connect it."
+PLATFORM_CONFIRM_DISCONNECT = ("Disconnect the {platform} account {email}?\n• Your {platform} tokens and email are deleted from "
+                           "MyNextSlot right away.\n• Existing bookings keep their {platform} links (meetings already "
+                           "created stay in {platform}).\n• New bookings of online sessions won't get a {platform} link until "
+                           "you connect {platform} again or switch them to Google Meet.\n{options}")
+PLATFORM_DISCONNECTED = ("{platform} is disconnected: your {platform} tokens and {platform} email address have been deleted from MyNextSlot. "
+                     "Existing bookings keep their {platform} links; new bookings of online sessions will get no {platform} "
+                     "link until you connect {platform} again (*connect {command_word}*) or switch the session to Google Meet.")
+PLATFORM_KEPT = "OK, {platform} stays connected as {email}."
+PLATFORM_BROKEN = ("⚠️ Your {platform} connection stopped working (access was revoked or expired), so new bookings "
                "can't get {platform} links. Reconnect with this link (it works once, for 10 minutes):\n{link}")
-ZOOM_REMOVED_FROM_PLATFORM = ("MyNextSlot was removed from your {platform} account, so {platform} is now "
+PLATFORM_REMOVED = ("MyNextSlot was removed from your {platform} account, so {platform} is now "
                               "disconnected: your {platform} tokens and email have been deleted from MyNextSlot. "
                               "Existing bookings keep their links; new bookings won't get {platform} links until "
-                              "you send *connect zoom* again.")
+                              "you send *connect {command_word}* again.")
 
 # --- web pages after the browser part of connecting --------------------------------------------------------------
 PAGE_TITLE = "MyNextSlot · {platform}"
 PAGE_CONNECTED = "{platform} connected as {email}. You can go back to WhatsApp."
-PAGE_LINK_UNKNOWN = "This link isn't valid. Send “connect zoom” to the MyNextSlot bot on WhatsApp for a new one."
-PAGE_LINK_USED = ("This link has already been used. Send “connect zoom” to the MyNextSlot bot on WhatsApp for a "
+PAGE_LINK_UNKNOWN = "This link isn't valid. Send “connect {command_word}” to the MyNextSlot bot on WhatsApp for a new one."
+PAGE_LINK_USED = ("This link has already been used. Send “connect {command_word}” to the MyNextSlot bot on WhatsApp for a "
                   "fresh one.")
-PAGE_LINK_EXPIRED = ("This link has expired (links work for 10 minutes). Send “connect zoom” to the MyNextSlot bot "
+PAGE_LINK_EXPIRED = ("This link has expired (links work for 10 minutes). Send “connect {command_word}” to the MyNextSlot bot "
                      "on WhatsApp for a fresh one.")
 PAGE_LINK_PLAN = ("Connecting {platform} needs an active trial or the Pro plan. Send “help” to the MyNextSlot bot on "
                   "WhatsApp to upgrade.")
 PAGE_DECLINED = ("{platform} was not connected because the authorization was declined. You can go back to "
-                 "WhatsApp and send “connect zoom” to try again.")
+                 "WhatsApp and send “connect {command_word}” to try again.")
 PAGE_FAILED = ("{platform} didn't accept the authorization (it may have timed out). Go back to WhatsApp and send "
-               "“connect zoom” for a fresh link.")
+               "“connect {command_word}” for a fresh link.")
 PAGE_OTHER_BROWSER = ("This page was opened in a different browser from the one that opened your MyNextSlot link, "
                       "so {platform} was not connected. Open the link from WhatsApp again in one browser (send "
-                      "“connect zoom” for a fresh link).")
+                      "“connect {command_word}” for a fresh link).")
 PAGE_LINK_PREVIEW = "Open this link in your browser to connect {platform} to MyNextSlot."
 
 # --- sessions (provider) ----------------------------------------------------------------------------------------
@@ -178,10 +181,10 @@ OPT_KIND_ONE = "1:1 session"
 OPT_KIND_GROUP = "Group session"
 OPT_MODE_ONLINE = "Online"
 OPT_MODE_IN_PERSON = "In person"
-OPT_PLATFORM_ZOOM = "Zoom (a meeting link is created automatically for each booking)"
+OPT_PLATFORM_MEETINGS = "{platform} (a meeting link is created automatically for each booking)"
 OPT_PLATFORM_MEET = "Google Meet (your own Meet link)"
-OPT_SEND_ZOOM_LINK = "Send me a link to connect Zoom now"
-OPT_ZOOM_DONE = "I've connected Zoom: continue"
+OPT_SEND_PLATFORM_LINK = "Send me a link to connect {platform} now"
+OPT_PLATFORM_DONE = "I've connected {platform}: continue"
 OPT_SAVE_SESSION = "Create the session"
 OPT_START_OVER = "Start over"
 OPT_PAUSE_RESUME = "Pause / resume bookings"
@@ -201,24 +204,24 @@ OPT_NO_KEEP_BOOKING = "No, keep it"
 OPT_CONFIRM_BOOKING = "Confirm"
 
 # --- meeting links (worker) --------------------------------------------------------------------------------------
-WHERE_ZOOM = "Zoom: {join_url} (passcode {passcode})"
-WHERE_ZOOM_PENDING = "Zoom: the link follows shortly"
+WHERE_PLATFORM = "{platform}: {join_url} (passcode {passcode})"
+WHERE_PLATFORM_PENDING = "{platform}: the link follows shortly"
 WHERE_MEET = "Google Meet: {url}"
 WHERE_ADDRESS = "Address: {address}"
-LINK_READY = ("🔗 Your Zoom link for *{session}* on {when}:\n{join_url}\nPasscode: {passcode}\n"
+LINK_READY = ("🔗 Your {platform} link for *{session}* on {when}:\n{join_url}\nPasscode: {passcode}\n"
               "(booking {reference}; the same details are in your confirmation email)")
-LINK_DELAYED = ("Your booking {reference} for *{session}* on {when} is confirmed. Zoom is slow to answer right now, "
+LINK_DELAYED = ("Your booking {reference} for *{session}* on {when} is confirmed. {platform} is slow to answer right now, "
                 "so your meeting link will follow here and by email as soon as it's ready.")
 LINK_WAITING_FOR_PROVIDER = ("Your booking {reference} for *{session}* on {when} is confirmed. The provider needs to "
-                             "reconnect their Zoom account before the meeting link can be created; you'll get it "
+                             "reconnect their {platform} account before the meeting link can be created; you'll get it "
                              "here and by email as soon as they do.")
-LINK_FAILED = ("Your booking {reference} for *{session}* on {when} is confirmed, but Zoom refused to create the "
+LINK_FAILED = ("Your booking {reference} for *{session}* on {when} is confirmed, but {platform} refused to create the "
                "meeting. The provider has been told and will send you a link.")
-PROVIDER_ZOOM_NEEDED_FOR_BOOKING = ("A customer booked *{session}* on {when}, but Zoom isn't connected, so no meeting "
-                                    "link could be created. Connect Zoom with this link (it works once, for 10 "
+PROVIDER_PLATFORM_NEEDED_FOR_BOOKING = ("A customer booked *{session}* on {when}, but {platform} isn't connected, so no meeting "
+                                    "link could be created. Connect {platform} with this link (it works once, for 10 "
                                     "minutes) and the link will go to the customer automatically:\n{link}")
-PROVIDER_MEETING_FAILED = ("Zoom refused to create the meeting for *{session}* on {when} after several tries. "
-                           "Please send the customer a link yourself, or check your Zoom account.")
+PROVIDER_MEETING_FAILED = ("{platform} refused to create the meeting for *{session}* on {when} after several tries. "
+                           "Please send the customer a link yourself, or check your {platform} account.")
 ICS_DESCRIPTION = "{where}\nBooking reference: {reference}\nBooked on MyNextSlot."
 EMAIL_CONFIRMED_SUBJECT = "Booked: {session} with {provider}, {when}"
 EMAIL_CONFIRMED_BODY = """Hi {name},
@@ -271,11 +274,11 @@ MB_NONE_CUSTOMER_HINT = ("To book a session, send *book* followed by the provide
 MB_NONE_PROVIDER_HINT = ("Share your booking link (send *share link*) so customers can book your sessions, or "
                          "send *menu*.")
 MB_PICK_REJECTED = "Please reply with a number from 1 to {count} (or a booking reference from the list), or *menu*."
-MB_WHERE_ZOOM_PENDING = "Zoom: link being created (it's sent here as soon as it's ready)"
-MB_WHERE_ZOOM_WAITING = "Zoom: link being created once the provider reconnects Zoom"
-MB_WHERE_ZOOM_FAILED = "Zoom: the meeting couldn't be created; the provider will send a link"
-MB_ZOOM_RECONNECT = ("⚠️ Zoom isn't connected (or stopped working), so your Zoom sessions can't get meeting links. "
-                     "Send *connect zoom* to reconnect it.")
+MB_WHERE_PLATFORM_PENDING = "{platform}: link being created (it's sent here as soon as it's ready)"
+MB_WHERE_PLATFORM_WAITING = "{platform}: link being created once the provider reconnects {platform}"
+MB_WHERE_PLATFORM_FAILED = "{platform}: the meeting couldn't be created; the provider will send a link"
+MB_PLATFORM_RECONNECT = ("⚠️ {platform} isn't connected (or stopped working), so your {platform} sessions can't get meeting links. "
+                     "Send *connect {command_word}* to reconnect it.")
 MB_DETAIL = "*{session}* · booking {reference}\n{who}\nWhen: {when} · {duration} min\n{where}"
 MB_DETAIL_WITH_PROVIDER = "With: {provider}"
 MB_DETAIL_WITH_CUSTOMER = "Customer: {customer} ({email})"
@@ -326,15 +329,15 @@ SESSION_BAD_PRICE = ("I couldn't read “{text}” as a price in {currency}. Sen
                      "(no other currency, at most {maximum}), or *free*.")
 SESSION_ASK_MODE = "Is the session online or in person?\n{options}"
 SESSION_ASK_PLATFORM = "Which video platform?\n{options}"
-SESSION_ZOOM_NEEDED = ("Zoom must be connected before you can create a session with Zoom, and your Zoom isn't "
-                       "connected yet. I can send you a link to connect it now; when Zoom says it's connected, "
-                       "come back and choose *I've connected Zoom*.\n{options}")
-SESSION_ZOOM_NEEDED_BROKEN = ("Your Zoom connection stopped working (access was revoked or expired), so Zoom can't "
+SESSION_PLATFORM_NEEDED = ("{platform} must be connected before you can create a session with {platform}, and your {platform} isn't "
+                       "connected yet. I can send you a link to connect it now; when {platform} says it's connected, "
+                       "come back and choose *I've connected {platform}*.\n{options}")
+SESSION_PLATFORM_NEEDED_BROKEN = ("Your {platform} connection stopped working (access was revoked or expired), so {platform} can't "
                               "create meeting links until you connect it again. I can send you a link now; when "
-                              "Zoom says it's connected, come back and choose *I've connected Zoom*.\n{options}")
-SESSION_ZOOM_ALTERNATIVES = "You can use Google Meet or meet in person instead:\n{options}"
-SESSION_ZOOM_LINK_NEXT = "When the page says Zoom is connected, come back here and reply *done* to continue."
-SESSION_ZOOM_STILL_MISSING = "Zoom isn't connected yet."
+                              "{platform} says it's connected, come back and choose *I've connected {platform}*.\n{options}")
+SESSION_PLATFORM_ALTERNATIVES = "You can use Google Meet or meet in person instead:\n{options}"
+SESSION_PLATFORM_LINK_NEXT = "When the page says {platform} is connected, come back here and reply *done* to continue."
+SESSION_PLATFORM_STILL_MISSING = "{platform} isn't connected yet."
 SESSION_ASK_MEET_URL = ("Paste your Google Meet link (it looks like https://meet.google.com/abc-defg-hij). "
                         "Customers get it when they book.")
 SESSION_BAD_MEET_URL = ("That isn't a Google Meet link. It should look like https://meet.google.com/abc-defg-hij "
@@ -367,7 +370,7 @@ SESSION_FIELD_NOTICE = "• Minimum notice: {notice}"
 SESSION_FIELD_STATUS = "• Status: {status}"
 SESSION_KIND_ONE = "1:1"
 SESSION_KIND_GROUP = "group"
-SESSION_WHERE_ZOOM = "online, Zoom (a meeting link is created for each booking)"
+SESSION_WHERE_PLATFORM = "online, {platform} (a meeting link is created for each booking)"
 SESSION_WHERE_MEET = "online, Google Meet {url}"
 SESSION_WHERE_ADDRESS = "in person, {address}"
 SESSION_MINUTES = "{minutes} min"
@@ -382,7 +385,7 @@ SHARE_LINK = ("Your booking code is *{code}*. Share this link: it opens WhatsApp
               "send:\n{link}\n\nThe QR code above opens the same chat: forward it, or print it for your door.")
 SESSION_LIST = "Your sessions:\n{lines}\n\nReply with a number to see, pause, edit or share a session."
 SESSION_LIST_LINE = "{number}. *{name}* · {kind} · {duration} · {price} · {status}"
-SESSION_LIST_ZOOM_MARK = " · ⚠️ Zoom"
+SESSION_LIST_PLATFORM_MARK = " · ⚠️ {platform}"
 SESSION_LIST_EMPTY = "You have no sessions yet. Send *create session* to create your first one."
 SESSION_PICK_REJECTED = "Please reply with a session number from 1 to {count}."
 SESSION_DETAIL = "{details}\n\n{options}"
@@ -395,9 +398,9 @@ SESSION_UPDATED = "✅ Saved."
 SESSION_CAPACITY_ONE_TO_ONE = "Capacity is for group sessions only: a 1:1 session always has one place."
 SESSION_CAPACITY_BELOW_BOOKED = ("{booked} places are already booked for {when}, so the capacity can't go below "
                                  "{booked}.")
-SESSION_ZOOM_WARNING = ("⚠️ Zoom isn't connected (or stopped working), so new bookings of Zoom sessions won't get "
-                        "a meeting link. Send *connect zoom* to reconnect.")
-SESSION_ZOOM_WARNING_PLAN = ("⚠️ Zoom needs an active trial or the *Pro* plan, so new bookings of Zoom sessions "
+SESSION_PLATFORM_WARNING = ("⚠️ {platform} isn't connected (or stopped working), so new bookings of {platform} sessions won't get "
+                        "a meeting link. Send *connect {command_word}* to reconnect.")
+SESSION_PLATFORM_WARNING_PLAN = ("⚠️ {platform} needs an active trial or the *Pro* plan, so new bookings of {platform} sessions "
                              "won't get a meeting link. To upgrade, write to {support_email}.")
 
 # --- booking (customer) ------------------------------------------------------------------------------------------
@@ -408,7 +411,7 @@ BOOK_CODE_NOT_FOUND = ("I couldn't find a provider with the code “{code}”. P
 BOOK_NOTHING_OPEN = "Sorry, this provider ({provider}) has no sessions open for booking right now."
 BOOK_SESSIONS = "Sessions with *{provider}*:\n{options}\n\nReply with the number of the session you'd like to book."
 BOOK_SESSION_LINE = "{number}. *{name}* · {duration} min · {price} · {where}"
-BOOK_MODE_ZOOM = "online (Zoom)"
+BOOK_MODE_PLATFORM = "online ({platform})"
 BOOK_MODE_MEET = "online (Google Meet)"
 BOOK_MODE_IN_PERSON = "in person"
 BOOK_GROUP_SUFFIX = " · group, up to {capacity}"
@@ -441,7 +444,7 @@ BOOK_BAD_EMAIL = "“{text}” doesn't look like an email address. Please send o
 BOOK_SUMMARY = ("Please check your booking:\n*{session}* with {provider}\nWhen: {when}\nDuration: {duration} min\n"
                 "Price: {price}\n{where}\nName: {name}\nEmail: {email}\n\n{options}\nReply *1* or *yes* to book, "
                 "*back* to change something, *cancel* to stop.")
-BOOK_SUMMARY_WHERE_ZOOM = "Where: online on Zoom (your own meeting link follows once you've booked)"
+BOOK_SUMMARY_WHERE_PLATFORM = "Where: online on {platform} (your own meeting link follows once you've booked)"
 BOOK_SUMMARY_WHERE_MEET = "Where: Google Meet, {url}"
 BOOK_SUMMARY_WHERE_ADDRESS = "Where: {address}"
 BOOK_RESCHEDULE_SUMMARY = ("Move your booking {reference} (*{session}* with {provider})\nfrom {old}\nto {new}?\n\n"
@@ -449,7 +452,7 @@ BOOK_RESCHEDULE_SUMMARY = ("Move your booking {reference} (*{session}* with {pro
                            "keep it as it is.")
 BOOK_CONFIRMED = ("✅ Booked! *{session}* with {provider} on {when}.\nBooking reference: *{reference}*\n{where}\n"
                   "A confirmation email with a calendar invitation is on its way to {email}.")
-BOOK_CONFIRMED_ZOOM = "Your Zoom link follows in a moment."
+BOOK_CONFIRMED_PLATFORM = "Your {platform} link follows in a moment."
 BOOK_CONFIRMED_MEET = "Google Meet link: {url}"
 BOOK_CONFIRMED_ADDRESS = "Address: {address}"
 BOOK_PROVIDER_NEW = ("📅 New booking: {customer} booked *{session}* on {when}. Reference {reference}.{places}\n"
@@ -468,13 +471,13 @@ BOOK_CUSTOMER_RESCHEDULED_BY_PROVIDER = ("🔁 {provider} moved your booking {re
 # --- booking fixes ---------------------------------------------------------------------------------------------------
 BOOK_SESSION_CLOSED = "Sorry, *{session}* was just closed for booking."
 BOOK_SESSION_PAUSED = "Sorry, *{session}* has just been paused, so it can't be booked right now. Nothing was booked."
-BOOK_SUMMARY_WHERE_ZOOM_GROUP = ("Where: online on Zoom (one meeting shared by the attendees; the Zoom link follows "
+BOOK_SUMMARY_WHERE_PLATFORM_GROUP = ("Where: online on {platform} (one meeting shared by the attendees; the {platform} link follows "
                                  "once you've booked)")
-BOOK_CONFIRMED_ZOOM_GROUP = "The Zoom link (one meeting shared by the attendees) follows in a moment."
-BOOK_SUMMARY_WHERE_ZOOM_DELAYED = ("Where: online on Zoom. Note: the provider has to reconnect their Zoom account "
+BOOK_CONFIRMED_PLATFORM_GROUP = "The {platform} link (one meeting shared by the attendees) follows in a moment."
+BOOK_SUMMARY_WHERE_PLATFORM_DELAYED = ("Where: online on {platform}. Note: the provider has to reconnect their {platform} account "
                                    "before the meeting link can be made, so the link may come later; your place is "
                                    "kept either way")
-BOOK_CONFIRMED_ZOOM_DELAYED = ("The provider has to reconnect their Zoom account before your meeting link can be "
+BOOK_CONFIRMED_PLATFORM_DELAYED = ("The provider has to reconnect their {platform} account before your meeting link can be "
                                "made: you'll get it here and by email as soon as they do.")
 BOOK_NO_DAYS_RESCHEDULE = ("Sorry, *{session}* has no other free times in the next {days} days, so the booking can't "
                            "be moved right now. Send *back* to go back to the booking, or *menu* for the menu.")
@@ -487,15 +490,15 @@ OPT_EDIT_WHERE = "Change where it happens"
 SESSION_WHERE_HAS_BOOKINGS = ("This session has {count} upcoming booking(s), and their customers were told where it "
                               "happens, so the place can't change under them. Cancel or move those bookings first, "
                               "or create a new session for the new place. Send *back* to return to the session.")
-SESSION_ASK_WHERE = ("Send *zoom*, your Google Meet link (https://meet.google.com/...), or *in person* followed by "
+SESSION_ASK_WHERE = ("Send *{command_word}*, your Google Meet link (https://meet.google.com/...), or *in person* followed by "
                      "the address (for example: in person, 12 MG Road, Bengaluru).")
 SESSION_WHERE_UNCLEAR = "I couldn't tell from “{text}” where the session happens."
-SESSION_WHERE_ZOOM_NOT_CONNECTED = ("Your Zoom isn't connected, so bookings of a Zoom session couldn't get a meeting "
-                                    "link. Connect it with the link below, then send *zoom* again. Or send your "
+SESSION_WHERE_PLATFORM_NOT_CONNECTED = ("Your {platform} isn't connected, so bookings of a {platform} session couldn't get a meeting "
+                                    "link. Connect it with the link below, then send *{command_word}* again. Or send your "
                                     "Google Meet link, or *in person* followed by the address.")
-SESSION_WHERE_ZOOM_BROKEN = ("Your Zoom connection stopped working (access was revoked or expired), so bookings of "
-                             "a Zoom session couldn't get a meeting link. Connect it again with the link below, then "
-                             "send *zoom* again. Or send your Google Meet link, or *in person* followed by the "
+SESSION_WHERE_PLATFORM_BROKEN = ("Your {platform} connection stopped working (access was revoked or expired), so bookings of "
+                             "a {platform} session couldn't get a meeting link. Connect it again with the link below, then "
+                             "send *{command_word}* again. Or send your Google Meet link, or *in person* followed by the "
                              "address.")
-SESSION_WHERE_ZOOM_ALTERNATIVES = ("You can send your Google Meet link (https://meet.google.com/...), or *in person* "
+SESSION_WHERE_PLATFORM_ALTERNATIVES = ("You can send your Google Meet link (https://meet.google.com/...), or *in person* "
                                    "followed by the address, instead.")

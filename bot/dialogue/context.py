@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy.orm import Session
 
+from bot.services import video_accounts
 from store.models import Contact, Provider
 
 if TYPE_CHECKING:
@@ -38,7 +39,19 @@ class Draft:
     KEY: ClassVar[str]
 
 
+@dataclass
+class Listed:
+    """Mixed into a Draft whose steps list things to pick by number: what was listed last, in order (ids, or ISO
+    days and times), so "3" means what the person saw. One name for every journey."""
+
+    listed: list[Any] = field(default_factory=list)
+
+
 D = TypeVar("D", bound=Draft)
+# The shape of the stored context. Bump it when a journey's drafts change incompatibly: a conversation stored with
+# another version, in the middle of a journey, starts again at the menu instead of reading what it cannot.
+CONTEXT_VERSION = 2
+VERSION_KEY = "_v"
 
 
 @dataclass
@@ -58,6 +71,7 @@ class Dialogue:
     arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
     sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted
     media_url: str | None = None  # an image sent with the reply (see `attach`)
+    outcome: Any = None  # what this message's use case returned (set before the guards that read it)
     _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
 
     def draft(self, kind: type[D]) -> D:
@@ -81,7 +95,8 @@ class Dialogue:
 
     def stored_context(self) -> dict[str, Any]:
         """What the handler saves with the state: the context with every draft written back."""
-        return {**self.context, **{key: asdict(draft) for key, draft in self._drafts.items()}}
+        return {**self.context, **{key: asdict(draft) for key, draft in self._drafts.items()},
+                VERSION_KEY: CONTEXT_VERSION}
 
     @property
     def provider(self) -> Provider | None:
@@ -94,6 +109,11 @@ class Dialogue:
     def say(self, template: str, **values: Any) -> None:
         self.replies.append(template.format(**values) if values else template)
 
+    def words(self, platform: str | None = None) -> dict[str, str]:
+        """A platform's template variables ({platform}, {command_word}, its own texts); without `platform`, those
+        of the platform providers connect here."""
+        return video_accounts.words(self.services, platform)
+
     def say_sealed(self, template: str, **values: Any) -> None:
         """A reply naming personal data of a connected account (its email): this message's stored body is
         encrypted like the connection, and deleted with it."""
@@ -105,5 +125,5 @@ class Dialogue:
         self.media_url = url
 
     def later(self, job: Callable[[], None]) -> None:
-        """Run `job` once this message's transaction has committed (sending mail, calling Zoom...)."""
+        """Run `job` once this message's transaction has committed (sending mail, calling the video platform...)."""
         self.after_commit.append(job)

@@ -1,11 +1,15 @@
 """What people type, turned into triggers: the menus each state offers (numbered options and their words), the
 words that work everywhere, commands with arguments, and `parse_intent`, the pure function that maps a WhatsApp
 message in a state to the trigger the state machine fires. Flows render menus from here (`render_options`), the
-handler parses with it; nothing here knows the graph."""
+handler parses with it; nothing here knows the graph. Nothing here names a video platform either: labels, words
+and the connect commands take the platform's words ({platform}, {command_word}: `PlatformInfo.words`), which the
+caller passes in."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from bot.core import messages as msg
 from bot.core.text import normalise, number
@@ -27,7 +31,7 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("help", msg.OPT_HELP, ("support",)),
     ),
     "provider_menu": (
-        Option("integrations", msg.OPT_INTEGRATIONS, ("integrations", "integration", "zoom", "settings")),
+        Option("integrations", msg.OPT_INTEGRATIONS, ("integrations", "integration", "{command_word}", "settings")),
         Option("create_session", msg.OPT_CREATE_SESSION, ("create", "create session", "new session", "new")),
         Option("my_sessions", msg.OPT_MY_SESSIONS, ("sessions", "my sessions")),
         Option("my_bookings", msg.OPT_MY_BOOKINGS, ("bookings", "my bookings")),
@@ -36,16 +40,19 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("help", msg.OPT_HELP, ("support",)),
     ),
     "help_menu": (
-        Option("help_plan", msg.OPT_HELP_PLAN, ("connect option", "plan", "zoom missing", "no connect zoom")),
+        Option("help_plan", msg.OPT_HELP_PLAN, ("connect option", "plan", "{command_word} missing",
+                                                         "no connect {command_word}")),
         Option("help_auth", msg.OPT_HELP_AUTH, ("authorization", "auth", "timeout", "times out", "fails")),
-        Option("help_wrong_account", msg.OPT_HELP_WRONG_ACCOUNT, ("wrong account", "wrong zoom", "other account")),
+        Option("help_wrong_account", msg.OPT_HELP_WRONG_ACCOUNT, ("wrong account", "wrong {command_word}",
+                                                                       "other account")),
         Option("talk_to_person", msg.OPT_HELP_PERSON, ("person", "human", "agent", "talk", "ticket", "contact")),
         Option("help_bookings", msg.OPT_HELP_BOOKINGS, ("cancel booking", "reschedule", "change booking")),
-        Option("help_link", msg.OPT_HELP_LINK, ("link", "no link", "zoom link", "meeting link")),
+        Option("help_link", msg.OPT_HELP_LINK, ("link", "no link", "{command_word} link", "meeting link")),
     ),
     "integrations": (
-        Option("connect_zoom", msg.OPT_CONNECT_ZOOM, ("connect", "reconnect", "connect another", "connect zoom")),
-        Option("disconnect_zoom", msg.OPT_DISCONNECT_ZOOM, ("disconnect",)),
+        Option("connect_platform", msg.OPT_CONNECT_PLATFORM, ("connect", "reconnect", "connect another",
+                                                              "connect {command_word}")),
+        Option("disconnect_platform", msg.OPT_DISCONNECT_PLATFORM, ("disconnect",)),
     ),
     "new_kind": (
         Option("kind_one", msg.OPT_KIND_ONE, ("1:1", "1 1", "1-1", "one", "one to one", "one on one", "1 to 1",
@@ -57,12 +64,12 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
     ),
     "new_platform": (
-        Option("platform_zoom", msg.OPT_PLATFORM_ZOOM, ("zoom",)),
+        Option("platform_meetings", msg.OPT_PLATFORM_MEETINGS, ("{command_word}",)),
         Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
     ),
-    "new_zoom_needed": (
-        Option("send_zoom_link", msg.OPT_SEND_ZOOM_LINK, ("link", "connect", "connect zoom")),
-        Option("zoom_done", msg.OPT_ZOOM_DONE, ("done", "connected", "continue", "ok")),
+    "new_platform_needed": (
+        Option("send_platform_link", msg.OPT_SEND_PLATFORM_LINK, ("link", "connect", "connect {command_word}")),
+        Option("platform_done", msg.OPT_PLATFORM_DONE, ("done", "connected", "continue", "ok")),
         Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
         Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
     ),
@@ -137,8 +144,6 @@ THANKS = re.compile(r"^(thanks?|thank you|thank u|thanks a lot|thank you so much
 # Commands with arguments, tried after the global words; (pattern on the normalised text, trigger).
 COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(sign ?up|register)( as (a )?provider)?$"), "signup"),
-    (re.compile(r"^(re)?connect( my)? zoom( account)?$"), "connect_zoom"),
-    (re.compile(r"^(disconnect|remove|unlink)( my)? zoom( account)?$"), "disconnect_zoom"),
     (re.compile(r"^book(?: a session)?(?: with)?\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
     (re.compile(r"^(my )?bookings?$|^my appointments?$"), "my_bookings"),
     (re.compile(r"^my sessions?$"), "my_sessions"),
@@ -159,6 +164,25 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
 # Commands whose words are also answers where a value is asked ("today" picks a day when booking).
 ANSWER_FIRST = frozenset({"agenda"})
 
+
+@lru_cache(maxsize=16)
+def _platform_commands(word: str) -> tuple[tuple[re.Pattern[str], str], ...]:
+    """"connect <word>" and "disconnect <word>" for the platform people connect here (tried before COMMANDS)."""
+    word = re.escape(word)
+    return ((re.compile(rf"^(re)?connect( my)? {word}( account)?$"), "connect_platform"),
+            (re.compile(rf"^(disconnect|remove|unlink)( my)? {word}( account)?$"), "disconnect_platform"))
+
+
+class _Words(dict):
+    def __missing__(self, key: str) -> str:  # a template variable the caller did not give stays as it was
+        return "{" + key + "}"
+
+
+def fill(text: str, words: Mapping[str, str] | None) -> str:
+    """A label or keyword with the platform's words put in."""
+    return text.format_map(_Words(words or {})) if "{" in text else text
+
+
 # A booking code pasted alone: 6 letters/digits with at least one digit (codes never contain 0, 1, I or O).
 BARE_CODE = re.compile(r"^#?(?=[A-Za-z2-9]*[2-9])[A-HJ-NP-Za-hj-np-z2-9]{6}$")
 
@@ -169,8 +193,11 @@ class Intent:
     arg: str | None = None
 
 
-def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
-    """Turn what the user sent in `state` into the trigger to fire. Pure: no database, no machine."""
+def parse_intent(text: str, state: str, payload: str | None = None,
+                 platform: Mapping[str, str] | None = None) -> Intent:
+    """Turn what the user sent in `state` into the trigger to fire. Pure: no database, no machine. `platform`: the
+    words of the platform people connect here ({platform}, {command_word}: PlatformInfo.words) for the labels,
+    keywords and connect commands that name it."""
     options = MENUS.get(state, ())
     if payload:
         if payload in GLOBAL_WORDS.values() or any(o.trigger == payload for o in options):
@@ -187,7 +214,8 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
     if picked is not None and 1 <= picked <= len(options):
         return Intent(options[picked - 1].trigger)
     for option in options:  # what a word means here wins over the commands that work everywhere
-        if words == normalise(option.label) or words in option.keywords or words == option.trigger:
+        if (words == normalise(fill(option.label, platform)) or words == option.trigger
+                or words in (fill(k, platform) for k in option.keywords)):
             return Intent(option.trigger)
     if words in WORDS.get(state, {}):
         return Intent(WORDS[state][words])
@@ -197,7 +225,10 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
         return Intent("thanks")
     if state in ("start", "customer_menu") and BARE_CODE.match(text.strip()):
         return Intent("book", text.strip().lstrip("#").lower())  # a booking code pasted on its own
-    for pattern, trigger in COMMANDS:
+    commands = COMMANDS
+    if platform and platform.get("command_word"):
+        commands = _platform_commands(platform["command_word"]) + COMMANDS
+    for pattern, trigger in commands:
         match = pattern.match(words)
         if match and not (trigger in ANSWER_FIRST and state in TEXT_STATES):
             return Intent(trigger, match.groupdict().get("arg"))
@@ -208,5 +239,6 @@ def parse_intent(text: str, state: str, payload: str | None = None) -> Intent:
     return Intent("unknown", text.strip())
 
 
-def render_options(state: str) -> str:
-    return "\n".join(msg.OPTION_LINE.format(number=i, label=o.label) for i, o in enumerate(MENUS[state], 1))
+def render_options(state: str, words: Mapping[str, str] | None = None) -> str:
+    return "\n".join(msg.OPTION_LINE.format(number=i, label=fill(o.label, words))
+                     for i, o in enumerate(MENUS[state], 1))

@@ -26,7 +26,7 @@ def show(event: EventData) -> None:
     offset, days, header = SPANS.get((d.arg or "today").removeprefix("this "), SPANS["today"])
     first = d.now.astimezone(ZoneInfo(zone)).date() + timedelta(days=offset)
     start, end = agenda.days_from(first, days, zone)
-    found = agenda.occurrences(d.session, d.provider.id, start, end)
+    found = agenda.occurrences(d.session, d.provider.id, start, end, d.words)
     if not found:
         d.say(msg.AGENDA_NOTHING, span=header.format(day=slots.format_day(start, zone), timezone=zone))
         return

@@ -1,36 +1,57 @@
 """Customers book a provider's session by chat: `book <CODE>` (or the click-to-chat link) → session → their time zone → day → time → name and email → confirm. Also the second half of a reschedule.
 
-Context keys (JSON, kept between messages): provider_id, offering_id, timezone (the zone times are shown in),
-sessions / days / times (what was listed, so a number means what the customer saw), day (ISO date), start (ISO UTC),
-name, email, name_offer, email_offer, tz_guess / tz_choices; reschedule_booking_id when my_bookings started a
-reschedule (it also sets offering_id and timezone, or they are taken from the booking)."""
+What the journey remembers is a `BookingDraft`; the steps only talk: reading and acting go through
+bot.services.booking (`book` and `reschedule` take the place and tell the other side), whose result the guards read."""
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core import money, slots, timezones
 from bot.core.text import YES, clean_input, normalise, person_name
 from bot.core.text import number as read_number
-from bot.dialogue.context import Dialogue
+from bot.dialogue.context import Dialogue, Draft, Listed
 from bot.dialogue.intents import render_options
-from bot.flows.common import dialogue
-from bot.services import bookings, outbox, plans, video_accounts
-from bot.services.bookings import SlotUnavailable
-from store.models import Booking, Meeting, Offering, Provider
+from bot.flows.common import ZoneGuess, dialogue
+from bot.services import booking as booking_service
+from bot.services import bookings, contacts, video_accounts
+from store.models import Booking, Offering, Provider
 
 _CODE = re.compile(r"[A-Za-z0-9]{4,12}")
 # A practical address check (what mail servers accept and what is safe in a header), not the full RFC 5322.
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
 _HHMM = re.compile(r"(\d{1,2})[:.h](\d{2})")
+
+
+@dataclass
+class BookingDraft(Listed, ZoneGuess, Draft):
+    """The booking being put together. `listed`: the session ids, ISO days or ISO UTC starts shown last; `day` (ISO
+    date) and `start` (ISO UTC) once picked; `*_offer`: the value "1" takes. `reschedule_booking_id` when
+    my_bookings started a reschedule (it also sets offering_id and timezone, or they are taken from the booking)."""
+
+    KEY = "booking"
+    provider_id: int | None = None
+    offering_id: int | None = None
+    timezone: str | None = None  # the zone times are shown in
+    day: str | None = None
+    start: str | None = None
+    name: str | None = None
+    email: str | None = None
+    name_offer: str | None = None
+    email_offer: str | None = None
+    reschedule_booking_id: int | None = None
+
+
+def _draft(d: Dialogue) -> BookingDraft:
+    return d.draft(BookingDraft)
 
 
 # -- shared helpers ---------------------------------------------------------------------------------------------
@@ -49,39 +70,34 @@ def _number(d: Dialogue, count: int) -> int | None:
 
 
 def _is_reschedule(d: Dialogue) -> bool:
-    return bool(d.context.get("reschedule_booking_id"))
+    return bool(_draft(d).reschedule_booking_id)
 
 
 def _reschedule_booking(d: Dialogue) -> Booking | None:
-    booking_id = d.context.get("reschedule_booking_id")
-    return d.session.get(Booking, booking_id) if booking_id else None
+    return booking_service.get_booking(d.session, _draft(d).reschedule_booking_id)
 
 
 def _offering(d: Dialogue) -> Offering | None:
-    offering_id = d.context.get("offering_id")
+    offering_id = _draft(d).offering_id
     if offering_id is None and (booking := _reschedule_booking(d)) is not None:
         offering_id = booking.offering_id
-    return d.session.get(Offering, offering_id) if offering_id else None
+    return booking_service.get_offering(d.session, offering_id)
 
 
 def _zone(d: Dialogue) -> str:
     """The zone the customer sees times in."""
-    zone = d.context.get("timezone")
+    zone = _draft(d).timezone
     if not zone and (booking := _reschedule_booking(d)) is not None:
         zone = booking.customer_timezone
     return zone or d.contact.timezone or "UTC"
 
 
 def _free(d: Dialogue, offering: Offering) -> list[datetime]:
-    """The free starts; during a reschedule the booking's own place counts as free, but its own start (moving it
-    there changes nothing) is not offered."""
-    booking = _reschedule_booking(d)
-    free = bookings.free_slots(d.session, offering, d.now, ignore_booking=booking.id if booking else None)
-    return [s for s in free if s != booking.start_at] if booking is not None else free
+    return booking_service.free_starts(d.session, offering, d.now, moving=_reschedule_booking(d))
 
 
 def _start(d: Dialogue) -> datetime | None:
-    start = d.context.get("start")
+    start = _draft(d).start
     return datetime.fromisoformat(start) if start else None
 
 
@@ -97,34 +113,25 @@ def _price(offering: Offering) -> str:
     return money.format_price(offering.price_minor, offering.currency, offering.provider.country)
 
 
-def _mode(offering: Offering) -> str:
+def _mode(d: Dialogue, offering: Offering) -> str:
     if offering.mode == "in_person":
         return msg.BOOK_MODE_IN_PERSON
-    return msg.BOOK_MODE_MEET if offering.platform == "google_meet" else msg.BOOK_MODE_ZOOM
-
-
-def _zoom_ready(d: Dialogue, offering: Offering) -> bool:
-    """Can the provider's Zoom make the meeting now (connected, working, and on a plan that includes Zoom)?"""
-    conn = video_accounts.connection(d.session, offering.provider_id, "zoom")
-    return conn is not None and conn.status == "connected" and plans.can_use_zoom(offering.provider, d.now)
-
-
-def _where_after(offering: Offering, d: Dialogue | None = None) -> str:
-    """What the customer is told about the place once booked (a group shares one Zoom meeting per occurrence)."""
-    if offering.mode == "in_person":
-        return msg.BOOK_CONFIRMED_ADDRESS.format(address=offering.address or "-")
     if offering.platform == "google_meet":
-        return msg.BOOK_CONFIRMED_MEET.format(url=offering.meet_url or "-")
-    if d is not None and not _zoom_ready(d, offering):
-        return msg.BOOK_CONFIRMED_ZOOM_DELAYED
-    return msg.BOOK_CONFIRMED_ZOOM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_ZOOM
+        return msg.BOOK_MODE_MEET
+    return msg.BOOK_MODE_PLATFORM.format(**d.words(offering.platform))
 
 
-def _tell(d: Dialogue, contact, text: str) -> None:
-    """Message another person (the provider, or the customer when the provider acts), sent after commit."""
-    ids = outbox.queue(d.session, contact, [text], d.now)
-    services = d.services
-    d.later(lambda: outbox.after_commit(services, ids))
+def _makes_links(d: Dialogue, offering: Offering) -> bool:
+    """Can the provider's platform make the meeting now (connected, working, and on a plan that includes it)?"""
+    return video_accounts.readiness(d.services, d.session, offering.provider, offering.platform,
+                                    d.now).makes_links
+
+
+def _where_after(d: Dialogue, offering: Offering) -> str:
+    """What the customer is told about the place once booked (the link follows when the platform is not ready)."""
+    if offering.mode != "in_person" and offering.platform != "google_meet" and not _makes_links(d, offering):
+        return msg.BOOK_CONFIRMED_PLATFORM_DELAYED.format(**d.words(offering.platform))
+    return booking_service.where_booked(d.services, offering)
 
 
 # -- the code ---------------------------------------------------------------------------------------------------
@@ -136,9 +143,17 @@ def _code(d: Dialogue) -> str | None:
 
 def _provider_for_code(d: Dialogue) -> Provider | None:
     code = _code(d)
-    if code is None:
-        return None
-    return d.session.scalars(select(Provider).where(Provider.booking_code == code)).one_or_none()
+    return booking_service.provider_for_code(d.session, code) if code is not None else None
+
+
+def find_code(event: EventData) -> None:
+    """Prepare of the first transition that reads a code: the provider it names is looked up once per message."""
+    d = dialogue(event)
+    d.outcome = _provider_for_code(d)
+
+
+def _found(d: Dialogue) -> Provider | None:
+    return d.outcome if isinstance(d.outcome, Provider) else None
 
 
 def ask_code(event: EventData) -> None:
@@ -150,7 +165,7 @@ def code_given(event: EventData) -> bool:
 
 
 def code_found(event: EventData) -> bool:
-    return _provider_for_code(dialogue(event)) is not None
+    return _found(dialogue(event)) is not None
 
 
 def code_not_found(event: EventData) -> None:
@@ -160,34 +175,34 @@ def code_not_found(event: EventData) -> None:
 
 def nothing_open(event: EventData) -> bool:
     """The code is right but the provider has no active session: say so and stay where the customer is."""
-    provider = _provider_for_code(dialogue(event))
-    return provider is not None and dialogue(event).session.scalars(select(Offering.id).where(
-        Offering.provider_id == provider.id, Offering.status == "active").limit(1)).first() is None
+    d = dialogue(event)
+    provider = _found(d)
+    return provider is not None and not booking_service.has_open_sessions(d.session, provider.id)
 
 
 def explain_nothing_open(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.BOOK_NOTHING_OPEN, provider=_provider_for_code(d).display_name)
+    d.say(msg.BOOK_NOTHING_OPEN, provider=_found(d).display_name)
     d.say(msg.GLOBAL_HINT)
 
 
 def keep_provider(event: EventData) -> None:
     d = dialogue(event)
-    d.context["provider_id"] = _provider_for_code(d).id
+    _draft(d).provider_id = _found(d).id
 
 
 # -- the session ------------------------------------------------------------------------------------------------
 
 def _active_offerings(d: Dialogue) -> list[Offering]:
-    return list(d.session.scalars(select(Offering).where(Offering.provider_id == d.context.get("provider_id"),
-                                                         Offering.status == "active").order_by(Offering.id)))
+    return booking_service.open_sessions(d.session, _draft(d).provider_id)
 
 
 def show_sessions(event: EventData) -> None:
     d = dialogue(event)
-    provider = d.session.get(Provider, d.context["provider_id"])
+    draft = _draft(d)
+    provider = booking_service.get_provider(d.session, draft.provider_id)
     offerings = _active_offerings(d)
-    d.context["sessions"] = [o.id for o in offerings]
+    draft.listed = [o.id for o in offerings]
     if not offerings:
         d.say(msg.BOOK_NOTHING_OPEN, provider=provider.display_name)
         d.say(msg.GLOBAL_HINT)
@@ -196,18 +211,18 @@ def show_sessions(event: EventData) -> None:
     for number, o in enumerate(offerings, 1):
         group = msg.BOOK_GROUP_SUFFIX.format(capacity=o.capacity) if o.capacity > 1 else ""
         lines.append(msg.BOOK_SESSION_LINE.format(number=number, name=o.name, duration=o.duration_minutes,
-                                                  price=_price(o), where=_mode(o) + group))
+                                                  price=_price(o), where=_mode(d, o) + group))
     d.say(msg.BOOK_SESSIONS, provider=provider.display_name, options="\n".join(lines))
 
 
 def _picked_offering(d: Dialogue) -> Offering | None:
-    listed: list[int] = d.context.get("sessions") or []
+    listed: list[int] = _draft(d).listed
     index = _number(d, len(listed))
     if index is None:
         words = normalise(d.text)
         matches = [o for o in _active_offerings(d) if o.id in listed and normalise(o.name) == words]
         return matches[0] if len(matches) == 1 else None
-    offering = d.session.get(Offering, listed[index])
+    offering = booking_service.get_offering(d.session, listed[index])
     return offering if offering is not None and offering.status == "active" else None
 
 
@@ -217,13 +232,13 @@ def picked_session(event: EventData) -> bool:
 
 def _picked_closed(d: Dialogue) -> Offering | None:
     """A listed session the answer names (by number or name) that is no longer open for booking."""
-    listed: list[int] = d.context.get("sessions") or []
+    listed: list[int] = _draft(d).listed
     index = _number(d, len(listed))
     if index is not None:
-        candidates = [d.session.get(Offering, listed[index])]
+        candidates = [booking_service.get_offering(d.session, listed[index])]
     else:
         words = normalise(d.text)
-        candidates = [o for o in (d.session.get(Offering, i) for i in listed)
+        candidates = [o for o in (booking_service.get_offering(d.session, i) for i in listed)
                       if o is not None and normalise(o.name) == words]
     closed = [o for o in candidates if o is not None and o.status != "active"]
     return closed[0] if len(closed) == 1 and len(candidates) == 1 else None
@@ -241,16 +256,16 @@ def session_closed(event: EventData) -> None:
 
 def keep_session(event: EventData) -> None:
     d = dialogue(event)
-    d.context["offering_id"] = _picked_offering(d).id
+    draft = _draft(d)
+    draft.offering_id = _picked_offering(d).id
     if d.contact.timezone:
-        d.context["timezone"] = d.contact.timezone
+        draft.timezone = d.contact.timezone
 
 
 def pick_rejected(event: EventData) -> None:
     d = dialogue(event)
-    listed = d.context.get({"book_session": "sessions", "book_day": "days", "book_time": "times"}.get(d.state, ""))
-    if listed:
-        d.say(msg.BOOK_PICK_NUMBER, count=len(listed))
+    if _draft(d).listed:
+        d.say(msg.BOOK_PICK_NUMBER, count=len(_draft(d).listed))
     else:
         d.say(msg.BOOK_NOTHING_TO_PICK)
 
@@ -264,24 +279,18 @@ def timezone_unconfirmed(event: EventData) -> bool:
 def ask_timezone(event: EventData) -> None:
     d = dialogue(event)
     guesses = timezones.guess_for_phone(d.contact.phone)
-    d.context.pop("tz_guess", None)
-    d.context.pop("tz_choices", None)
+    _draft(d).offer(guesses)
     if len(guesses) == 1:
-        d.context["tz_guess"] = guesses[0]
         d.say(msg.BOOK_ASK_TIMEZONE, timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
     elif guesses:
-        d.context["tz_choices"] = guesses
         d.say(msg.BOOK_ASK_TIMEZONE_CHOICES, options=timezones.numbered(guesses, d.now))
     else:
         d.say(msg.BOOK_ASK_TIMEZONE_UNKNOWN)
 
 
-def _chosen_zone(d) -> str | None:
-    return timezones.choose(d.text, d.context.get("tz_guess"), d.context.get("tz_choices") or [])
-
-
 def timezone_chosen(event: EventData) -> bool:
-    return _chosen_zone(dialogue(event)) is not None
+    d = dialogue(event)
+    return _draft(d).chosen(d.text) is not None
 
 
 def timezone_rejected(event: EventData) -> None:
@@ -291,22 +300,23 @@ def timezone_rejected(event: EventData) -> None:
 
 def keep_timezone(event: EventData) -> None:
     d = dialogue(event)
-    zone = _chosen_zone(d)
-    d.contact.timezone = zone  # confirmed: later bookings don't ask again
-    d.context["timezone"] = zone
-    d.context.pop("tz_guess", None)
-    d.context.pop("tz_choices", None)
+    draft = _draft(d)
+    zone = draft.chosen(d.text)
+    contacts.confirm_timezone(d.contact, zone)  # later bookings don't ask again
+    draft.timezone = zone
+    draft.offer([])
 
 
 # -- day and time -----------------------------------------------------------------------------------------------
 
 def show_days(event: EventData) -> None:
     d = dialogue(event)
+    draft = _draft(d)
     offering, zone = _offering(d), _zone(d)
-    d.context["timezone"] = zone
+    draft.timezone = zone
     open_ = offering is not None and (offering.status == "active" or _is_reschedule(d))  # (a move: even paused)
     days = slots.group_by_day(_free(d, offering), zone) if open_ else []
-    d.context["days"] = [day.isoformat() for day, _ in days]
+    draft.listed = [day.isoformat() for day, _ in days]
     name = offering.name if offering is not None else "-"
     if not days:
         d.say(msg.BOOK_NO_DAYS_RESCHEDULE if _is_reschedule(d) else msg.BOOK_NO_DAYS, session=name,
@@ -332,7 +342,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 def _day_index(d: Dialogue) -> int | None:
     """Which listed day: its number, a weekday ("friday", "fri") or "today"/"tomorrow" (the first such day listed)."""
-    days = [date.fromisoformat(day) for day in d.context.get("days") or []]
+    days = [date.fromisoformat(day) for day in _draft(d).listed]
     index = _number(d, len(days))
     if index is not None:
         return index
@@ -352,16 +362,18 @@ def picked_day(event: EventData) -> bool:
 
 def keep_day(event: EventData) -> None:
     d = dialogue(event)
-    d.context["day"] = d.context["days"][_day_index(d)]
+    draft = _draft(d)
+    draft.day = draft.listed[_day_index(d)]
 
 
 def show_times(event: EventData) -> None:
     d = dialogue(event)
     offering, zone = _offering(d), _zone(d)
-    day = date.fromisoformat(d.context["day"])
+    draft = _draft(d)
+    day = date.fromisoformat(draft.day) if draft.day else d.now.date()
     open_ = offering is not None and (offering.status == "active" or _is_reschedule(d))  # (a move: even paused)
     starts = dict(slots.group_by_day(_free(d, offering), zone)).get(day, []) if open_ else []
-    d.context["times"] = [s.astimezone(dt_timezone.utc).isoformat() for s in starts]
+    draft.listed = [s.astimezone(dt_timezone.utc).isoformat() for s in starts]
     label = f"{day:%a} {day.day} {day:%b}" if not starts else _day_label(starts[0], zone)
     if not starts:
         d.say(msg.BOOK_NO_TIMES, day=label)
@@ -378,7 +390,7 @@ def show_times(event: EventData) -> None:
 
 
 def _picked_start(d: Dialogue) -> str | None:
-    listed: list[str] = d.context.get("times") or []
+    listed: list[str] = _draft(d).listed
     index = _number(d, len(listed))
     if index is not None:
         return listed[index]
@@ -397,7 +409,7 @@ def picked_time(event: EventData) -> bool:
 
 def keep_time(event: EventData) -> None:
     d = dialogue(event)
-    d.context["start"] = _picked_start(d)
+    _draft(d).start = _picked_start(d)
 
 
 def is_reschedule(event: EventData) -> bool:
@@ -408,7 +420,7 @@ def is_reschedule(event: EventData) -> bool:
 
 def _offer(d: Dialogue, key: str, known: str | None, ask_known: str, ask: str) -> None:
     """Ask for a value, offering the one we know ("reply 1 to use it") when there is one."""
-    d.context[f"{key}_offer"] = known
+    setattr(_draft(d), f"{key}_offer", known)
     if known:
         d.say(ask_known, **{key: known})
     else:
@@ -417,7 +429,7 @@ def _offer(d: Dialogue, key: str, known: str | None, ask_known: str, ask: str) -
 
 def _offered_or(d: Dialogue, key: str, parse: Callable[[str], str | None]) -> str | None:
     """"yes"/"1" takes the offered value; anything else is parsed as a new one."""
-    offer = d.context.get(f"{key}_offer")
+    offer = getattr(_draft(d), f"{key}_offer")
     if offer and normalise(d.text) in YES:
         return offer
     return parse(d.text)
@@ -425,7 +437,7 @@ def _offered_or(d: Dialogue, key: str, parse: Callable[[str], str | None]) -> st
 
 def ask_name(event: EventData) -> None:
     d = dialogue(event)
-    _offer(d, "name", d.context.get("name") or person_name(d.contact.name or "")
+    _offer(d, "name", _draft(d).name or person_name(d.contact.name or "")
            or person_name(d.inbound.profile_name or ""), msg.BOOK_ASK_NAME_KNOWN, msg.BOOK_ASK_NAME)
 
 
@@ -443,7 +455,7 @@ def name_rejected(event: EventData) -> None:
 
 def keep_name(event: EventData) -> None:
     d = dialogue(event)
-    d.context["name"] = _name(d)
+    _draft(d).name = _name(d)
 
 
 def valid_email(text: str) -> str | None:
@@ -459,7 +471,7 @@ def valid_email(text: str) -> str | None:
 
 def ask_email(event: EventData) -> None:
     d = dialogue(event)
-    _offer(d, "email", d.context.get("email") or valid_email(d.contact.email or ""), msg.BOOK_ASK_EMAIL_KNOWN,
+    _offer(d, "email", _draft(d).email or valid_email(d.contact.email or ""), msg.BOOK_ASK_EMAIL_KNOWN,
            msg.BOOK_ASK_EMAIL)
 
 
@@ -478,7 +490,7 @@ def email_rejected(event: EventData) -> None:
 
 def keep_email(event: EventData) -> None:
     d = dialogue(event)
-    d.context["email"] = _email(d)
+    _draft(d).email = _email(d)
 
 
 # -- summary and confirmation -----------------------------------------------------------------------------------
@@ -503,80 +515,80 @@ def show_summary(event: EventData) -> None:
         where = msg.BOOK_SUMMARY_WHERE_ADDRESS.format(address=offering.address or "-")
     elif offering.platform == "google_meet":
         where = msg.BOOK_SUMMARY_WHERE_MEET.format(url=offering.meet_url or "-")
-    elif not _zoom_ready(d, offering):
-        where = msg.BOOK_SUMMARY_WHERE_ZOOM_DELAYED
+    elif not _makes_links(d, offering):
+        where = msg.BOOK_SUMMARY_WHERE_PLATFORM_DELAYED.format(**d.words(offering.platform))
     elif offering.capacity > 1:
-        where = msg.BOOK_SUMMARY_WHERE_ZOOM_GROUP
+        where = msg.BOOK_SUMMARY_WHERE_PLATFORM_GROUP.format(**d.words(offering.platform))
     else:
-        where = msg.BOOK_SUMMARY_WHERE_ZOOM
+        where = msg.BOOK_SUMMARY_WHERE_PLATFORM.format(**d.words(offering.platform))
     d.say(msg.BOOK_SUMMARY, session=offering.name, provider=provider.display_name,
           when=slots.format_slot_with_zone(start, zone), duration=offering.duration_minutes, price=_price(offering),
-          where=where, name=d.context["name"], email=d.context["email"], options=render_options("book_confirm"))
+          where=where, name=_draft(d).name, email=_draft(d).email, options=render_options("book_confirm"))
+
+
+def confirm(event: EventData) -> None:
+    """Prepare of the first `confirm_booking` transition: book (or move the booking), once per message, through one
+    use case; the guards that follow read its outcome (`d.outcome`) and the steps say it."""
+    d = dialogue(event)
+    draft = _draft(d)
+    offering = _offering(d)
+    if _is_reschedule(d):
+        told = booking_service.reschedule(d.session, d.services, booking_id=draft.reschedule_booking_id,
+                                          start=_start(d), contact=d.contact, now=d.now)
+    else:
+        told = booking_service.book(d.session, d.services, offering_id=offering.id if offering else None,
+                                    customer=d.contact, start=_start(d), name=draft.name or "",
+                                    email=draft.email or "", timezone=_zone(d), now=d.now)
+    d.outcome = told
+    d.later(told.then)
+
+
+def _outcome(event: EventData) -> str | None:
+    told = dialogue(event).outcome
+    return told.status if isinstance(told, booking_service.Told) else None
 
 
 def booked(event: EventData) -> bool:
-    """Take the place (in a savepoint, so a lost race changes nothing), tell both sides, and after commit have the
-    Zoom meeting created and the confirmation email sent. The graph may ask twice in one message (provider, then
-    customer destination): the first answer is kept on the dialogue."""
-    d = dialogue(event)
-    if _is_reschedule(d):
-        return False
-    cached = getattr(d, "_booking_outcome", None)
-    if cached is not None:
-        return cached
-    outcome = _book(d)
-    d._booking_outcome = outcome  # type: ignore[attr-defined]
-    return outcome
+    return _outcome(event) == "booked"
 
 
-def _book(d: Dialogue) -> bool:
-    offering, zone, start = _offering(d), _zone(d), _start(d)
-    if offering is None or start is None:
-        return False
-    try:
-        with d.session.begin_nested():
-            booking = bookings.book(d.session, offering=offering, customer=d.contact, start=start,
-                                    name=d.context["name"], email=d.context["email"], timezone=zone, now=d.now)
-    except SlotUnavailable as exc:
-        _unavailable(d, exc)
-        return False
-    d.contact.name, d.contact.email = booking.customer_name, booking.customer_email
-    if not bookings.needs_meeting(offering):
-        booking.link_sent_at = d.now  # the address or Meet link is in the confirmation below
-    provider = offering.provider
-    d.say(msg.BOOK_CONFIRMED, session=offering.name, provider=provider.display_name,
-          when=slots.format_slot_with_zone(start, zone), reference=booking.reference, where=_where_after(offering, d),
-          email=booking.customer_email)
-    places = ""
-    if offering.capacity > 1:
-        places = msg.BOOK_PROVIDER_PLACES.format(taken=bookings.seats_taken(d.session, offering.id, start),
-                                                 capacity=offering.capacity)
-    _tell(d, provider.contact, msg.BOOK_PROVIDER_NEW.format(
-        customer=booking.customer_name, session=offering.name, reference=booking.reference, places=places,
-        when=slots.format_slot_with_zone(start, provider.timezone)))
-    _after_commit(d, booking.id, booking.meeting_id)
-    return True
+def rescheduled(event: EventData) -> bool:
+    return _outcome(event) == "rescheduled"
 
 
-def _after_commit(d: Dialogue, booking_id: int, *meeting_ids: int | None) -> None:
-    services = d.services
-
-    def run() -> None:
-        for meeting_id in dict.fromkeys(m for m in meeting_ids if m is not None):
-            services.queue.meeting(meeting_id)  # creates/updates the Zoom meeting, then sends the link
-        services.queue.booking_email(booking_id)  # (a Zoom booking's email waits for its link)
-
-    d.later(run)
-
-
-def _unavailable(d: Dialogue, exc: SlotUnavailable) -> None:
-    """Keep, for this message only, why the place could not be taken ("paused", "taken", "full")."""
-    d._unavailable_reason = exc.args[0] if exc.args else None  # type: ignore[attr-defined]
+def reschedule_gone(event: EventData) -> bool:
+    """The booking being moved was cancelled meanwhile (by the other side), has started, or is not the writer's."""
+    return _outcome(event) == "gone"
 
 
 def session_paused(event: EventData) -> bool:
     """Confirming failed because the provider paused the session meanwhile."""
-    return getattr(dialogue(event), "_unavailable_reason", None) == "paused"
+    return _outcome(event) == "paused"
+
+
+def say_booked(event: EventData) -> None:
+    d = dialogue(event)
+    booking = d.outcome.booking
+    offering = booking.offering
+    d.say(msg.BOOK_CONFIRMED, session=offering.name, provider=offering.provider.display_name,
+          when=slots.format_slot_with_zone(booking.start_at, booking.customer_timezone),
+          reference=booking.reference, where=_where_after(d, offering), email=booking.customer_email)
+
+
+def say_rescheduled(event: EventData) -> None:
+    d = dialogue(event)
+    told = d.outcome
+    booking = told.booking
+    offering, provider = booking.offering, booking.offering.provider
+    if told.as_provider:
+        d.say(msg.BOOK_PROVIDER_DID_RESCHEDULE, reference=booking.reference, customer=booking.customer_name,
+              session=offering.name, when=slots.format_slot_with_zone(booking.start_at, provider.timezone))
+    else:
+        d.say(msg.BOOK_RESCHEDULED, reference=booking.reference, session=offering.name,
+              provider=provider.display_name, when=slots.format_slot_with_zone(booking.start_at,
+                                                                               booking.customer_timezone),
+              where=booking_service.where_booked(d.services, offering))
+    _draft(d).reschedule_booking_id = None
 
 
 def other_sessions_open(event: EventData) -> bool:
@@ -588,27 +600,19 @@ def paused_meanwhile(event: EventData) -> None:
     d = dialogue(event)
     offering = _offering(d)
     d.say(msg.BOOK_SESSION_PAUSED, session=offering.name if offering is not None else "-")
-    for key in ("offering_id", "day", "days", "start", "times"):
-        d.context.pop(key, None)
+    draft = _draft(d)
+    draft.offering_id = draft.day = draft.start = None
+    draft.listed = []
 
 
 def paused_nothing_open(event: EventData) -> None:
     """Before going to the menu: the session is paused and the provider has nothing else open."""
     d = dialogue(event)
     paused_meanwhile(event)
-    provider = d.session.get(Provider, d.context.get("provider_id"))
+    provider = booking_service.get_provider(d.session, _draft(d).provider_id)
     if provider is not None:
         d.say(msg.BOOK_NOTHING_OPEN, provider=provider.display_name)
-    d.context.clear()
-
-
-def reschedule_gone(event: EventData) -> bool:
-    """The booking being moved was cancelled meanwhile (by the other side), has started, or is not the writer's."""
-    d = dialogue(event)
-    booking = _reschedule_booking(d)
-    if booking is None or booking.status != "confirmed" or booking.start_at <= d.now:  # (or it has started)
-        return True
-    return booking.customer_id != d.contact.id and (d.provider is None or booking.provider_id != d.provider.id)
+    d.forget()
 
 
 def reschedule_gone_said(event: EventData) -> None:
@@ -617,54 +621,7 @@ def reschedule_gone_said(event: EventData) -> None:
 
 def slot_gone(event: EventData) -> None:
     d = dialogue(event)
-    for key in ("day", "start", "times"):
-        d.context.pop(key, None)
+    draft = _draft(d)
+    draft.day = draft.start = None
+    draft.listed = []
     d.say(msg.BOOK_SLOT_GONE)
-
-
-def rescheduled(event: EventData) -> bool:
-    """Move the booking being rescheduled to the chosen start (in a savepoint), tell the other side, and after
-    commit have the meeting updated (or moved) and a new invitation emailed."""
-    d = dialogue(event)
-    booking_id, start = d.context.get("reschedule_booking_id"), _start(d)
-    # Lock and re-read: the other side may have cancelled it a moment ago (lock order: booking, then provider).
-    booking = d.session.get(Booking, booking_id, with_for_update=True, populate_existing=True) \
-        if booking_id else None
-    if booking is None or start is None or booking.status != "confirmed":
-        return False
-    customer_acts = booking.customer_id == d.contact.id
-    if not customer_acts and (d.provider is None or booking.provider_id != d.provider.id):
-        return False
-    old_start, old_meeting_id = booking.start_at, booking.meeting_id
-    try:
-        with d.session.begin_nested():
-            meeting = bookings.reschedule(d.session, booking, start, d.now)
-    except SlotUnavailable as exc:
-        _unavailable(d, exc)
-        d.session.refresh(booking)
-        return False
-    offering, provider = booking.offering, booking.offering.provider
-    zone = booking.customer_timezone
-    where = _where_after(offering)
-    if customer_acts:
-        d.say(msg.BOOK_RESCHEDULED, reference=booking.reference, session=offering.name,
-              provider=provider.display_name, when=slots.format_slot_with_zone(start, zone), where=where)
-        _tell(d, provider.contact, msg.BOOK_PROVIDER_RESCHEDULED.format(
-            customer=booking.customer_name, reference=booking.reference, session=offering.name,
-            old=slots.format_slot_with_zone(old_start, provider.timezone),
-            new=slots.format_slot_with_zone(start, provider.timezone)))
-    else:
-        d.say(msg.BOOK_PROVIDER_DID_RESCHEDULE, reference=booking.reference, customer=booking.customer_name,
-              session=offering.name, when=slots.format_slot_with_zone(start, provider.timezone))
-        _tell(d, booking.customer, msg.BOOK_CUSTOMER_RESCHEDULED_BY_PROVIDER.format(
-            provider=provider.display_name, reference=booking.reference, session=offering.name,
-            old=slots.format_slot_with_zone(old_start, zone), new=slots.format_slot_with_zone(start, zone),
-            where=where))
-    if not bookings.needs_meeting(offering):
-        booking.link_sent_at = d.now
-    # the old occurrence's meeting, if the booking left it and nobody else uses it, is deleted at Zoom too
-    old = d.session.get(Meeting, old_meeting_id) if old_meeting_id else None
-    stale = old_meeting_id if old is not None and old.status == "deleting" else None
-    _after_commit(d, booking.id, meeting.id if meeting is not None else None, stale)
-    d.context.pop("reschedule_booking_id", None)
-    return True

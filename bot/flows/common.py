@@ -3,13 +3,16 @@ into a friendly reply."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 
 from transitions import EventData
 
 from bot.core import messages as msg
+from bot.core import timezones
 from bot.core.text import normalise
 from bot.dialogue.context import Dialogue
 from bot.dialogue.intents import MAIN_MENUS, MENUS, render_options
+from bot.services import contacts
 from store.db import WriteRefused
 
 log = logging.getLogger(__name__)
@@ -17,6 +20,23 @@ log = logging.getLogger(__name__)
 
 def dialogue(event: EventData) -> Dialogue:
     return event.model  # type: ignore[no-any-return]
+
+
+@dataclass
+class ZoneGuess:
+    """Mixed into a Draft whose journey asks for a time zone: the one guess offered ("yes" takes it) or the
+    numbered choices."""
+
+    tz_guess: str | None = None
+    tz_choices: list[str] = field(default_factory=list)
+
+    def offer(self, guesses: list[str]) -> None:
+        self.tz_guess = guesses[0] if len(guesses) == 1 else None
+        self.tz_choices = list(guesses) if len(guesses) > 1 else []
+
+    def chosen(self, text: str) -> str | None:
+        """The zone the answer picks (the guess, a number, or a zone typed), else None."""
+        return timezones.choose(text, self.tz_guess, self.tz_choices)
 
 
 def is_provider(event: EventData) -> bool:
@@ -43,7 +63,7 @@ def show_menu(event: EventData) -> None:
     if transition is not None and transition.source == "start":
         welcome(event)
     if d.state == "provider_menu" and d.provider is not None:
-        d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state))
+        d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state, d.words()))
     else:
         d.say(msg.CUSTOMER_MENU, options=render_options("customer_menu"))
 
@@ -51,7 +71,7 @@ def show_menu(event: EventData) -> None:
 def opt_out(event: EventData) -> None:
     """STOP: no more messages but the answers to their own; nothing else changes (bookings stay)."""
     d = dialogue(event)
-    d.contact.opted_out_at = d.contact.opted_out_at or d.now
+    contacts.opt_out(d.contact, d.now)
     d.say(msg.OPTED_OUT)
 
 
@@ -61,8 +81,7 @@ OPT_IN_WORDS = frozenset({"start", "unstop", "subscribe"})
 def opt_in(event: EventData) -> None:
     """START (UNSTOP, SUBSCRIBE) from someone who had sent STOP turns messages on again; other words don't."""
     d = dialogue(event)
-    if d.contact.opted_out_at is not None and normalise(d.text) in OPT_IN_WORDS:
-        d.contact.opted_out_at = None
+    if normalise(d.text) in OPT_IN_WORDS and contacts.opt_in(d.contact):
         d.say(msg.OPTED_IN)
 
 
@@ -82,7 +101,7 @@ def not_understood(event: EventData) -> None:
     shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."
     if d.state in MENUS:
         d.say(msg.NOT_UNDERSTOOD, text=shown)
-        d.say(render_options(d.state))
+        d.say(render_options(d.state, d.words()))
     d.say(msg.GLOBAL_HINT)
 
 

@@ -6,35 +6,36 @@ of their sessions and, if they booked someone else, their own), a pick is a numb
 and every later step loads the booking again and checks it still belongs to the writer."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core.slots import format_slot_with_zone
+from bot.dialogue.context import Draft, Listed
 from bot.dialogue.intents import render_options
+from bot.flows.booking import BookingDraft
 from bot.flows.common import dialogue
-from bot.services import bookings, outbox, video_accounts
+from bot.services import booking as booking_service
+from bot.services import bookings, video_accounts
 from bot.services.notify import where_text
 from store.models import Booking
 
 MAX_LISTED = 20
-CONTEXT_LIST = "booking_ids"
-CONTEXT_PICKED = "booking_id"
+
+
+@dataclass
+class MyBookingsDraft(Listed, Draft):
+    """`listed`: the booking ids shown; `booking_id`: the one picked."""
+
+    KEY = "my_bookings"
+    booking_id: int | None = None
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
 
 def _upcoming(d) -> list[Booking]:
-    """The writer's upcoming confirmed bookings: as provider (their sessions) and as customer, by start time."""
-    found: dict[int, Booking] = {}
-    if d.provider is not None:
-        found.update((b.id, b) for b in bookings.upcoming_for_provider(d.session, d.provider.id, d.now))
-    found.update((b.id, b) for b in bookings.upcoming_for_customer(d.session, d.contact.id, d.now))
-    return sorted(found.values(), key=lambda b: (b.start_at, b.id))
-
-
-def _owns(d, booking: Booking | None) -> bool:
-    return booking is not None and (booking.customer_id == d.contact.id or
-                                    (d.provider is not None and booking.provider_id == d.provider.id))
+    return booking_service.list_bookings(d.session, d.contact, d.now)
 
 
 def _as_provider(d, booking: Booking) -> bool:
@@ -49,31 +50,31 @@ def _when(d, booking: Booking) -> str:
     return format_slot_with_zone(booking.start_at, _zone(d, booking))
 
 
-def _current(d, *, lock: bool = False) -> Booking | None:
-    """The picked booking, if it (still) belongs to the writer; locked for the rest of the message if asked."""
-    booking_id = d.context.get(CONTEXT_PICKED)
-    if not isinstance(booking_id, int):
-        return None
-    booking = d.session.get(Booking, booking_id, with_for_update=lock, populate_existing=lock)
-    return booking if _owns(d, booking) else None
+def _current(d) -> Booking | None:
+    """The picked booking, if it (still) belongs to the writer."""
+    return booking_service.owned_booking(d.session, d.contact, d.draft(MyBookingsDraft).booking_id)
 
 
-def _where(booking: Booking) -> str:
+def _where(d, booking: Booking) -> str:
     """The join link when it's there; otherwise where the link stands (Meet link or address for the others)."""
     meeting = booking.meeting
+    words = d.words(booking.offering.platform)
     if bookings.needs_meeting(booking.offering) and (meeting is None or not meeting.join_url):
         status = meeting.status if meeting is not None else "pending"
-        return {"waiting": msg.MB_WHERE_ZOOM_WAITING, "failed": msg.MB_WHERE_ZOOM_FAILED}.get(
-            status, msg.MB_WHERE_ZOOM_PENDING)
-    return where_text(booking, meeting)[1]
+        return {"waiting": msg.MB_WHERE_PLATFORM_WAITING, "failed": msg.MB_WHERE_PLATFORM_FAILED}.get(
+            status, msg.MB_WHERE_PLATFORM_PENDING).format(**words)
+    return where_text(booking, meeting, words)[1]
 
 
-def _zoom_broken(d, rows: list[Booking]) -> bool:
-    """A Zoom session of the writer's own (as provider) while their Zoom connection is missing or broken."""
-    if d.provider is None or not any(_as_provider(d, b) and bookings.needs_meeting(b.offering) for b in rows):
-        return False
-    conn = video_accounts.connection(d.session, d.provider.id, "zoom")
-    return conn is None or conn.status != "connected"
+def _reconnect_platform(d, rows: list[Booking]) -> str | None:
+    """The platform of a session of the writer's own (as provider) whose connection is missing or broken."""
+    if d.provider is None:
+        return None
+    for platform in dict.fromkeys(b.offering.platform for b in rows
+                                  if _as_provider(d, b) and bookings.needs_meeting(b.offering)):
+        if not video_accounts.readiness(d.services, d.session, d.provider, platform, d.now).connected:
+            return platform
+    return None
 
 
 def _other_party(d, booking: Booking) -> str:
@@ -85,15 +86,15 @@ def _other_party(d, booking: Booking) -> str:
 def show_list(event: EventData) -> None:
     d = dialogue(event)
     rows = _upcoming(d)
-    d.context.clear()  # also what a finished reschedule (which lands here) left behind
-    d.context[CONTEXT_LIST] = [b.id for b in rows[:MAX_LISTED]]
+    d.forget()  # also what a finished reschedule (which lands here) left behind
+    d.draft(MyBookingsDraft).listed = [b.id for b in rows[:MAX_LISTED]]
     if not rows:
         d.say(msg.MB_NONE)
         d.say(msg.MB_NONE_PROVIDER_HINT if d.provider is not None else msg.MB_NONE_CUSTOMER_HINT)
         return
     lines = [msg.MB_LIST_HEADER]
     for number, booking in enumerate(rows[:MAX_LISTED], 1):
-        values = dict(number=number, session=booking.offering.name, when=_when(d, booking), where=_where(booking))
+        values = dict(number=number, session=booking.offering.name, when=_when(d, booking), where=_where(d, booking))
         if _as_provider(d, booking):
             lines.append(msg.MB_LINE_AS_PROVIDER.format(customer=booking.customer_name, **values))
         else:
@@ -101,14 +102,15 @@ def show_list(event: EventData) -> None:
     if len(rows) > MAX_LISTED:
         lines.append(msg.MB_LIST_MORE.format(count=len(rows) - MAX_LISTED))
     d.say("\n".join(lines))
-    if _zoom_broken(d, rows):
-        d.say(msg.MB_ZOOM_RECONNECT)
+    platform = _reconnect_platform(d, rows)
+    if platform:
+        d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))
     d.say(msg.MB_LIST_FOOTER)
 
 
 def _picked_id(d) -> int | None:
     """The booking the answer names, by number or reference, among those listed and still upcoming."""
-    listed = [i for i in d.context.get(CONTEXT_LIST) or [] if isinstance(i, int)]
+    listed = [i for i in d.draft(MyBookingsDraft).listed if isinstance(i, int)]
     answer = d.text.strip().lstrip("#").strip()
     if answer.isdigit():
         number = int(answer)
@@ -127,12 +129,12 @@ def picked_booking(event: EventData) -> bool:
 
 def keep_booking(event: EventData) -> None:
     d = dialogue(event)
-    d.context[CONTEXT_PICKED] = _picked_id(d)
+    d.draft(MyBookingsDraft).booking_id = _picked_id(d)
 
 
 def pick_rejected(event: EventData) -> None:
     d = dialogue(event)
-    count = len(d.context.get(CONTEXT_LIST) or [])
+    count = len(d.draft(MyBookingsDraft).listed)
     if count == 0 or not _upcoming(d):
         d.say(msg.MB_NONE)
         d.say(msg.MB_NONE_PROVIDER_HINT if d.provider is not None else msg.MB_NONE_CUSTOMER_HINT)
@@ -153,35 +155,34 @@ def show_detail(event: EventData) -> None:
            if _as_provider(d, booking) else
            msg.MB_DETAIL_WITH_PROVIDER.format(provider=booking.offering.provider.display_name))
     d.say(msg.MB_DETAIL, session=booking.offering.name, reference=booking.reference, who=who, when=_when(d, booking),
-          duration=booking.offering.duration_minutes, where=_where(booking))
-    if _zoom_broken(d, [booking]):
-        d.say(msg.MB_ZOOM_RECONNECT)
+          duration=booking.offering.duration_minutes, where=_where(d, booking))
+    platform = _reconnect_platform(d, [booking])
+    if platform:
+        d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))
     d.say(msg.MB_DETAIL_OPTIONS, options=render_options("booking_detail"))
 
 
 def _changeable(d, booking: Booking | None) -> bool:
-    return booking is not None and booking.status == "confirmed" and booking.start_at > d.now
+    return booking_service.unchangeable(booking, d.now) is None
 
 
 def _refuse(d, booking: Booking | None) -> None:
-    """Why a booking can't be cancelled or moved (see _changeable)."""
-    if booking is not None and booking.status == "confirmed" and booking.start_at <= d.now < booking.end_at:
-        d.say(msg.MB_CANT_CHANGE_STARTED)
-    else:
-        d.say(msg.MB_GONE)
+    """Why a booking can't be cancelled or moved."""
+    d.say(msg.MB_CANT_CHANGE_STARTED if booking_service.unchangeable(booking, d.now) == "started" else msg.MB_GONE)
 
 
-# -- cancel -------------------------------------------------------------------------------------------------------
-
-def can_cancel(event: EventData) -> bool:
+def can_change(event: EventData) -> bool:
+    """Cancelling and moving alike: a paused session's bookings can be moved too (pausing only stops new bookings)."""
     d = dialogue(event)
     return _changeable(d, _current(d))
 
 
-def cancel_refused(event: EventData) -> None:
+def change_refused(event: EventData) -> None:
     d = dialogue(event)
     _refuse(d, _current(d))
 
+
+# -- cancel -------------------------------------------------------------------------------------------------------
 
 def ask_cancel(event: EventData) -> None:
 
@@ -195,56 +196,30 @@ def ask_cancel(event: EventData) -> None:
 
 
 def cancel_booking(event: EventData) -> None:
-    """Cancel (the row is locked: a provider and a customer cancelling at once cancel once), tell the other side in
-    chat, and after commit delete the Zoom meeting nobody uses any more and send the cancellation email."""
+    """Cancel through the use case (it tells the other side; after commit the meeting nobody uses any more is
+    deleted and the cancellation emailed) and say so."""
     d = dialogue(event)
-    booking = _current(d, lock=True)
-    if not _changeable(d, booking):
-        _refuse(d, booking)
+    told = booking_service.cancel(d.session, d.services, booking_id=d.draft(MyBookingsDraft).booking_id,
+                                  contact=d.contact, now=d.now)
+    if not told.done:
+        _refuse(d, told.booking)
         return
-    as_provider = _as_provider(d, booking)
-    offering, provider = booking.offering, booking.offering.provider
-    meeting = bookings.cancel(d.session, booking, by="provider" if as_provider else "customer", now=d.now)
-    booking.email_status = "pending"
-    if as_provider:
-        other, text = booking.customer, msg.MB_TELL_CUSTOMER_CANCELLED.format(
-            provider=provider.display_name, reference=booking.reference, session=offering.name,
-            when=format_slot_with_zone(booking.start_at, booking.customer_timezone), code=provider.booking_code)
-    else:
-        other, text = provider.contact, msg.MB_TELL_PROVIDER_CANCELLED.format(
-            customer=booking.customer_name, reference=booking.reference, session=offering.name,
-            when=format_slot_with_zone(booking.start_at, provider.timezone))
-    ids = outbox.queue(d.session, other, [text], d.now) if other.id != d.contact.id else []
-    d.say(msg.MB_CANCELLED, reference=booking.reference, session=offering.name, when=_when(d, booking),
+    booking = told.booking
+    d.say(msg.MB_CANCELLED, reference=booking.reference, session=booking.offering.name, when=_when(d, booking),
           other=_other_party(d, booking))
-    d.context.pop(CONTEXT_PICKED, None)
-    services, booking_id = d.services, booking.id
-    meeting_id = meeting.id if meeting is not None else None
-    d.later(lambda: outbox.after_commit(services, ids))
-    if meeting_id is not None:
-        d.later(lambda: services.queue.meeting(meeting_id))
-    d.later(lambda: services.queue.booking_email(booking_id))
+    d.draft(MyBookingsDraft).booking_id = None
+    d.later(told.then)
 
 
 # -- reschedule ---------------------------------------------------------------------------------------------------
-
-def can_reschedule(event: EventData) -> bool:
-    """As for cancelling: a paused session's bookings can be moved too (pausing only stops new bookings)."""
-    d = dialogue(event)
-    return _changeable(d, _current(d))
-
-
-def reschedule_refused(event: EventData) -> None:
-    d = dialogue(event)
-    _refuse(d, _current(d))
-
 
 def start_reschedule(event: EventData) -> None:
     """Hand over to the booking flow at the day step, for the same provider and session, in the writer's zone."""
     d = dialogue(event)
     booking = _current(d)
     d.say(msg.MB_RESCHEDULE_START, session=booking.offering.name, when=_when(d, booking))
-    d.context.clear()
-    d.context.update({CONTEXT_PICKED: booking.id, "reschedule_booking_id": booking.id,
-                      "provider_id": booking.provider_id, "offering_id": booking.offering_id,
-                      "timezone": _zone(d, booking)})
+    d.forget()
+    d.draft(MyBookingsDraft).booking_id = booking.id  # (`back` from the day step shows it again)
+    move = d.draft(BookingDraft)
+    move.reschedule_booking_id, move.provider_id = booking.id, booking.provider_id
+    move.offering_id, move.timezone = booking.offering_id, _zone(d, booking)

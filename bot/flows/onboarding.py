@@ -1,14 +1,24 @@
 """A new provider signs up by chat: name, time zone (guessed from the number, confirmed), 14-day trial."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core import phones, timezones
 from bot.core.text import clean_input, person_name
-from bot.flows.common import dialogue
-from bot.services import plans
-from store import repos
+from bot.dialogue.context import Draft
+from bot.flows.common import ZoneGuess, dialogue
+from bot.services import contacts, plans
+
+
+@dataclass
+class SignupDraft(ZoneGuess, Draft):
+    """The name given, and the time zones offered."""
+
+    KEY = "signup"
+    name: str = ""
 
 
 def already_provider(event: EventData) -> None:
@@ -31,31 +41,28 @@ def name_rejected(event: EventData) -> None:
 
 def keep_name(event: EventData) -> None:
     d = dialogue(event)
-    d.context["name"] = person_name(d.text)
+    d.draft(SignupDraft).name = person_name(d.text) or ""
 
 
 def ask_timezone(event: EventData) -> None:
     d = dialogue(event)
     guesses = timezones.guess_for_phone(d.contact.phone)
-    name = d.context.get("name", "")
+    draft = d.draft(SignupDraft)
+    draft.offer(guesses)
+    name = draft.name
     if len(guesses) == 1:
-        d.context["tz_guess"] = guesses[0]
         d.say(msg.SIGNUP_ASK_TIMEZONE, name=name, country=phones.country_name(d.contact.country) or "your country",
               timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
     elif guesses:
-        d.context["tz_choices"] = guesses
         d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)
         d.say(msg.SIGNUP_TIMEZONE_CHOICES, options=timezones.numbered(guesses, d.now))
     else:
         d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)
 
 
-def _chosen_zone(d) -> str | None:
-    return timezones.choose(d.text, d.context.get("tz_guess"), d.context.get("tz_choices") or [])
-
-
 def timezone_chosen(event: EventData) -> bool:
-    return _chosen_zone(dialogue(event)) is not None
+    d = dialogue(event)
+    return d.draft(SignupDraft).chosen(d.text) is not None
 
 
 def timezone_not_understood(event: EventData) -> None:
@@ -65,17 +72,18 @@ def timezone_not_understood(event: EventData) -> None:
 
 def create_provider(event: EventData) -> None:
     d = dialogue(event)
-    zone = _chosen_zone(d)
-    provider = repos.create_provider(d.session, d.contact, name=d.context["name"], timezone=zone, now=d.now,
-                                     trial_days=d.services.config.trial_days)
-    d.context.clear()
+    draft = d.draft(SignupDraft)
+    zone = draft.chosen(d.text)
+    provider = contacts.sign_up(d.session, d.contact, name=draft.name, timezone=zone, now=d.now,
+                                trial_days=d.services.config.trial_days)
+    d.forget()
     d.say(msg.SIGNUP_DONE, name=provider.display_name, timezone=zone,
           trial_end=plans.format_day(provider.trial_ends_at, zone))
 
 
 def show_plan(event: EventData) -> None:
     d = dialogue(event)
-    d.say(plans.describe(d.provider, d.now))
+    d.say(plans.describe(d.provider, d.now, d.words()))
     if plans.effective_plan(d.provider, d.now) != "pro":
         d.say(msg.PLAN_UPGRADE, support_email=d.services.config.support_email)
 
@@ -98,7 +106,5 @@ def new_timezone_ok(event: EventData) -> bool:
 def save_new_timezone(event: EventData) -> None:
     d = dialogue(event)
     zone = timezones.lookup(d.text)
-    d.contact.timezone = zone
-    if d.provider:
-        d.provider.timezone = zone
+    contacts.set_timezone(d.contact, zone)
     d.say(msg.TIMEZONE_SAVED, timezone=zone, local_time=timezones.local_time(zone, d.now))

@@ -22,16 +22,15 @@ from bot.core import availability, money, slots
 from bot.core import messages as msg
 from bot.core.text import clean_input, number
 from bot.dialogue.context import Dialogue
-from bot.dialogue.intents import MENUS
-from bot.flows import zoom as zoom_flow
+from bot.dialogue.intents import MENUS, fill
+from bot.flows import video_connect
 from bot.flows.common import dialogue
-from bot.services import plans, sharing, video_accounts
+from bot.services import sharing, video_accounts
 from store.models import Booking, Offering, Provider
 
 MIN_DURATION, MAX_DURATION = 5, 480
 MIN_CAPACITY, MAX_CAPACITY = 2, 500
 MAX_NOTICE_HOURS = 720
-ZOOM = "zoom"
 MEET = "google_meet"
 ONE, GROUP = "one_to_one", "group"
 ONLINE, IN_PERSON = "online", "in_person"
@@ -158,12 +157,12 @@ def format_notice(minutes: int) -> str:
     return msg.SESSION_NOTICE_HOURS.format(hours=f"{hours:f}")
 
 
-def _where(values: dict[str, Any]) -> str:
+def _where(values: dict[str, Any], words: dict[str, str]) -> str:
     if values.get("mode") == IN_PERSON:
         return msg.SESSION_WHERE_ADDRESS.format(address=values.get("address") or "-")
     if values.get("platform") == MEET:
         return msg.SESSION_WHERE_MEET.format(url=values.get("meet_url") or "-")
-    return msg.SESSION_WHERE_ZOOM
+    return msg.SESSION_WHERE_PLATFORM.format(**words)
 
 
 def _as_values(offering: Offering) -> dict[str, Any]:
@@ -175,13 +174,13 @@ def _as_values(offering: Offering) -> dict[str, Any]:
             "notice": offering.min_notice_minutes}
 
 
-def _details(provider: Provider, values: dict[str, Any]) -> list[str]:
+def _details(provider: Provider, values: dict[str, Any], words: dict[str, str]) -> list[str]:
     lines = [msg.SESSION_FIELD_NAME.format(name=values["name"]),
              msg.SESSION_FIELD_KIND.format(kind=_kind_label(values["kind"])),
              msg.SESSION_FIELD_DURATION.format(duration=format_duration(values["duration"])),
              msg.SESSION_FIELD_PRICE.format(price=money.format_price(values["price_minor"], values["currency"],
                                                                      provider.country)),
-             msg.SESSION_FIELD_WHERE.format(where=_where(values)),
+             msg.SESSION_FIELD_WHERE.format(where=_where(values, words)),
              msg.SESSION_FIELD_AVAILABILITY.format(
                  availability=availability.format_availability(availability.from_json(values["availability"])),
                  timezone=provider.timezone)]
@@ -199,81 +198,92 @@ def _status_label(status: str) -> str:
     return msg.SESSION_STATUS_PAUSED if status == "paused" else msg.SESSION_STATUS_ACTIVE
 
 
-def _options(state: str, only: tuple[str, ...] | None = None) -> str:
+def _options(d: Dialogue, state: str, only: tuple[str, ...] | None = None) -> str:
     """The state's options with their real numbers; `only` keeps some of them (the numbers still work)."""
-
-    return "\n".join(msg.OPTION_LINE.format(number=i, label=o.label) for i, o in enumerate(MENUS[state], 1)
+    words = d.words()
+    return "\n".join(msg.OPTION_LINE.format(number=i, label=fill(o.label, words)) for i, o in enumerate(MENUS[state], 1)
                      if only is None or o.trigger in only)
 
 
-# -- Zoom -----------------------------------------------------------------------------------------------------------
+# -- the meeting platform (the one providers connect here; makes a meeting for each booking) ------------------------
 
-def zoom_warning(session: Session, provider: Provider, platform: str | None, now: datetime,
-                 support_email: str = "") -> str | None:
-    """The warning a provider sees next to a Zoom session when new bookings of it can't get a Zoom link: Zoom not
-    connected, connection broken, or a plan without Zoom. None for other sessions or a working connection."""
-    if platform != ZOOM:
+def _meetings_platform(d: Dialogue) -> str | None:
+    return video_accounts.primary_platform(d.services)
+
+
+def platform_warning(services, session: Session, provider: Provider, platform: str | None, now: datetime,
+                     support_email: str = "") -> str | None:
+    """The warning a provider sees next to a session on a platform that makes meetings when new bookings of it
+    can't get a link: not connected, connection broken, or a plan without it. None for other sessions or a
+    working connection."""
+    if not video_accounts.makes_meetings(services, platform):
         return None
-    if not plans.can_use_zoom(provider, now):
-        return msg.SESSION_ZOOM_WARNING_PLAN.format(support_email=support_email)
-    conn = video_accounts.connection(session, provider.id, ZOOM)
-    if conn is None or conn.status != "connected":
-        return msg.SESSION_ZOOM_WARNING
+    words = video_accounts.words(services, platform)
+    readiness = video_accounts.readiness(services, session, provider, platform, now)
+    if not readiness.allowed:
+        return msg.SESSION_PLATFORM_WARNING_PLAN.format(**words, support_email=support_email)
+    if not readiness.connected:
+        return msg.SESSION_PLATFORM_WARNING.format(**words)
     return None
 
 
-def _zoom_warning(d: Dialogue, platform: str | None) -> str | None:
-    return zoom_warning(d.session, d.provider, platform, d.now, d.services.config.support_email)
+def _platform_warning(d: Dialogue, platform: str | None) -> str | None:
+    return platform_warning(d.services, d.session, d.provider, platform, d.now, d.services.config.support_email)
 
 
-def _zoom_configured(d: Dialogue) -> bool:
-    return ZOOM in d.services.video.names()
+def _readiness(d: Dialogue) -> video_accounts.Readiness | None:
+    platform = _meetings_platform(d)
+    return video_accounts.readiness(d.services, d.session, d.provider, platform, d.now) if platform else None
 
 
-def zoom_possible(event: EventData) -> bool:
-    """A connect link makes sense: Zoom is set up on this server and the plan allows it."""
+def platform_possible(event: EventData) -> bool:
+    """A connect link makes sense: the platform is set up on this server and the plan allows it."""
+    readiness = _readiness(dialogue(event))
+    return readiness is not None and readiness.can_link
+
+
+def _platform_ready(d: Dialogue) -> bool:
+    """Set up here, the plan allows it and the provider's connection works: new bookings get links."""
+    readiness = _readiness(d)
+    return readiness is not None and readiness.ready
+
+
+def platform_ready(event: EventData) -> bool:
+    return _platform_ready(dialogue(event))
+
+
+def _explain_cannot_link(d: Dialogue, readiness: video_accounts.Readiness | None) -> None:
+    template = msg.PLATFORM_NOT_CONFIGURED if readiness is None or not readiness.configured else msg.PLATFORM_NEEDS_PLAN
+    d.say(template, **d.words(), support_email=d.services.config.support_email)
+
+
+def explain_platform_needed(event: EventData) -> None:
     d = dialogue(event)
-    return _zoom_configured(d) and plans.can_use_zoom(d.provider, d.now)
-
-
-def _zoom_ready(d: Dialogue) -> bool:
-    """Zoom is set up here, the plan allows it and the provider's connection works: new bookings get links."""
-    if not (_zoom_configured(d) and plans.can_use_zoom(d.provider, d.now)):
-        return False
-    conn = video_accounts.connection(d.session, d.provider.id, ZOOM)
-    return conn is not None and conn.status == "connected"
-
-
-def zoom_ready(event: EventData) -> bool:
-    return _zoom_ready(dialogue(event))
-
-
-def explain_zoom_needed(event: EventData) -> None:
-    d = dialogue(event)
-    if not _zoom_configured(d) or not plans.can_use_zoom(d.provider, d.now):
-        template = msg.ZOOM_NOT_CONFIGURED if not _zoom_configured(d) else msg.ZOOM_NEEDS_PLAN
-        d.say(template, support_email=d.services.config.support_email)
-        d.say(msg.SESSION_ZOOM_ALTERNATIVES,
-              options=_options("new_zoom_needed", ("platform_meet", "mode_in_person")))
+    readiness = _readiness(d)
+    if readiness is None or not readiness.can_link:
+        _explain_cannot_link(d, readiness)
+        d.say(msg.SESSION_PLATFORM_ALTERNATIVES,
+              options=_options(d, "new_platform_needed", ("platform_meet", "mode_in_person")))
         return
-    conn = video_accounts.connection(d.session, d.provider.id, ZOOM)
-    template = msg.SESSION_ZOOM_NEEDED_BROKEN if conn is not None else msg.SESSION_ZOOM_NEEDED
-    d.say(template, options=_options("new_zoom_needed"))
+    template = msg.SESSION_PLATFORM_NEEDED_BROKEN if readiness.broken else msg.SESSION_PLATFORM_NEEDED
+    d.say(template, **d.words(), options=_options(d, "new_platform_needed"))
 
 
-def after_zoom_link(event: EventData) -> None:
-    dialogue(event).say(msg.SESSION_ZOOM_LINK_NEXT)
-
-
-def zoom_still_missing(event: EventData) -> None:
+def after_platform_link(event: EventData) -> None:
     d = dialogue(event)
-    if zoom_possible(event):
-        d.say(msg.SESSION_ZOOM_STILL_MISSING)
-    explain_zoom_needed(event)
+    d.say(msg.SESSION_PLATFORM_LINK_NEXT, **d.words())
 
 
-def keep_zoom(event: EventData) -> None:
-    _update_draft(dialogue(event), mode=ONLINE, platform=ZOOM, meet_url=None, address=None)
+def platform_still_missing(event: EventData) -> None:
+    d = dialogue(event)
+    if platform_possible(event):
+        d.say(msg.SESSION_PLATFORM_STILL_MISSING, **d.words())
+    explain_platform_needed(event)
+
+
+def keep_platform(event: EventData) -> None:
+    d = dialogue(event)
+    _update_draft(d, mode=ONLINE, platform=_meetings_platform(d), meet_url=None, address=None)
 
 
 # -- who may --------------------------------------------------------------------------------------------------------
@@ -301,9 +311,10 @@ def is_group(event: EventData) -> bool:
 
 
 # Where the draft happens, for `back` from the weekly hours (to the step that set it).
-def is_zoom_draft(event: EventData) -> bool:
-    draft = _draft(dialogue(event))
-    return draft.get("mode") == ONLINE and draft.get("platform") == ZOOM
+def is_meetings_draft(event: EventData) -> bool:
+    d = dialogue(event)
+    draft = _draft(d)
+    return draft.get("mode") == ONLINE and draft.get("platform") not in (None, MEET)
 
 
 def is_meet_draft(event: EventData) -> bool:
@@ -316,7 +327,8 @@ def is_in_person_draft(event: EventData) -> bool:
 
 
 def ask_kind(event: EventData) -> None:
-    dialogue(event).say(msg.SESSION_ASK_KIND, options=_options("new_kind"))
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_KIND, options=_options(d, "new_kind"))
 
 
 def keep_kind_one(event: EventData) -> None:
@@ -409,7 +421,8 @@ def keep_price(event: EventData) -> None:
 
 
 def ask_mode(event: EventData) -> None:
-    dialogue(event).say(msg.SESSION_ASK_MODE, options=_options("new_mode"))
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_MODE, options=_options(d, "new_mode"))
 
 
 def keep_online(event: EventData) -> None:
@@ -421,7 +434,8 @@ def keep_in_person(event: EventData) -> None:
 
 
 def ask_platform(event: EventData) -> None:
-    dialogue(event).say(msg.SESSION_ASK_PLATFORM, options=_options("new_platform"))
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_PLATFORM, options=_options(d, "new_platform"))
 
 
 def ask_meet_url(event: EventData) -> None:
@@ -534,8 +548,9 @@ def keep_notice(event: EventData) -> None:
 def show_summary(event: EventData) -> None:
     d = dialogue(event)
     draft = _draft(d)
-    d.say(msg.SESSION_SUMMARY, details="\n".join(_details(d.provider, draft)), options=_options("new_confirm"))
-    warning = _zoom_warning(d, draft.get("platform"))
+    details = _details(d.provider, draft, d.words(draft.get("platform")))
+    d.say(msg.SESSION_SUMMARY, details="\n".join(details), options=_options(d, "new_confirm"))
+    warning = _platform_warning(d, draft.get("platform"))
     if warning:
         d.say(warning)
 
@@ -557,7 +572,7 @@ def save(event: EventData) -> None:
     d.context.clear()
     d.say(msg.SESSION_CREATED, name=offering.name)
     _say_share(d)
-    warning = _zoom_warning(d, offering.platform)
+    warning = _platform_warning(d, offering.platform)
     if warning:
         d.say(warning)
 
@@ -600,9 +615,9 @@ def show_list(event: EventData) -> None:
         line = msg.SESSION_LIST_LINE.format(
             number=position, name=o.name, kind=_kind_label(o.kind), duration=format_duration(o.duration_minutes),
             price=money.format_price(o.price_minor, o.currency, d.provider.country), status=_status_label(o.status))
-        warning = _zoom_warning(d, o.platform)
+        warning = _platform_warning(d, o.platform)
         if warning:
-            line += msg.SESSION_LIST_ZOOM_MARK
+            line += msg.SESSION_LIST_PLATFORM_MARK.format(**d.words(o.platform))
             warnings.append(warning)
         lines.append(line)
     d.say(msg.SESSION_LIST, lines="\n".join(lines))
@@ -640,10 +655,10 @@ def keep_picked_session(event: EventData) -> None:
 def show_detail(event: EventData) -> None:
     d = dialogue(event)
     offering = _offering(d)
-    lines = _details(d.provider, _as_values(offering))
+    lines = _details(d.provider, _as_values(offering), d.words(offering.platform))
     lines.append(msg.SESSION_FIELD_STATUS.format(status=_status_label(offering.status)))
-    d.say(msg.SESSION_DETAIL, details="\n".join(lines), options=_options("session_detail"))
-    warning = _zoom_warning(d, offering.platform)
+    d.say(msg.SESSION_DETAIL, details="\n".join(lines), options=_options(d, "session_detail"))
+    warning = _platform_warning(d, offering.platform)
     if warning:
         d.say(warning)
 
@@ -725,7 +740,7 @@ def _current(d: Dialogue, offering: Offering, field: str) -> str:
     if field == "notice":
         return format_notice(offering.min_notice_minutes)
     if field == "where":
-        return _where(_as_values(offering))
+        return _where(_as_values(offering), d.words(offering.platform))
     return str(offering.capacity)
 
 
@@ -749,7 +764,7 @@ def ask_new_value(event: EventData) -> None:
         if upcoming:  # bookings carry no place of their own: they would change silently
             d.say(msg.SESSION_WHERE_HAS_BOOKINGS, count=upcoming)
         else:
-            d.say(msg.SESSION_ASK_WHERE)
+            d.say(msg.SESSION_ASK_WHERE, **d.words())
     else:
         d.say(msg.SESSION_ASK_CAPACITY)
 
@@ -770,16 +785,18 @@ def most_booked(session: Session, offering_id: int, now: datetime) -> tuple[int,
 
 # -- edit: where it happens ------------------------------------------------------------------------------------------
 
-_WHERE_ZOOM = frozenset({"zoom", "on zoom", "zoom meeting", "online zoom", "online on zoom"})
+_WHERE_PLATFORM = ("{command_word}", "on {command_word}", "{command_word} meeting", "online {command_word}",
+                   "online on {command_word}")
 _IN_PERSON = re.compile(r"in[\s-]*person\b[\s,:;.-]*(.*)", re.IGNORECASE | re.DOTALL)
 _MEET_PREFIX = re.compile(r"(?:online\s+)?(?:on\s+)?(?:google\s+)?meet\s*[,:-]?\s*", re.IGNORECASE)
 
 
-def _where_wanted(text: str) -> tuple[str | None, str | None]:
-    """What an answer to "where?" asks for: ("zoom", None), ("meet", canonical link or None when the link is bad),
-    ("in_person", address or None when the address is missing or bad), or (None, None)."""
-    if _words(text) in _WHERE_ZOOM:
-        return ZOOM, None
+def _where_wanted(d: Dialogue, text: str) -> tuple[str | None, str | None]:
+    """What an answer to "where?" asks for: (the meeting platform, None), ("meet", canonical link or None when the
+    link is bad), ("in_person", address or None when the address is missing or bad), or (None, None)."""
+    platform, words = _meetings_platform(d), d.words()
+    if platform and _words(text) in {fill(w, words) for w in _WHERE_PLATFORM}:
+        return platform, None
     person = _IN_PERSON.fullmatch(clean_input(text, 400).strip())
     if person:
         return IN_PERSON, parse_address(person[1])
@@ -792,9 +809,9 @@ def _where_wanted(text: str) -> tuple[str | None, str | None]:
 
 def _new_where(d: Dialogue, text: str) -> dict[str, Any] | None:
     """The new place as the offering's columns, with creation's rules (Zoom only when it will give links)."""
-    kind, value = _where_wanted(text)
-    if kind == ZOOM:
-        return {"mode": ONLINE, "platform": ZOOM, "meet_url": None, "address": None} if _zoom_ready(d) else None
+    kind, value = _where_wanted(d, text)
+    if kind is not None and kind == _meetings_platform(d):
+        return {"mode": ONLINE, "platform": kind, "meet_url": None, "address": None} if _platform_ready(d) else None
     if kind == MEET and value:
         return {"mode": ONLINE, "platform": MEET, "meet_url": value, "address": None}
     if kind == IN_PERSON and value:
@@ -804,16 +821,16 @@ def _new_where(d: Dialogue, text: str) -> dict[str, Any] | None:
 
 def _where_rejected(event: EventData) -> None:
     d = dialogue(event)
-    kind, _ = _where_wanted(d.text)
-    if kind == ZOOM:
-        if not _zoom_configured(d) or not plans.can_use_zoom(d.provider, d.now):
-            template = msg.ZOOM_NOT_CONFIGURED if not _zoom_configured(d) else msg.ZOOM_NEEDS_PLAN
-            d.say(template, support_email=d.services.config.support_email)
-            d.say(msg.SESSION_WHERE_ZOOM_ALTERNATIVES)
+    kind, _ = _where_wanted(d, d.text)
+    if kind is not None and kind == _meetings_platform(d):
+        readiness = _readiness(d)
+        if not readiness.can_link:
+            _explain_cannot_link(d, readiness)
+            d.say(msg.SESSION_WHERE_PLATFORM_ALTERNATIVES)
             return
-        conn = video_accounts.connection(d.session, d.provider.id, ZOOM)
-        d.say(msg.SESSION_WHERE_ZOOM_BROKEN if conn is not None else msg.SESSION_WHERE_ZOOM_NOT_CONNECTED)
-        zoom_flow.send_connect_link(event)
+        d.say(msg.SESSION_WHERE_PLATFORM_BROKEN if readiness.broken else msg.SESSION_WHERE_PLATFORM_NOT_CONNECTED,
+              **d.words())
+        video_connect.send_connect_link(event)
         return
     if kind == MEET:
         d.say(msg.SESSION_BAD_MEET_URL)
@@ -821,7 +838,7 @@ def _where_rejected(event: EventData) -> None:
         d.say(msg.SESSION_BAD_ADDRESS)
     else:
         d.say(msg.SESSION_WHERE_UNCLEAR, text=clean_input(d.text, 40))
-    d.say(msg.SESSION_ASK_WHERE)
+    d.say(msg.SESSION_ASK_WHERE, **d.words())
 
 
 def _new_value(d: Dialogue, offering: Offering, field: str) -> Any:

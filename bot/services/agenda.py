@@ -3,6 +3,7 @@ the people booked into it (name and WhatsApp number) and where it happens, so a 
 per attendee."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -36,8 +37,10 @@ def days_from(today: date, count: int, zone: str) -> tuple[datetime, datetime]:
     return start, datetime.combine(today + timedelta(days=count), time(0), tz)
 
 
-def occurrences(session: Session, provider_id: int, start: datetime, end: datetime) -> list[Occurrence]:
-    """The provider's confirmed bookings starting in [start, end), grouped by occurrence, in time order."""
+def occurrences(session: Session, provider_id: int, start: datetime, end: datetime,
+                words: Callable[[str | None], dict[str, str]]) -> list[Occurrence]:
+    """The provider's confirmed bookings starting in [start, end), grouped by occurrence, in time order. `words`:
+    a platform's template variables (video_accounts.words)."""
     rows = session.scalars(select(Booking).where(Booking.provider_id == provider_id, Booking.status == "confirmed",
                                                  Booking.start_at >= start, Booking.start_at < end)
                            .options(joinedload(Booking.offering), joinedload(Booking.customer),
@@ -48,5 +51,5 @@ def occurrences(session: Session, provider_id: int, start: datetime, end: dateti
         grouped.setdefault((booking.offering_id, booking.start_at), []).append(booking)
     return [Occurrence(session=group[0].offering.name, start=group[0].start_at, capacity=group[0].offering.capacity,
                        attendees=tuple(Attendee(b.customer_name, b.customer.phone) for b in group),
-                       where=where_text(group[0], group[0].meeting)[1])
+                       where=where_text(group[0], group[0].meeting, words(group[0].offering.platform))[1])
             for group in grouped.values()]

@@ -1,6 +1,7 @@
 """Bookings: which start times are free, taking a place (race-safe: the partial unique index on seats decides),
-cancelling and rescheduling. Each booking of an online Zoom session is attached to the meeting of its occurrence
-(one per 1:1 booking; one shared by a group's attendees), which bot.meetings creates on the provider's Zoom."""
+cancelling and rescheduling. Each booking of an online session on a platform that makes meetings is attached to
+the meeting of its occurrence (one per 1:1 booking; one shared by a group's attendees), which bot.meetings creates
+on the provider's platform."""
 from __future__ import annotations
 
 import bisect
@@ -142,7 +143,8 @@ def book(session: Session, *, offering: Offering, customer: Contact, start: date
 
 
 def needs_meeting(offering: Offering) -> bool:
-    return offering.mode == "online" and offering.platform == "zoom"
+    """An online session without a link of its own: its platform makes a meeting for each booking."""
+    return offering.mode == "online" and offering.platform is not None and not offering.meet_url
 
 
 def live_meeting(session: Session, offering_id: int, start: datetime) -> Meeting | None:
@@ -168,7 +170,7 @@ def attach_meeting(session: Session, booking: Booking, offering: Offering, now: 
             try:
                 with session.begin_nested():
                     meeting = Meeting(offering_id=offering.id, provider_id=offering.provider_id,
-                                      start_at=booking.start_at, generation=generation, platform="zoom",
+                                      start_at=booking.start_at, generation=generation, platform=offering.platform,
                                       status="pending", created_at=now, updated_at=now)
                     session.add(meeting)
             except IntegrityError:
@@ -179,7 +181,7 @@ def attach_meeting(session: Session, booking: Booking, offering: Offering, now: 
 
 
 def cancel(session: Session, booking: Booking, *, by: str, now: datetime) -> Meeting | None:
-    """Cancel; returns the meeting to delete at Zoom if no confirmed booking uses it any more."""
+    """Cancel; returns the meeting to delete at the platform if no confirmed booking uses it any more."""
     booking.status, booking.cancelled_at, booking.cancelled_by, booking.updated_at = "cancelled", now, by, now
     session.flush()
     return _release_meeting(session, booking.meeting_id, now)
@@ -200,7 +202,7 @@ def _release_meeting(session: Session, meeting_id: int | None, now: datetime) ->
 
 
 def reschedule(session: Session, booking: Booking, new_start: datetime, now: datetime) -> Meeting | None:
-    """Move the booking to another start of the same session. 1:1: the meeting moves with it (updated at Zoom);
+    """Move the booking to another start of the same session. 1:1: the meeting moves with it (updated at the platform);
     group: the attendee leaves the old occurrence's meeting and joins the new one's. A paused session's bookings
     can be moved too: pausing only stops new bookings."""
     offering = booking.offering

@@ -1,5 +1,5 @@
 """The side effects the bot needs, built once by create_app (or by tests with fakes) and handed to the code that
-needs them: database sessions, clock, messenger (Twilio), mailer (SMTP), video providers (Zoom)."""
+needs them: database sessions, clock, messenger (Twilio), mailer (SMTP), video platforms (the registry)."""
 from __future__ import annotations
 
 from collections.abc import Callable

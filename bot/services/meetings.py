@@ -1,8 +1,8 @@
-"""Meetings on the provider's Zoom, one per occurrence, worked on by the background worker: create (then send the
-join link to every attendee in chat and by email), update after a reschedule, delete after the last cancellation.
+"""Meetings on the provider's video platform (the meeting row names it), one per occurrence, worked on by the
+background worker: create (then send the join link to every attendee in chat and by email), update after a reschedule, delete after the last cancellation.
 Failures never lose a booking: rate limits wait as long as the platform says (a spent daily quota, such as Zoom's
 100 creates/updates per user per day, until it resets; a per-second one a few seconds), 5xx and timeouts back off
-and retry; a broken or missing Zoom connection waits for the provider to reconnect. The durable state is the
+and retry; a broken or missing connection waits for the provider to reconnect. The durable state is the
 meetings row; the task queue only wakes the work up."""
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# A worker's claim on a meeting lasts as long as one call to the platform can (ZoomProvider.call_timeout) and this
+# A worker's claim on a meeting lasts as long as one call to a platform can (VideoProvider.call_timeout) and this
 # much more, and is renewed before each call: a worker killed in the middle holds the meeting for seconds.
 CLAIM_MARGIN = timedelta(seconds=5)
 DEFAULT_CALL_TIMEOUT = 20.0  # seconds, when no platform is registered (nothing can be called then anyway)
@@ -57,10 +57,8 @@ def rate_limit_wait(exc: RateLimited, attempts: int) -> timedelta:
 
 
 def claim_ttl(services: "Services") -> timedelta:
-    try:
-        seconds = _zoom(services).call_timeout
-    except KeyError:
-        seconds = DEFAULT_CALL_TIMEOUT
+    seconds = max((services.video.get(name).call_timeout for name in services.video.names()),
+                  default=DEFAULT_CALL_TIMEOUT)
     return timedelta(seconds=seconds) + CLAIM_MARGIN
 
 
@@ -73,6 +71,7 @@ class _Claim:
     meeting_id: int
     at: datetime  # the claimed_at this worker wrote last: it owns the meeting while the row still says so
     took_over: bool  # the claim of a worker that stopped in the middle had run out
+    platform: str = ""  # the meeting's platform (read by `process`)
 
 
 def _claim(services: "Services", meeting_id: int) -> _Claim | None:
@@ -107,13 +106,13 @@ def _release(services: "Services", claim: _Claim, **values) -> bool:
 
 def _call(services: "Services", claim: _Claim, provider_id: int, action: Callable[[VideoProvider, str], T]) -> T:
     """video_accounts.call with the claim renewed before each request (a retry after a refreshed token too)."""
-    zoom = _zoom(services)
+    video = services.video.get(claim.platform)
 
     def renewed(token: str) -> T:
         _renew(services, claim)
-        return action(zoom, token)
+        return action(video, token)
 
-    return video_accounts.call(services, provider_id, "zoom", renewed)
+    return video_accounts.call(services, provider_id, claim.platform, renewed)
 
 
 def process(services: "Services", meeting_id: int) -> str:
@@ -140,10 +139,10 @@ def process(services: "Services", meeting_id: int) -> str:
                 start_time=meeting.start_at, duration_minutes=offering.duration_minutes,
                 timezone=provider.timezone,
                 agenda=f"Booked on MyNextSlot ({', '.join(b.reference for b in attendees) or 'no attendees'})")
-            provider_id = provider.id
+            provider_id, claim.platform = provider.id, meeting.platform
         if claim.took_over:
             log.warning("meeting %s: taken over from a worker that stopped in the middle", meeting_id)
-        if late:  # the customer has waited for the link longer than a call to Zoom can take
+        if late:  # the customer has waited for the link longer than a call to the platform can take
             _tell_attendees(services, meeting_id, msg.LINK_DELAYED)
         if status == "pending":
             return _create(services, claim, provider_id, request, attempts, version)
@@ -163,13 +162,9 @@ def process(services: "Services", meeting_id: int) -> str:
         raise
 
 
-def _zoom(services: "Services"):
-    return services.video.get("zoom")
-
-
 def _settle(services: "Services", claim: _Claim, seen_version: int, **values) -> str:
-    """Store what Zoom answered. If a cancel or reschedule changed the meeting meanwhile (its version moved), the
-    answer is kept but the meeting stays due: deleted if nobody needs it any more, updated if it moved. A meeting
+    """Store what the platform answered. If a cancel or reschedule changed the meeting meanwhile (its version moved),
+    the answer is kept but the meeting stays due: deleted if nobody needs it any more, updated if it moved. A meeting
     created after another worker took this one over and stored its own is not stored: "duplicate"."""
     with unit_of_work(services.sessions) as session:
         meeting = session.get(Meeting, claim.meeting_id, with_for_update=True, populate_existing=True)
@@ -194,52 +189,56 @@ def _settle(services: "Services", claim: _Claim, seen_version: int, **values) ->
 def _create(services, claim, provider_id, request, attempts, version) -> str:
     now = services.clock()
     try:
-        created = _call(services, claim, provider_id, lambda zoom, token: zoom.create_meeting(token, request))
+        created = _call(services, claim, provider_id, lambda video, token: video.create_meeting(token, request))
     except video_accounts.NotConnected as exc:
-        _release(services, claim, status="waiting", last_error="zoom broken" if exc.broken else
-                 "zoom not connected")
-        _tell_waiting(services, claim.meeting_id, provider_id, broken=exc.broken)
-        return "waiting"
+        return _wait_for_connection(services, claim, exc)
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, claim, exc, attempts, now, first_failure=attempts == 0)
     outcome = _settle(services, claim, version, external_id=created.id, join_url=created.join_url,
                       password=created.password, attempts=attempts + 1, next_attempt_at=None, last_error=None)
-    if outcome == "duplicate":  # Zoom answered too late: the worker that took over made the meeting we keep
-        _delete_duplicate(services, claim.meeting_id, provider_id, created.id)
+    if outcome == "duplicate":  # the platform answered too late: the worker that took over made the meeting we keep
+        _delete_duplicate(services, claim, provider_id, created.id)
         return "duplicate-deleted"
     if outcome == "ready":
         deliver_links(services, claim.meeting_id)
         return "created"
-    services.queue.meeting(claim.meeting_id)  # cancelled or moved while Zoom was creating it: delete or update it
+    services.queue.meeting(claim.meeting_id)  # cancelled or moved while it was being created: delete or update it
     return "created-then-changed"
 
 
-def _delete_duplicate(services, meeting_id, provider_id, external_id) -> None:
+def _wait_for_connection(services, claim, exc: video_accounts.NotConnected) -> str:
+    """No working connection: the meeting waits for the provider to reconnect (who is told, with a link)."""
+    _release(services, claim, status="waiting", last_error=f"{claim.platform} broken" if exc.broken else
+             f"{claim.platform} not connected")
+    _tell_waiting(services, claim.meeting_id, broken=exc.broken)
+    return "waiting"
+
+
+def _delete_duplicate(services, claim, provider_id, external_id) -> None:
+    video = services.video.get(claim.platform)
     try:
-        video_accounts.call(services, provider_id, "zoom",
-                            lambda token: _zoom(services).delete_meeting(token, external_id))
+        video_accounts.call(services, provider_id, claim.platform,
+                            lambda token: video.delete_meeting(token, external_id))
     except (video_accounts.NotConnected, VideoProviderError) as exc:
-        log.warning("meeting %s: a duplicate made at Zoom could not be deleted: %s", meeting_id, type(exc).__name__)
+        log.warning("meeting %s: a duplicate made at %s could not be deleted: %s", claim.meeting_id, claim.platform,
+                    type(exc).__name__)
 
 
 def _update(services, claim, provider_id, external_id, request, attempts, version) -> str:
-    """Move the meeting to its new time (the join link stays the same at Zoom)."""
+    """Move the meeting to its new time (the join link stays the same at the platform)."""
     now = services.clock()
     try:
-        _call(services, claim, provider_id, lambda zoom, token: zoom.update_meeting(token, external_id, request))
-    except MeetingNotFound:  # deleted in Zoom meanwhile: make a new one
+        _call(services, claim, provider_id, lambda video, token: video.update_meeting(token, external_id, request))
+    except MeetingNotFound:  # deleted at the platform meanwhile: make a new one
         _release(services, claim, status="pending", external_id=None, join_url=None, password=None,
                  needs_update=False)
         return process(services, claim.meeting_id)
     except video_accounts.NotConnected as exc:
-        _release(services, claim, status="waiting", last_error="zoom broken" if exc.broken else
-                 "zoom not connected")
-        _tell_waiting(services, claim.meeting_id, provider_id, broken=exc.broken)
-        return "waiting"
+        return _wait_for_connection(services, claim, exc)
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, claim, exc, attempts, now)
     if _settle(services, claim, version, attempts=0, next_attempt_at=None, last_error=None) != "ready":
-        services.queue.meeting(claim.meeting_id)  # moved again (or cancelled) while Zoom was updating it
+        services.queue.meeting(claim.meeting_id)  # moved again (or cancelled) while it was being updated
         return "updated-then-changed"
     deliver_links(services, claim.meeting_id)
     return "updated"
@@ -248,9 +247,9 @@ def _update(services, claim, provider_id, external_id, request, attempts, versio
 def _delete(services, claim, provider_id, external_id, attempts) -> str:
     now = services.clock()
     try:
-        _call(services, claim, provider_id, lambda zoom, token: zoom.delete_meeting(token, external_id))
+        _call(services, claim, provider_id, lambda video, token: video.delete_meeting(token, external_id))
     except video_accounts.NotConnected:
-        _release(services, claim, status="deleted", last_error="not deleted at Zoom: not connected")
+        _release(services, claim, status="deleted", last_error=f"not deleted at {claim.platform}: not connected")
         return "deleted-locally"
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, claim, exc, attempts, now)
@@ -296,6 +295,7 @@ def deliver_links(services: "Services", meeting_id: int) -> int:
         for booking in bookings:
             offering = booking.offering
             ids += outbox.queue(session, booking.customer, [msg.LINK_READY.format(
+                **video_accounts.words(services, meeting.platform),
                 session=offering.name, when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
                 join_url=meeting.join_url, passcode=meeting.password or "-", reference=booking.reference)], now)
             booking.link_sent_at = now
@@ -307,49 +307,44 @@ def deliver_links(services: "Services", meeting_id: int) -> int:
 
 
 def _tell_attendees(services: "Services", meeting_id: int, template: str) -> None:
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
+    def compose(session, now):
         bookings = session.scalars(select(Booking).where(Booking.meeting_id == meeting_id,
                                                          Booking.status == "confirmed")).all()
-        ids: list[int] = []
-        for booking in bookings:
-            ids += outbox.queue(session, booking.customer, [template.format(
-                session=booking.offering.name,
-                when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
-                reference=booking.reference)], now)
-    outbox.after_commit(services, ids)
+        words = video_accounts.words(services, session.get(Meeting, meeting_id).platform)
+        return [(booking.customer, template.format(
+            **words, session=booking.offering.name, reference=booking.reference,
+            when=format_slot_with_zone(booking.start_at, booking.customer_timezone))) for booking in bookings]
+
+    outbox.announce(services, compose)
 
 
-def _tell_waiting(services: "Services", meeting_id: int, provider_id: int, broken: bool) -> None:
-    now = services.clock()
-    with unit_of_work(services.sessions) as session:
-        provider = session.get(Provider, provider_id)
+def _tell_provider(services: "Services", meeting_id: int, template: str, *, with_link: bool = False) -> None:
+    """Tell the meeting's provider `template` about it (with a fresh connect link to their platform)."""
+    def compose(session, now):
         meeting = session.get(Meeting, meeting_id)
-        offering = session.get(Offering, meeting.offering_id)
-        ids: list[int] = []
-        if not broken:  # (a broken connection already sent the provider a reconnect link)
-            link = video_accounts.new_connect_link(services, session, provider, "zoom", now)
-            ids = outbox.queue(session, provider.contact, [msg.PROVIDER_ZOOM_NEEDED_FOR_BOOKING.format(
-                session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone),
-                link=link)], now)
-    outbox.after_commit(services, ids)
+        provider, offering = session.get(Provider, meeting.provider_id), session.get(Offering, meeting.offering_id)
+        link = (video_accounts.new_connect_link(services, session, provider, meeting.platform, now)
+                if with_link else "")
+        return [(provider.contact, template.format(
+            **video_accounts.words(services, meeting.platform), session=offering.name, link=link,
+            when=format_slot_with_zone(meeting.start_at, provider.timezone)))]
+
+    outbox.announce(services, compose)
+
+
+def _tell_waiting(services: "Services", meeting_id: int, broken: bool) -> None:
+    if not broken:  # (a broken connection already sent the provider a reconnect link)
+        _tell_provider(services, meeting_id, msg.PROVIDER_PLATFORM_NEEDED_FOR_BOOKING, with_link=True)
     _tell_attendees(services, meeting_id, msg.LINK_WAITING_FOR_PROVIDER)
 
 
 def _tell_failed(services: "Services", meeting_id: int) -> None:
-    with unit_of_work(services.sessions) as session:
-        meeting = session.get(Meeting, meeting_id)
-        provider = session.get(Provider, meeting.provider_id)
-        offering = session.get(Offering, meeting.offering_id)
-        ids = outbox.queue(session, provider.contact, [msg.PROVIDER_MEETING_FAILED.format(
-            session=offering.name, when=format_slot_with_zone(meeting.start_at, provider.timezone))],
-            services.clock())
-    outbox.after_commit(services, ids)
+    _tell_provider(services, meeting_id, msg.PROVIDER_MEETING_FAILED)
     _tell_attendees(services, meeting_id, msg.LINK_FAILED)
 
 
 def resume_waiting(services: "Services", provider_id: int) -> int:
-    """Zoom is connected again: the meetings that waited for it are created now."""
+    """The provider's platform is connected again: the meetings that waited for it are created now."""
     with unit_of_work(services.sessions) as session:
         waiting = session.scalars(select(Meeting).where(Meeting.provider_id == provider_id,
                                                         Meeting.status == "waiting").with_for_update()).all()

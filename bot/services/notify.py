@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from bot.core import messages as msg
 from bot.core import money
 from bot.core.slots import format_slot_with_zone
+from bot.services import video_accounts
 from bot.services.bookings import needs_meeting
 from integrations.ics import build_invitation, content_type_for
 from integrations.mail import Attachment, Email, MailUnavailable
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 STALE_CLAIM = timedelta(minutes=10)
 
 
-def where_text(booking: Booking, meeting: Meeting | None) -> tuple[str, str]:
+def where_text(booking: Booking, meeting: Meeting | None, words: dict[str, str]) -> tuple[str, str]:
     """(location for the invitation, the line for the message) of a booking."""
     offering = booking.offering
     if offering.mode == "in_person":
@@ -34,8 +35,9 @@ def where_text(booking: Booking, meeting: Meeting | None) -> tuple[str, str]:
     if offering.platform == "google_meet":
         return offering.meet_url or "", msg.WHERE_MEET.format(url=offering.meet_url)
     if meeting is not None and meeting.join_url:
-        return meeting.join_url, msg.WHERE_ZOOM.format(join_url=meeting.join_url, passcode=meeting.password or "-")
-    return "", msg.WHERE_ZOOM_PENDING
+        return meeting.join_url, msg.WHERE_PLATFORM.format(**words, join_url=meeting.join_url,
+                                                           passcode=meeting.password or "-")
+    return "", msg.WHERE_PLATFORM_PENDING.format(**words)
 
 
 def send_booking_email(services: "Services", booking_id: int) -> str:
@@ -93,7 +95,7 @@ def requeue_stale(services: "Services") -> int:
 
 def _build(services: "Services", booking: Booking, meeting: Meeting | None, cancelled: bool, now) -> Email:
     offering, provider = booking.offering, booking.offering.provider
-    location, where_line = where_text(booking, meeting)
+    location, where_line = where_text(booking, meeting, video_accounts.words(services, booking.offering.platform))
     when = format_slot_with_zone(booking.start_at, booking.customer_timezone)
     price = money.format_price(offering.price_minor, offering.currency, provider.country)
     method = "CANCEL" if cancelled else "REQUEST"

@@ -13,7 +13,7 @@ tell."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -71,6 +71,19 @@ def message_body(services: "Services", row: OutboundMessage) -> str:
 
 def _plain(services: "Services", body: str, sealed: bool) -> str:
     return services.cipher.decrypt(body) if sealed else body
+
+
+def announce(services: "Services", compose: Callable[[Session, datetime], Iterable[tuple[Contact, str]]], *,
+             sealed: bool = False) -> None:
+    """Tell other people something outside any conversation (`tell` does it inside one): in a transaction of its
+    own, queue one message per (contact, text) that `compose(session, now)` gives, then hand them to the sender.
+    `sealed`: the texts name a connected account (stored encrypted)."""
+    now = services.clock()
+    with unit_of_work(services.sessions) as session:
+        ids: list[int] = []
+        for contact, text in compose(session, now):
+            ids += queue(session, contact, [text], now, seal_with=services.cipher if sealed else None)
+    after_commit(services, ids)
 
 
 def after_commit(services: "Services", ids: Iterable[int]) -> None:
@@ -390,3 +403,9 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
                 resend.append(again.id)
     after_commit(services, resend)
     return True
+
+
+def tell(session: Session, contact: Contact, text: str, now: datetime) -> list[int]:
+    """Message another person than the one talking (the provider told of a booking, a customer of a change), in
+    the caller's transaction; hand the ids returned to `after_commit` once it has committed."""
+    return queue(session, contact, [text], now)

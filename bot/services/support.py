@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -35,6 +37,20 @@ def open_ticket(session: Session, contact: Contact, description: str, now: datet
     session.add(ticket)
     session.flush()
     return ticket
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A ticket opened: its number for the reply, and `then`, its email sent once the transaction has committed."""
+
+    number: str
+    then: Callable[[], None]
+
+
+def ask_a_person(session: Session, services: "Services", contact: Contact, description: str,
+                 now: datetime) -> Opened:
+    ticket = open_ticket(session, contact, description, now)
+    return Opened(ticket.number, lambda: deliver_pending(services))
 
 
 def _email(ticket: SupportTicket, contact: Contact, to: str) -> Email:

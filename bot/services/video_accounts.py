@@ -1,6 +1,6 @@
-"""Connected video accounts (Zoom today, any registered platform tomorrow): the chat link, the OAuth round trip
-with a single-use state and PKCE, encrypted tokens refreshed under a per-provider lock, disconnect, and removal
-from the platform's side. Flows and web routes call these; only integrations/ speaks HTTP to the platform."""
+"""Connected video accounts (any registered platform): whether a platform is ready for a provider (`readiness`),
+the chat link, the OAuth round trip with a single-use state and PKCE, encrypted tokens refreshed under a
+per-provider lock, disconnect, and removal from the platform's side. Flows and web routes call these; only integrations/ speaks HTTP to the platform."""
 from __future__ import annotations
 
 import logging
@@ -18,6 +18,7 @@ from bot.services import outbox, plans
 from integrations.video import (
     AccessTokenInvalid,
     InvalidGrant,
+    PlatformInfo,
     TokenSet,
     VideoAccount,
     VideoProviderError,
@@ -35,7 +36,6 @@ T = TypeVar("T")
 LINK_TTL = timedelta(minutes=10)
 STATE_TTL = timedelta(minutes=10)
 REFRESH_MARGIN = timedelta(minutes=5)
-PLATFORM_NAMES = {"zoom": "Zoom"}
 
 
 class LinkRefused(Exception):
@@ -60,8 +60,82 @@ class Connected:
     email: str
 
 
-def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform.title())
+@dataclass(frozen=True)
+class Readiness:
+    """Whether a platform can serve a provider now, worked out once (see `readiness`)."""
+
+    configured: bool  # the operator set the platform up on this server
+    allowed: bool  # the provider's plan allows it
+    connection: str | None  # the provider's connection: None (none), "connected" or "broken"
+
+    @property
+    def connected(self) -> bool:
+        return self.connection == "connected"
+
+    @property
+    def broken(self) -> bool:
+        return self.connection is not None and not self.connected
+
+    @property
+    def can_link(self) -> bool:
+        """A connect link makes sense: set up here and the plan allows it."""
+        return self.configured and self.allowed
+
+    @property
+    def ready(self) -> bool:
+        """Set up, allowed and connected: new bookings get links."""
+        return self.can_link and self.connected
+
+    @property
+    def makes_links(self) -> bool:
+        """The provider's connection works and the plan allows it: a meeting can be made now."""
+        return self.allowed and self.connected
+
+
+def makes_meetings(services: "Services", platform: str | None) -> bool:
+    """Does `platform` make a meeting for each booking (a platform the registry knows with that capability)?"""
+    try:
+        return platform is not None and services.video.info(platform).creates_meetings_per_booking
+    except KeyError:
+        return False
+
+
+def readiness(services: "Services", session: Session, provider: Provider | None, platform: str,
+              now: datetime) -> Readiness:
+    """Is `platform` ready for this provider: set up on this server, allowed by the plan, and (for a platform
+    that needs one) connected and working. The one place this is computed."""
+    try:
+        info: PlatformInfo | None = services.video.info(platform)
+    except KeyError:  # a platform this server does not know any more: nothing can be made there
+        info = None
+    allowed = info is not None and plans.can_connect(provider, info, now)
+    if info is not None and not info.needs_connection:
+        state: str | None = "connected"
+    else:
+        conn = connection(session, provider.id, platform) if provider is not None else None
+        state = None if conn is None else ("connected" if conn.status == "connected" else "broken")
+    return Readiness(configured=services.video.configured(platform), allowed=allowed, connection=state)
+
+
+def primary_platform(services: "Services") -> str | None:
+    """The platform providers connect here (the chat's "connect <word>" and integrations menu), if any: the first
+    connectable one the bootstrap added."""
+    connectable = services.video.connectable()
+    return connectable[0].name if connectable else None
+
+
+def words(services: "Services", platform: str | None = None) -> dict[str, str]:
+    """The variables of a platform's templates ({platform}, {command_word}, its own texts). Without `platform`
+    (help, plans, menus), those of the platform providers connect here; an unknown one (a mistyped link) is named
+    as typed, with the words of the platform providers connect here."""
+    connectable = services.video.connectable()
+    primary = connectable[0].words() if connectable else {}
+    if platform is None:
+        return primary
+    try:
+        return services.video.info(platform).words()
+    except KeyError:
+        return {**primary, "platform": platform.title()}
 
 
 def callback_url(services: "Services", platform: str) -> str:
@@ -109,7 +183,7 @@ def open_link(services: "Services", platform: str, token: str, browser_nonce: st
             raise LinkRefused("used")
         if link.expires_at <= now:
             raise LinkRefused("expired")
-        if not plans.can_use_zoom(session.get(Provider, link.provider_id), now):
+        if not plans.can_connect(session.get(Provider, link.provider_id), services.video.info(platform), now):
             raise LinkRefused("plan")
         state = secrets.token_urlsafe(32)
         verifier, challenge = pkce_pair()
@@ -143,9 +217,9 @@ def complete(services: "Services", platform: str, *, state: str, code: str | Non
         provider_id = link.provider_id
         verifier = services.cipher.decrypt(link.code_verifier_enc or "")
         link.code_verifier_enc = None
-    name = platform_name(platform)
+    name = words(services, platform)
     if error or not code:
-        _tell(services, provider_id, msg.ZOOM_DECLINED.format(platform=name))
+        _tell(services, provider_id, msg.PLATFORM_DECLINED.format(**name))
         raise LinkRefused("declined")
     try:
         tokens = video.exchange_code(code=code, code_verifier=verifier,
@@ -153,12 +227,12 @@ def complete(services: "Services", platform: str, *, state: str, code: str | Non
         account = video.current_account(tokens.access_token)
     except VideoProviderError as exc:
         log.warning("%s authorization failed for provider %s: %s", platform, provider_id, exc.message)
-        _tell(services, provider_id, msg.ZOOM_AUTH_FAILED.format(platform=name))
+        _tell(services, provider_id, msg.PLATFORM_AUTH_FAILED.format(**name))
         raise LinkRefused("failed") from None
     replaced = _store_connection(services, provider_id, platform, tokens, account, now)
     if replaced:
         _revoke_quietly(services, platform, replaced)
-    _tell(services, provider_id, msg.ZOOM_CONNECTED_CHAT.format(platform=name, email=account.email), sealed=True)
+    _tell(services, provider_id, msg.PLATFORM_CONNECTED_CHAT.format(**name, email=account.email), sealed=True)
     return Connected(provider_id=provider_id, email=account.email)
 
 
@@ -170,7 +244,7 @@ def _store_connection(services: "Services", provider_id: int, platform: str, tok
     with unit_of_work(services.sessions) as session:
         conn = connection(session, provider_id, platform, lock=True)
         other_account = conn is not None and conn.external_user_id != account.user_id
-        # Revoking a grant of the same Zoom user would remove the app for that user, new grant included.
+        # Revoking a grant of the same platform user would remove the app for that user, new grant included.
         replaced = services.cipher.decrypt(conn.refresh_token_enc) if other_account else None
         if other_account:
             _delete_sealed_messages(session, provider_id)
@@ -206,8 +280,8 @@ def access_token(services: "Services", provider_id: int, platform: str, *, stale
             conn.status, conn.updated_at = "broken", now
             provider = session.get(Provider, provider_id)
             link = new_connect_link(services, session, provider, platform, now)
-            ids = outbox.queue(session, provider.contact, [msg.ZOOM_BROKEN.format(
-                platform=platform_name(platform), link=link)], now)
+            ids = outbox.queue(session, provider.contact, [msg.PLATFORM_BROKEN.format(
+                **words(services, platform), link=link)], now)
             broken = True
         else:
             conn.access_token_enc = services.cipher.encrypt(tokens.access_token)
@@ -268,8 +342,8 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
             provider = session.get(Provider, conn.provider_id)
             _delete_sealed_messages(session, conn.provider_id)
             session.delete(conn)
-            ids += outbox.queue(session, provider.contact, [msg.ZOOM_REMOVED_FROM_PLATFORM.format(
-                platform=platform_name(platform))], now)
+            ids += outbox.queue(session, provider.contact, [msg.PLATFORM_REMOVED.format(
+                **words(services, platform))], now)
         session.execute(delete(ConnectLink).where(ConnectLink.provider_id.in_([c.provider_id for c in conns]),
                                                   ConnectLink.platform == platform))
     if conns:  # telling the provider and reclaiming storage can take a while: the worker does it
@@ -309,8 +383,4 @@ def _revoke_quietly(services: "Services", platform: str, token: str) -> None:
 
 def _tell(services: "Services", provider_id: int, text_: str, *, sealed: bool = False) -> None:
     """Message the provider; `sealed`: the text names the connected account (stored encrypted)."""
-    with unit_of_work(services.sessions) as session:
-        provider = session.get(Provider, provider_id)
-        ids = outbox.queue(session, provider.contact, [text_], services.clock(),
-                           seal_with=services.cipher if sealed else None)
-    outbox.after_commit(services, ids)
+    outbox.announce(services, lambda session, now: [(session.get(Provider, provider_id).contact, text_)], sealed=sealed)

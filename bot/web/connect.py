@@ -1,6 +1,6 @@
 """The browser side of connecting a video platform, and the platform's webhooks. Thin: each route checks its
 input, calls bot.video_accounts, and renders a short page. Routes: GET /connect/<platform>/<token>,
-GET /oauth/<platform>/callback, POST /webhooks/zoom."""
+GET /oauth/<platform>/callback, POST /webhooks/<platform> (each platform's adapter parses its own events)."""
 from __future__ import annotations
 
 import base64
@@ -15,7 +15,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot.core import messages as msg
 from bot.services import connecting, video_accounts
-from integrations.zoom.webhooks import url_validation_response, verify_zoom_webhook
+from integrations.video import AccountRemoved, WebhookAnswer, WebhookRefused
 
 log = logging.getLogger(__name__)
 bp = Blueprint("video", __name__)
@@ -39,9 +39,9 @@ def _services():
 
 
 def page(platform: str, text: str, status: int = 200, **values: str) -> Response:
-    name = video_accounts.platform_name(platform)
-    title = html.escape(msg.PAGE_TITLE.format(platform=name))
-    body = html.escape(text.format(platform=name, **values))
+    words = video_accounts.words(_services(), platform)
+    title = html.escape(msg.PAGE_TITLE.format(**words))
+    body = html.escape(text.format(**words, **values))
     document = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
                 f'content="width=device-width, initial-scale=1"><meta name="robots" content="noindex">'
                 f"<title>{title}</title><style>{PAGE_STYLE}</style></head><body><h1>{title}</h1><p>{body}</p>"
@@ -97,38 +97,28 @@ def oauth_callback(platform: str) -> Response:
     return response
 
 
-@bp.post("/webhooks/zoom")
-def zoom_webhook() -> Response:
+@bp.post("/webhooks/<platform>")
+def platform_webhook(platform: str) -> Response:
+    """A platform's app webhook; its adapter (bound to its secret) turns the request into a neutral event."""
     services = _services()
-    secret = services.config.zoom_webhook_secret_token
-    raw = request.get_data(cache=False)
-    timestamp = request.headers.get("x-zm-request-timestamp", "")
-    signature = request.headers.get("x-zm-signature", "")
-    if not secret or not verify_zoom_webhook(secret, timestamp, raw, signature, now=services.clock()):
-        log.warning("refused a Zoom webhook with a missing, forged or old signature")
-        return Response("invalid signature\n", status=401, mimetype="text/plain")
+    parse = services.video.webhook(platform)
+    if parse is None:
+        return Response("not found\n", status=404, mimetype="text/plain")
     try:
-        event = json.loads(raw)
-        name, payload = event["event"], event.get("payload") or {}
-        if not isinstance(name, str) or not isinstance(payload, dict):
-            raise TypeError("event must be a string and payload an object")
-    except (ValueError, KeyError, TypeError, AttributeError):
-        return Response("malformed event\n", status=400, mimetype="text/plain")
-    if name == "endpoint.url_validation":
-        plain = payload.get("plainToken")
-        if not isinstance(plain, str) or not plain:
-            return Response("plainToken missing\n", status=400, mimetype="text/plain")
-        return Response(json.dumps(url_validation_response(secret, plain)), mimetype="application/json")
-    if name == "app_deauthorized":
-        user_id = str(payload.get("user_id") or "")
-        if not user_id:
-            return Response("user_id missing\n", status=400, mimetype="text/plain")
-        account_id = str(payload.get("account_id") or "") or None
+        event = parse(request.headers, request.get_data(cache=False), services.clock())
+    except WebhookRefused as refused:
+        if refused.status == 401:
+            log.warning("refused a %s webhook with a missing, forged or old signature", platform)
+        return Response(refused.reason + "\n", status=refused.status, mimetype="text/plain")
+    if isinstance(event, WebhookAnswer):
+        return Response(json.dumps(event.body), status=event.status, mimetype="application/json")
+    if isinstance(event, AccountRemoved):
+        user_id, account_id = event.external_user_id, event.external_account_id
         try:
-            removed = video_accounts.deauthorize(services, "zoom", user_id, account_id)
+            removed = video_accounts.deauthorize(services, platform, user_id, account_id)
         except OperationalError:  # the row is busy (a refresh in flight): the worker deletes it in a moment
-            services.queue.deauthorize("zoom", user_id, account_id)
+            services.queue.deauthorize(platform, user_id, account_id)
             return Response(json.dumps({"deleted": "queued"}), mimetype="application/json")
-        log.info("Zoom app_deauthorized: %d connection(s) deleted", removed)
+        log.info("%s account removed: %d connection(s) deleted", platform, removed)
         return Response(json.dumps({"deleted": removed}), mimetype="application/json")
-    return Response(json.dumps({"ignored": name}), mimetype="application/json")
+    return Response(json.dumps({"ignored": event}), mimetype="application/json")

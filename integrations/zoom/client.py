@@ -23,6 +23,7 @@ from integrations.video import (
     VideoAccount,
     VideoProviderError,
 )
+from integrations.zoom.platform import ZOOM
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +171,8 @@ REVOKE_TIMEOUT = 3.0  # revoking is best effort: a disconnect never waits long o
 class ZoomProvider:
     """VideoProvider for Zoom (user-managed OAuth app with PKCE)."""
 
-    name = "zoom"
+    name = ZOOM.name
+    info = ZOOM
 
     def __init__(
         self,

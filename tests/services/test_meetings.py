@@ -8,6 +8,7 @@ from bot.services import bookings, meetings
 from store.db import unit_of_work
 from store.models import Booking, Meeting
 from tests.fixtures.builders import CUSTOMER, load, make_booking, make_offering
+from tests.fixtures.texts import zoom_text
 
 
 def texts_to_customer(fake_twilio) -> list[str]:
@@ -46,7 +47,7 @@ def test_zoom_down_keeps_the_booking_and_a_later_attempt_makes_the_meeting(zoom_
     waiting = load(services, Meeting, booking.meeting_id)
     assert waiting.status == "pending" and waiting.next_attempt_at > clock.now and fake_zoom.fake.meetings == {}
     assert load(services, Booking, booking.id).status == "confirmed"
-    assert any(msg.LINK_DELAYED.split("{")[0] in text for text in texts_to_customer(fake_twilio))
+    assert any(zoom_text(msg.LINK_DELAYED).split("{")[0] in text for text in texts_to_customer(fake_twilio))
 
     clock.advance(seconds=(waiting.next_attempt_at - clock.now).total_seconds() + 1)
     assert meetings.process(services, booking.meeting_id) == "created"

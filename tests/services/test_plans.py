@@ -11,6 +11,7 @@ from bot.services import plans
 from store.db import unit_of_work
 from store.models import Provider
 from tests.fixtures.builders import make_provider
+from tests.fixtures.texts import ZOOM_WORDS, zoom_text
 
 
 def provider(services, provider_id: int) -> Provider:
@@ -23,26 +24,26 @@ def provider(services, provider_id: int) -> Provider:
 def test_a_new_trial_is_in_force_and_ends_into_free(services, clock):
     asha = provider(services, make_provider(services))
     assert plans.effective_plan(asha, clock.now) == "trial"
-    assert plans.describe(asha, clock.now) == msg.PLAN_TRIAL.format(
+    assert plans.describe(asha, clock.now, ZOOM_WORDS) == zoom_text(msg.PLAN_TRIAL,
         trial_end=plans.format_day(asha.trial_ends_at, asha.timezone), days_left=14)
     after = asha.trial_ends_at
     assert plans.effective_plan(asha, after) == "free"
-    assert plans.describe(asha, after) == msg.PLAN_TRIAL_ENDED.format(
+    assert plans.describe(asha, after, ZOOM_WORDS) == zoom_text(msg.PLAN_TRIAL_ENDED,
         trial_end=plans.format_day(asha.trial_ends_at, asha.timezone))
 
 
 def test_the_last_day_of_a_trial_counts_as_one_day_left(services, clock):
     asha = provider(services, make_provider(services))
     last_hour = asha.trial_ends_at - timedelta(hours=1)
-    assert plans.describe(asha, last_hour) == msg.PLAN_TRIAL.format(
+    assert plans.describe(asha, last_hour, ZOOM_WORDS) == zoom_text(msg.PLAN_TRIAL,
         trial_end=plans.format_day(asha.trial_ends_at, asha.timezone), days_left=1)
 
 
-@pytest.mark.parametrize("plan,text", [("pro", msg.PLAN_PRO), ("free", msg.PLAN_FREE)])
+@pytest.mark.parametrize("plan,text", [("pro", zoom_text(msg.PLAN_PRO)), ("free", zoom_text(msg.PLAN_FREE))])
 def test_pro_and_free_do_not_end(services, clock, plan, text):
     row = provider(services, make_provider(services, plan=plan))
     later = clock.now + timedelta(days=365)
-    assert plans.effective_plan(row, later) == plan and plans.describe(row, later) == text
+    assert plans.effective_plan(row, later) == plan and plans.describe(row, later, ZOOM_WORDS) == text
 
 
 def test_a_day_is_shown_in_the_providers_zone(clock):

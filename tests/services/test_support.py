@@ -69,3 +69,15 @@ def test_a_ticket_left_sending_by_a_dead_process_is_sent_again(services, clock, 
     clock.advance(seconds=support.STALE_CLAIM.total_seconds() + 1)
     assert support.requeue_stale(services) == 1
     assert support.deliver_pending(services) == 1 and len(smtp_server.wait_for(1)) == 1
+
+
+def test_asking_a_person_opens_a_ticket_and_emails_it_after_commit(services, smtp_server):
+    with unit_of_work(services.sessions) as session:
+        customer = repos.get_or_create_contact(session, CUSTOMER, services.clock())
+        opened = support.ask_a_person(session, services, customer, "My link never arrived", services.clock())
+    assert smtp_server.messages == []  # nothing is mailed before the ticket is committed
+    opened.then()
+    [mail] = smtp_server.wait_for(1)
+    assert opened.number in mail["Subject"]
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(SupportTicket.status)).one() == "sent"
