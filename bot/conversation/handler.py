@@ -82,7 +82,7 @@ class ConversationHandler:
                 if found is None or found[0].country is None or found[1] is None:
                     return None  # the locked way inserts the contact, its country or its conversation
                 contact, conv, seen = found
-                dialogue = self._converse(session, contact, conv, inbound, now)
+                dialogue = self._converse(session, contact, conv, inbound, now, rehearsal=True)
                 if dialogue.error is not None or session.new or session.dirty or session.deleted:
                     return None  # a step failed (perhaps by writing) or changed something: redo it locked
                 context = dialogue.stored_context()
@@ -110,13 +110,13 @@ class ConversationHandler:
         return inbound.text or (inbound.payload or "")
 
     def _converse(self, session: Session, contact: Contact, conv: repos.StoredConversation | None,
-                  inbound: Inbound, now: datetime) -> Dialogue:
+                  inbound: Inbound, now: datetime, *, rehearsal: bool = False) -> Dialogue:
         """Run the machine from the stored state (or the menu after a long silence); the new state and the replies
         are on the returned Dialogue."""
         services = self.services
         previous_inbound = contact.last_inbound_at  # the new one is stored after the steps, with the state
         dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
-                            context=dict(conv.context or {}) if conv is not None else {})
+                            context=dict(conv.context or {}) if conv is not None else {}, rehearsal=rehearsal)
         stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
         idle = (conv is not None and previous_inbound is not None
                 and now - conv.updated_at > services.config.idle_reset)

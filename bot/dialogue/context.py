@@ -67,6 +67,9 @@ class Dialogue:
     replies: list[str] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     error: BaseException | None = None
+    # The steps run where nothing may be written (SQLite's read-first pass, bot/conversation/handler.py): a step that
+    # fails there (perhaps by writing) is not reported, the handler runs the message again in a write transaction.
+    rehearsal: bool = False
     state: str = "start"
     arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
     sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted

@@ -13,7 +13,6 @@ from bot.core.text import normalise
 from bot.dialogue.context import Dialogue
 from bot.dialogue.intents import MAIN_MENUS, MENUS, render_options
 from bot.services import contacts
-from store.db import WriteRefused
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +114,6 @@ def on_exception(event: EventData) -> None:
     """A step raised: the handler rolls back this message's changes and keeps the previous state."""
     d = dialogue(event)
     d.error = event.error
-    if isinstance(event.error, WriteRefused):
-        return  # a step that writes, run where nothing may be written: the handler runs it again, in a write
+    if d.rehearsal:
+        return  # it runs again in a write transaction, which reports it if it fails there too
     log.exception("conversation step failed in state %s", d.state, exc_info=event.error)
