@@ -240,7 +240,7 @@ TRANSITIONS: list[dict] = [
     {"trigger": "answer", "source": "book_timezone", "dest": None, "after": booking.timezone_rejected},
     {"trigger": "answer", "source": "book_day", "dest": "book_time", "conditions": booking.picked_day,
      "before": booking.keep_day},
-    {"trigger": "answer", "source": "book_day", "dest": None, "after": booking.pick_rejected},
+    {"trigger": "answer", "source": "book_day", "dest": None, "after": booking.day_rejected},
     {"trigger": "answer", "source": "book_time", "dest": "book_confirm",
      "conditions": [booking.picked_time, booking.is_reschedule], "before": booking.keep_time},
     {"trigger": "answer", "source": "book_time", "dest": "book_name", "conditions": booking.picked_time,
