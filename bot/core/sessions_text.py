@@ -141,9 +141,9 @@ def place_text(place: Place, *, in_person: str, own_link: str, per_booking: str,
     `missing` when there is none), `own_link` ({url}: the provider's own fixed meeting link) and `per_booking` (a
     meeting made for each booking; `values` fill it, e.g. the join link once it is there)."""
     if place.mode == IN_PERSON:
-        return in_person.format(address=place.address or missing, **values)
+        return in_person.format(**{**values, "address": place.address or missing})
     if place.meet_url:
-        return own_link.format(url=place.meet_url, **values)
+        return own_link.format(**{**values, "url": place.meet_url})
     return per_booking.format(**values)
 
 

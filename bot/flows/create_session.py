@@ -1,9 +1,10 @@
 """Providers create a session by chat: 1:1 or group, name, duration, price, online (Zoom or Google Meet) or in
 person, weekly availability, capacity (groups), minimum notice, then a summary to save or start again.
 
-The guide's "Creating an Online Session with Zoom", moved into chat, for the platform providers connect here: it
-must be connected before a session on it is created (the bot offers the connect link on the spot); whether it is
-ready is `video_accounts.readiness`. The draft is a `SessionDraft` (the Offering's attribute names), filled in by the asked values' steps."""
+The guide's "Creating an Online Session with Zoom", moved into chat, for the platform providers connect
+here: it must be connected before a session on it is created (the bot offers the connect link on the spot);
+whether it is ready is `video_accounts.readiness`. The draft is a `SessionDraft` (the Offering's attribute
+names), filled in by the asked values' steps."""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass

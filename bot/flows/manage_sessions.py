@@ -246,8 +246,8 @@ EDITS: dict[str, Edit] = {
                    lambda v: {"min_notice_minutes": v}),
     "capacity": Edit(Ask(msg.SESSION_ASK_CAPACITY, read=_new_capacity, error=_capacity_refused),
                      lambda d, o: str(o.capacity), lambda v: {"capacity": v}),
-    "where": Edit(Ask(_where_prompt, read=_new_where, error=_where_refused), lambda d, o: st.where(o, d.words(o.platform)),
-                  lambda v: v),
+    "where": Edit(Ask(_where_prompt, read=_new_where, error=_where_refused),
+                  lambda d, o: st.where(o, d.words(o.platform)), lambda v: v),
 }
 EDITABLE = tuple(EDITS)
 
