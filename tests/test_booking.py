@@ -4,6 +4,7 @@ WhatsApp (a Zoom meeting of its own per booking), one confirmation email with an
 server, and the provider told. The guide's "How Zoom Meeting Links Are Generated"."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -474,13 +475,42 @@ def test_free_slots_never_overbook(services, provider):
                           email="a@example.com", timezone="Asia/Kolkata", now=now + timedelta(seconds=1))
 
 
-@pytest.mark.parametrize("day", ["thursday", "Thu", "tomorrow"])
+@pytest.mark.parametrize("day", ["thursday", "Thu", "tomorrow", "Thu 3 Apr", "3 Apr", "3rd April", "April 3"])
 def test_a_day_can_be_picked_by_its_name(provider, services, whatsapp, day):
     add_offering(services, provider.id)  # the clock stands on Tue 1 Apr 2025; the first free day is Wed 2 Apr
     chat = whatsapp(CUSTOMER)
     replies = walk(chat, provider.code, day=day)
     expected = "Thu 3 Apr" if day != "tomorrow" else "Wed 2 Apr"
     assert expected in replies["times"] and msg.BOOK_PICK_NUMBER.split("{")[0] not in replies["times"]
+
+
+def test_what_a_newcomer_typed_while_booking_is_understood(provider, services, whatsapp):
+    """A session by the start of its name, a zone abbreviation, a past or unlisted day said to be so, a day as
+    shown and a time as "12:30am" (issue 14, item 8)."""
+    make_offering(services, provider.id, windows=[w for w in MORNINGS if w.weekday < 5])  # Mon-Fri, IST
+    chat = whatsapp("+13125550123")  # a Chicago number: the zone guessed is Chicago's
+    chat.send(f"book {provider.code}")
+    assert has(msg.BOOK_ASK_TIMEZONE, chat.send("career"))  # "Career coaching", by the start of its name
+    days = chat.send("EST")
+    assert read(msg.BOOK_DAYS, days)["timezone"] == "America/New_York"
+    count = len(re.findall(r"(?m)^\d+\. ", days))
+    assert msg.BOOK_DAY_PAST.format(day="Mon 31 Mar", count=count) in chat.send("yesterday")
+    assert msg.BOOK_DAY_NOT_LISTED.format(day="Sat 5 Apr", count=count) in chat.send("5 Apr")
+    times = chat.send("Thu 3 Apr")  # the label exactly as listed
+    assert has(msg.BOOK_TIMES, times) and "00:30" in times  # 10:00 in Kolkata is 00:30 in New York (EDT)
+    assert has(msg.BOOK_ASK_NAME, chat.send("12:30am"))
+
+
+def test_a_mistyped_mail_domain_is_offered_corrected(provider, services, whatsapp):
+    make_offering(services, provider.id)
+    chat = whatsapp(CUSTOMER_IN)
+    walk_to_email = walk(chat, provider.code, email="ravi@gmial.con")
+    assert msg.BOOK_EMAIL_TYPO.format(suggestion="ravi@gmail.com", typed="ravi@gmial.con") in walk_to_email["summary"]
+    assert read(msg.BOOK_SUMMARY, chat.send("1"))["email"] == "ravi@gmail.com"
+    # Typed again as it was, the address is taken as it is.
+    other = whatsapp(OTHER_CUSTOMER_IN)
+    walk(other, provider.code, email="asha@yaho.com")
+    assert read(msg.BOOK_SUMMARY, other.send("asha@yaho.com"))["email"] == "asha@yaho.com"
 
 
 def test_zero_at_the_confirmation_is_a_wrong_pick_not_a_silent_exit(provider, services, whatsapp):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from bot.core import messages as msg
+from bot.dialogue.context import CONTEXT_VERSION, VERSION_KEY
 from bot.core.slots import format_slot_with_zone as when
 from bot.services import bookings
 from store import repos
@@ -178,7 +179,8 @@ def test_somebody_elses_booking_can_never_be_reached(services, provider_id, cust
     # even a forged context naming their booking gets nowhere
     with unit_of_work(services.sessions) as session:
         conv = repos.conversation_for(session, repos.contact_by_phone(session, CUSTOMER), services.clock())
-        conv.state, conv.context = "booking_detail", {"my_bookings": {"booking_id": theirs, "listed": [theirs]}}
+        conv.state, conv.context = "booking_detail", {"my_bookings": {"booking_id": theirs, "listed": [theirs]},
+                                                      VERSION_KEY: CONTEXT_VERSION}
     assert msg.MB_GONE in customer_chat.send("2")  # "Cancel this booking"
     assert msg.MB_PICK_REJECTED.format(count=1) not in customer_chat.send("my bookings")
     assert load(services, Booking, theirs).status == "confirmed"

@@ -8,6 +8,7 @@ import inspect
 import pytest
 
 from bot.core import messages as msg
+from bot.dialogue.context import CONTEXT_VERSION, VERSION_KEY
 from bot.core import slots
 from bot.core.slots import format_slot_with_zone as when
 from bot.flows import booking as booking_flow
@@ -121,6 +122,7 @@ def test_somebody_elses_booking_cannot_be_rescheduled_by_a_forged_context(servic
     theirs = book_and_queue(services, offering_id, slots_[0], phone="+447700900456", name="Other", email="o@example.com")
     with unit_of_work(services.sessions) as session:
         conv = repos.conversation_for(session, repos.contact_by_phone(session, CUSTOMER), services.clock())
-        conv.state, conv.context = "booking_detail", {"my_bookings": {"booking_id": theirs}}
+        conv.state, conv.context = "booking_detail", {"my_bookings": {"booking_id": theirs},
+                                                      VERSION_KEY: CONTEXT_VERSION}
     assert msg.MB_GONE in customer_chat.send("reschedule")
     assert load(services, Booking, theirs).start_at == slots_[0]

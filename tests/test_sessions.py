@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from bot.core import availability, money, sharing, slots
 from bot.core import messages as msg
+from bot.core import sessions_text
 from bot.dialogue.intents import render_options
-from bot.flows import sessions
+from bot.flows import session_fields
 from bot.services import bookings
 from integrations.video import VideoProviderRegistry
 from integrations.zoom.platform import ZOOM
@@ -78,13 +79,13 @@ def create_until_platform(chat, *, kind="1", name="Career coaching", duration="1
     ("half an hour", 30), (" 60 ", 60), ("3", 3), ("600", 600),
 ])
 def test_duration_is_read_as_people_write_it(text, minutes):
-    assert sessions.parse_duration(text) == minutes
+    assert sessions_text.parse_duration(text) == minutes
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1:75", "1.5", "45 parsecs", "1 h 75", "45 min 30", "-45", "1h 30h",
                                   "1.333 h", "one"])
 def test_duration_nonsense_is_refused(text):
-    assert sessions.parse_duration(text) is None
+    assert sessions_text.parse_duration(text) is None
 
 
 @pytest.mark.parametrize("text, minutes", [
@@ -92,12 +93,12 @@ def test_duration_nonsense_is_refused(text):
     ("2 hours", 120), ("30 min", 30), ("1 day", 1440), ("720", 43200), ("0.25", 15),
 ])
 def test_notice_is_read_in_hours(text, minutes):
-    assert sessions.parse_notice(text) == minutes
+    assert sessions_text.parse_notice(text) == minutes
 
 
 @pytest.mark.parametrize("text", ["721", "31 days", "-1", "soon", "2 weeks", "", "1.2.3"])
 def test_notice_out_of_range_or_nonsense_is_refused(text):
-    assert sessions.parse_notice(text) is None
+    assert sessions_text.parse_notice(text) is None
 
 
 @pytest.mark.parametrize("text, url", [
@@ -105,20 +106,20 @@ def test_notice_out_of_range_or_nonsense_is_refused(text):
     (MEET + "?authuser=0", MEET), ("http://meet.google.com/abc-defg-hij/", MEET),
 ])
 def test_meet_links_are_accepted_and_made_canonical(text, url):
-    assert sessions.parse_meet_url(text) == url
+    assert session_fields.parse_meet_url(text) == url
 
 
 @pytest.mark.parametrize("text", ["https://zoom.us/j/123", "https://meet.google.com/abc", "meet.google.com",
                                   "https://meet.google.com.evil.test/abc-defg-hij", "abc-defg-hij",
                                   "https://meet.google.com/abc-defg-hij extra"])
 def test_other_links_are_not_meet_links(text):
-    assert sessions.parse_meet_url(text) is None
+    assert session_fields.parse_meet_url(text) is None
 
 
 @pytest.mark.parametrize("text, value", [("2", 2), ("500", 500), ("12 people", 12), ("1", None), ("501", None),
                                          ("ten", None), ("2.5", None)])
 def test_capacity(text, value):
-    assert sessions.parse_capacity(text) == value
+    assert sessions_text.parse_capacity(text) == value
 
 
 def test_booking_link_uses_the_bot_number_digits():
@@ -130,7 +131,7 @@ def test_booking_link_uses_the_bot_number_digits():
 
 @pytest.mark.parametrize("minutes, shown", [(45, "45 min"), (60, "1 h"), (90, "1 h 30 min"), (480, "8 h")])
 def test_duration_format(minutes, shown):
-    assert sessions.format_duration(minutes) == shown
+    assert sessions_text.format_duration(minutes) == shown
 
 
 # -- creating, end to end -------------------------------------------------------------------------------------------
@@ -449,9 +450,9 @@ def test_zoom_warning_helper(services):
     now = services.clock()
     with unit_of_work(services.sessions) as session:
         provider = session.get(Provider, pid)
-        assert sessions.platform_warning(services, session, provider, "google_meet", now) is None
-        assert sessions.platform_warning(services, session, provider, None, now) is None
-        assert (sessions.platform_warning(services, session, provider, "zoom", now)
+        assert session_fields.platform_warning(services, session, provider, "google_meet", now) is None
+        assert session_fields.platform_warning(services, session, provider, None, now) is None
+        assert (session_fields.platform_warning(services, session, provider, "zoom", now)
                 == zoom_text(msg.SESSION_PLATFORM_WARNING))
 
 
@@ -470,7 +471,7 @@ def detail(services, offering_id: int) -> str:
         lines = [f"*{o.name}*",
                  msg.SESSION_FIELD_KIND.format(kind=msg.SESSION_KIND_GROUP if o.kind == "group"
                                                else msg.SESSION_KIND_ONE),
-                 msg.SESSION_FIELD_DURATION.format(duration=sessions.format_duration(o.duration_minutes)),
+                 msg.SESSION_FIELD_DURATION.format(duration=sessions_text.format_duration(o.duration_minutes)),
                  msg.SESSION_FIELD_PRICE.format(price=money.format_price(o.price_minor, o.currency, "IN")),
                  msg.SESSION_FIELD_WHERE.format(where=msg.SESSION_WHERE_MEET.format(url=o.meet_url)),
                  msg.SESSION_FIELD_AVAILABILITY.format(
@@ -478,7 +479,7 @@ def detail(services, offering_id: int) -> str:
                      timezone="Asia/Kolkata")]
         if o.kind == "group":
             lines.append(msg.SESSION_FIELD_CAPACITY.format(capacity=o.capacity))
-        lines += [msg.SESSION_FIELD_NOTICE.format(notice=sessions.format_notice(o.min_notice_minutes)),
+        lines += [msg.SESSION_FIELD_NOTICE.format(notice=sessions_text.format_notice(o.min_notice_minutes)),
                   msg.SESSION_FIELD_STATUS.format(status=msg.SESSION_STATUS_PAUSED if o.status == "paused"
                                                   else msg.SESSION_STATUS_ACTIVE)]
         return msg.SESSION_DETAIL.format(details="\n".join(lines), options=render_options("session_detail"))

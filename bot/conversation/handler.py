@@ -120,7 +120,7 @@ class ConversationHandler:
         stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
         idle = (conv is not None and previous_inbound is not None
                 and now - conv.updated_at > services.config.idle_reset)
-        outdated = conv is not None and (conv.context or {}).get(VERSION_KEY) != CONTEXT_VERSION
+        outdated = conv is not None and bool(conv.context) and conv.context.get(VERSION_KEY) != CONTEXT_VERSION
         if (idle or outdated and stored not in MENU_STATES) and stored != "start":
             if stored not in MENU_STATES:
                 dialogue.say(msg.IDLE_RESET if idle else msg.JOURNEY_RESTARTED)

@@ -440,6 +440,10 @@ BOOK_BAD_NAME = "Please send a name between 2 and 80 characters (letters, not on
 BOOK_ASK_EMAIL_KNOWN = ("Where should the confirmation go? Reply *1* to use *{email}*, or type another email "
                         "address.")
 BOOK_ASK_EMAIL = "What's your email address? The confirmation, with a calendar invitation, goes there."
+BOOK_EMAIL_TYPO = ("Did you mean *{suggestion}*? Reply *1* to use it, or send *{typed}* again if that is right.")
+BOOK_DAY_PAST = "{day} has already passed. Please pick one of the days listed (1 to {count})."
+BOOK_DAY_NOT_LISTED = ("There are no free times on {day}. Please pick one of the days listed (1 to {count}), or "
+                       "*back* to choose another session.")
 BOOK_BAD_EMAIL = "“{text}” doesn't look like an email address. Please send one like _name@example.com_."
 BOOK_SUMMARY = ("Please check your booking:\n*{session}* with {provider}\nWhen: {when}\nDuration: {duration} min\n"
                 "Price: {price}\n{where}\nName: {name}\nEmail: {email}\n\n{options}\nReply *1* or *yes* to book, "

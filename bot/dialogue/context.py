@@ -98,8 +98,9 @@ class Dialogue:
 
     def stored_context(self) -> dict[str, Any]:
         """What the handler saves with the state: the context with every draft written back."""
-        return {**self.context, **{key: asdict(draft) for key, draft in self._drafts.items()},
-                VERSION_KEY: CONTEXT_VERSION}
+        stored = {**self.context, **{key: asdict(draft) for key, draft in self._drafts.items()}}
+        stored.pop(VERSION_KEY, None)
+        return {**stored, VERSION_KEY: CONTEXT_VERSION} if stored else {}
 
     @property
     def provider(self) -> Provider | None:

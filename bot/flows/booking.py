@@ -7,14 +7,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from datetime import timezone as dt_timezone
 from zoneinfo import ZoneInfo
 
 from transitions import EventData
 
 from bot.core import messages as msg
-from bot.core import money, slots, timezones
+from bot.core import money, slots, timezones, when
+from bot.core.addresses import suggest_domain
 from bot.core.text import YES, clean_input, normalise, person_name
 from bot.core.text import number as read_number
 from bot.dialogue.context import Dialogue, Draft, Listed
@@ -28,7 +29,6 @@ _CODE = re.compile(r"[A-Za-z0-9]{4,12}")
 # A practical address check (what mail servers accept and what is safe in a header), not the full RFC 5322.
 _EMAIL = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
                     r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
-_HHMM = re.compile(r"(\d{1,2})[:.h](\d{2})")
 
 
 @dataclass
@@ -47,6 +47,7 @@ class BookingDraft(Listed, ZoneGuess, Draft):
     email: str | None = None
     name_offer: str | None = None
     email_offer: str | None = None
+    email_typed: str | None = None  # an address we asked "did you mean…?" about: typed again, it is taken
     reschedule_booking_id: int | None = None
 
 
@@ -218,9 +219,11 @@ def show_sessions(event: EventData) -> None:
 def _picked_offering(d: Dialogue) -> Offering | None:
     listed: list[int] = _draft(d).listed
     index = _number(d, len(listed))
-    if index is None:
+    if index is None:  # the session's name as typed: all of it, or the start of it ("career" for "Career coaching")
         words = normalise(d.text)
-        matches = [o for o in _active_offerings(d) if o.id in listed and normalise(o.name) == words]
+        shown = [o for o in _active_offerings(d) if o.id in listed]
+        matches = [o for o in shown if normalise(o.name) == words] or \
+            [o for o in shown if len(words) >= 3 and normalise(o.name).startswith(words)]
         return matches[0] if len(matches) == 1 else None
     offering = booking_service.get_offering(d.session, listed[index])
     return offering if offering is not None and offering.status == "active" else None
@@ -337,23 +340,29 @@ def _times_preview(starts: list[datetime], zone: str, shown: int = 4) -> str:
     return msg.BOOK_DAY_MORE.format(first=", ".join(clocks[:shown - 1]), more=len(clocks) - shown + 1)
 
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-def _day_index(d: Dialogue) -> int | None:
-    """Which listed day: its number, a weekday ("friday", "fri") or "today"/"tomorrow" (the first such day listed)."""
+def _day_pick(d: Dialogue) -> when.DayPick:
+    """Which listed day: its number, or the day as typed (bot.core.when: "Thu 3 Dec", "3 Dec", "friday", "today")."""
     days = [date.fromisoformat(day) for day in _draft(d).listed]
     index = _number(d, len(days))
     if index is not None:
-        return index
-    words = normalise(d.text)
-    today = d.now.astimezone(ZoneInfo(_zone(d))).date()
-    relative = {"today": today, "tomorrow": today + timedelta(days=1)}
-    for i, day in enumerate(days):
-        name = WEEKDAYS[day.weekday()]
-        if (len(words) >= 3 and name.startswith(words)) or relative.get(words) == day:
-            return i
-    return None
+        return when.DayPick(index=index, day=days[index])
+    return when.pick_day(d.text, days, d.now.astimezone(ZoneInfo(_zone(d))).date())
+
+
+def _day_index(d: Dialogue) -> int | None:
+    return _day_pick(d).index
+
+
+def day_rejected(event: EventData) -> None:
+    """Not one of the listed days: say why when it is a day (past, or no free time then), else ask for a number."""
+    d = dialogue(event)
+    pick = _day_pick(d)
+    if pick.day is not None and _draft(d).listed:
+        label = f"{pick.day:%a} {pick.day.day} {pick.day:%b}"
+        d.say(msg.BOOK_DAY_PAST if pick.past else msg.BOOK_DAY_NOT_LISTED, day=label,
+              count=len(_draft(d).listed))
+        return
+    pick_rejected(event)
 
 
 def picked_day(event: EventData) -> bool:
@@ -394,9 +403,9 @@ def _picked_start(d: Dialogue) -> str | None:
     index = _number(d, len(listed))
     if index is not None:
         return listed[index]
-    match = _HHMM.fullmatch(d.text.replace(" ", ""))
-    if match:  # "14:30" typed instead of its number
-        wanted = f"{int(match[1]):02d}:{match[2]}"
+    clock = when.parse_clock(d.text)
+    if clock is not None:  # "14:30", "2:30pm" typed instead of its number
+        wanted = f"{clock[0]:02d}:{clock[1]:02d}"
         zone = _zone(d)
         hits = [s for s in listed if _clock(datetime.fromisoformat(s), zone) == wanted]
         return hits[0] if len(hits) == 1 else None
@@ -476,7 +485,13 @@ def ask_email(event: EventData) -> None:
 
 
 def _email(d: Dialogue) -> str | None:
-    return _offered_or(d, "email", valid_email)
+    """The address to use: the offered one, or the one typed; a common provider's domain mistyped (gmial.con) is
+    not taken until the person confirms it by typing it again (`email_rejected` offers the correction)."""
+    email = _offered_or(d, "email", valid_email)
+    draft = _draft(d)
+    if email is not None and email != draft.email_offer and suggest_domain(email) and email != draft.email_typed:
+        return None
+    return email
 
 
 def email_ok(event: EventData) -> bool:
@@ -485,6 +500,13 @@ def email_ok(event: EventData) -> bool:
 
 def email_rejected(event: EventData) -> None:
     d = dialogue(event)
+    typed = valid_email(d.text)
+    suggestion = suggest_domain(typed) if typed else None
+    if suggestion:  # "1" takes the correction; the same address typed again is taken as it is
+        draft = _draft(d)
+        draft.email_offer, draft.email_typed = suggestion, typed
+        d.say(msg.BOOK_EMAIL_TYPO, suggestion=suggestion, typed=typed)
+        return
     d.say(msg.BOOK_BAD_EMAIL, text=_shown(d.text))
 
 

@@ -59,7 +59,11 @@ def explain_not_configured(event: EventData) -> None:
 
 
 def send_connect_link(event: EventData) -> None:
-    d = dialogue(event)
+    say_connect_link(dialogue(event))
+
+
+def say_connect_link(d: Dialogue) -> None:
+    """A new connect link for the platform providers connect here."""
     platform = _platform(d)
     link = video_accounts.new_connect_link(d.services, d.session, d.provider, platform, d.now)
     d.say(msg.PLATFORM_LINK, **d.words(platform), link=link)

@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 
 from bot.core import messages as msg
 from bot.core import money
+from bot.core.sessions_text import place_text
 from bot.core.slots import format_slot_with_zone
 from bot.services import video_accounts
 from bot.services.bookings import needs_meeting
@@ -30,14 +31,13 @@ STALE_CLAIM = timedelta(minutes=10)
 def where_text(booking: Booking, meeting: Meeting | None, words: dict[str, str]) -> tuple[str, str]:
     """(location for the invitation, the line for the message) of a booking."""
     offering = booking.offering
-    if offering.mode == "in_person":
-        return offering.address or "", msg.WHERE_ADDRESS.format(address=offering.address)
-    if offering.platform == "google_meet":
-        return offering.meet_url or "", msg.WHERE_MEET.format(url=offering.meet_url)
-    if meeting is not None and meeting.join_url:
-        return meeting.join_url, msg.WHERE_PLATFORM.format(**words, join_url=meeting.join_url,
-                                                           passcode=meeting.password or "-")
-    return "", msg.WHERE_PLATFORM_PENDING.format(**words)
+    join_url = meeting.join_url if meeting is not None else None
+    values = {**words, "join_url": join_url or "", "passcode": (meeting.password if meeting else None) or "-"}
+    location = place_text(offering, in_person="{address}", own_link="{url}", per_booking="{join_url}",
+                          missing="", **values)
+    line = place_text(offering, in_person=msg.WHERE_ADDRESS, own_link=msg.WHERE_MEET,
+                      per_booking=msg.WHERE_PLATFORM if join_url else msg.WHERE_PLATFORM_PENDING, **values)
+    return location, line
 
 
 def send_booking_email(services: "Services", booking_id: int) -> str:

@@ -1,0 +1,195 @@
+"""Providers create a session by chat: 1:1 or group, name, duration, price, online (Zoom or Google Meet) or in
+person, weekly availability, capacity (groups), minimum notice, then a summary to save or start again.
+
+The guide's "Creating an Online Session with Zoom", moved into chat, for the platform providers connect
+here: it must be connected before a session on it is created (the bot offers the connect link on the spot);
+whether it is ready is `video_accounts.readiness`. The draft is a `SessionDraft` (the Offering's attribute
+names), filled in by the asked values' steps."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, ClassVar
+
+from transitions import EventData
+
+from bot.core import messages as msg
+from bot.core import sessions_text as st
+from bot.dialogue.context import Dialogue, Draft
+from bot.dialogue.steps import Ask, ask_value
+from bot.flows import session_fields as fields
+from bot.flows.common import dialogue
+from bot.services import offerings, video_accounts
+
+
+@dataclass
+class SessionDraft(Draft):
+    """The session being created."""
+
+    KEY: ClassVar[str] = "new_session"
+    kind: str | None = None
+    name: str | None = None
+    duration_minutes: int | None = None
+    price_minor: int | None = None
+    currency: str | None = None
+    mode: str | None = None
+    platform: str | None = None
+    meet_url: str | None = None
+    address: str | None = None
+    availability: list[Any] | None = None
+    capacity: int | None = None
+    min_notice_minutes: int | None = None
+
+
+def _draft(d: Dialogue) -> SessionDraft:
+    return d.draft(SessionDraft)
+
+
+def _into(attribute: str):
+    """Keep an asked value in this attribute of the draft."""
+    def store(d: Dialogue, draft: SessionDraft, value: Any) -> None:
+        setattr(draft, attribute, value)
+    return store
+
+
+def _price(d: Dialogue, draft: SessionDraft, value: int) -> None:
+    draft.price_minor, draft.currency = value, fields.currency(d, draft)
+
+
+def _meet(d: Dialogue, draft: SessionDraft, value: str) -> None:
+    draft.mode, draft.platform, draft.meet_url, draft.address = st.ONLINE, fields.MEET, value, None
+
+
+def _address(d: Dialogue, draft: SessionDraft, value: str) -> None:
+    draft.mode, draft.address, draft.platform, draft.meet_url = st.IN_PERSON, value, None, None
+
+
+NAME = ask_value(fields.NAME, _draft, _into("name"))
+DURATION = ask_value(fields.DURATION, _draft, _into("duration_minutes"))
+PRICE = ask_value(fields.PRICE, _draft, _price)
+MEET_URL = ask_value(Ask(msg.SESSION_ASK_MEET_URL, read=lambda d, s: fields.parse_meet_url(d.text),
+                         error=msg.SESSION_BAD_MEET_URL), _draft, _meet)
+ADDRESS = ask_value(Ask(msg.SESSION_ASK_ADDRESS, read=lambda d, s: st.parse_address(d.text),
+                        error=msg.SESSION_BAD_ADDRESS), _draft, _address)
+AVAILABILITY = ask_value(fields.AVAILABILITY, _draft, _into("availability"))
+CAPACITY = ask_value(fields.CAPACITY, _draft, _into("capacity"))
+NOTICE = ask_value(fields.NOTICE, _draft, _into("min_notice_minutes"))
+
+
+# -- kind, mode, platform ------------------------------------------------------------------------------------------
+
+def is_group(event: EventData) -> bool:
+    return _draft(dialogue(event)).kind == st.GROUP
+
+
+# Where the draft happens, for `back` from the weekly hours (to the step that set it).
+def is_meetings_draft(event: EventData) -> bool:
+    draft = _draft(dialogue(event))
+    return draft.mode == st.ONLINE and draft.platform not in (None, fields.MEET)
+
+
+def is_meet_draft(event: EventData) -> bool:
+    draft = _draft(dialogue(event))
+    return draft.mode == st.ONLINE and draft.platform == fields.MEET
+
+
+def is_in_person_draft(event: EventData) -> bool:
+    return _draft(dialogue(event)).mode == st.IN_PERSON
+
+
+def ask_kind(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_KIND, options=fields.options(d, "new_kind"))
+
+
+def keep_kind_one(event: EventData) -> None:
+    draft = _draft(dialogue(event))
+    draft.kind, draft.capacity = st.ONE, 1
+
+
+def keep_kind_group(event: EventData) -> None:
+    draft = _draft(dialogue(event))
+    draft.kind, draft.capacity = st.GROUP, None  # asked again after the availability
+
+
+def ask_mode(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_MODE, options=fields.options(d, "new_mode"))
+
+
+def keep_online(event: EventData) -> None:
+    draft = _draft(dialogue(event))
+    draft.mode, draft.address = st.ONLINE, None
+
+
+def keep_in_person(event: EventData) -> None:
+    draft = _draft(dialogue(event))
+    draft.mode, draft.platform, draft.meet_url = st.IN_PERSON, None, None
+
+
+def ask_platform(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_ASK_PLATFORM, options=fields.options(d, "new_platform"))
+
+
+# -- the platform providers connect here (it makes a meeting for each booking) ------------------------------------
+
+def platform_possible(event: EventData) -> bool:
+    """A connect link makes sense: the platform is set up on this server and the plan allows it."""
+    readiness = fields.readiness(dialogue(event))
+    return readiness is not None and readiness.can_link
+
+
+def platform_ready(event: EventData) -> bool:
+    """Set up here, the plan allows it and the provider's connection works: new bookings get links."""
+    readiness = fields.readiness(dialogue(event))
+    return readiness is not None and readiness.ready
+
+
+def explain_platform_needed(event: EventData) -> None:
+    d = dialogue(event)
+    readiness = fields.readiness(d)
+    if readiness is None or not readiness.can_link:
+        fields.explain_cannot_link(d, readiness)
+        d.say(msg.SESSION_PLATFORM_ALTERNATIVES,
+              options=fields.options(d, "new_platform_needed", ("platform_meet", "mode_in_person")))
+        return
+    template = msg.SESSION_PLATFORM_NEEDED_BROKEN if readiness.broken else msg.SESSION_PLATFORM_NEEDED
+    d.say(template, **d.words(), options=fields.options(d, "new_platform_needed"))
+
+
+def after_platform_link(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_PLATFORM_LINK_NEXT, **d.words())
+
+
+def platform_still_missing(event: EventData) -> None:
+    d = dialogue(event)
+    if platform_possible(event):
+        d.say(msg.SESSION_PLATFORM_STILL_MISSING, **d.words())
+    explain_platform_needed(event)
+
+
+def keep_platform(event: EventData) -> None:
+    d = dialogue(event)
+    draft = _draft(d)
+    draft.mode, draft.platform = st.ONLINE, video_accounts.primary_platform(d.services)
+    draft.meet_url, draft.address = None, None
+
+
+# -- confirm ----------------------------------------------------------------------------------------------------------
+
+def show_summary(event: EventData) -> None:
+    d = dialogue(event)
+    draft = _draft(d)
+    details = st.details(draft, d.provider.country, d.provider.timezone, d.words(draft.platform))
+    d.say(msg.SESSION_SUMMARY, details="\n".join(details), options=fields.options(d, "new_confirm"))
+    fields.say_warning(d, draft.platform)
+
+
+def save(event: EventData) -> None:
+    d = dialogue(event)
+    offering = offerings.create(d.session, d.provider.id, d.now, **asdict(_draft(d)))
+    d.forget()
+    d.say(msg.SESSION_CREATED, name=offering.name)
+    fields.say_share(d)
+    fields.say_warning(d, offering.platform)
