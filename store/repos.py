@@ -24,7 +24,7 @@ _LOCK_SENDER = select(Contact.id).where(Contact.phone == bindparam("phone")).wit
 _SENDER = (select(Contact, Conversation.id, Conversation.state, Conversation.context, Conversation.updated_at)
            .where(Contact.phone == bindparam("phone"))
            .outerjoin(Conversation, Conversation.contact_id == Contact.id).options(joinedload(Contact.provider)))
-# The optimistic read (SQLite, bot/handler.py): the same, unlocked, with the id of the contact's newest inbound
+# The read-first path (SQLite, bot/conversation/handler.py): the same, unlocked, with the id of the contact's newest inbound
 # message, which every handled message changes: the version a later write checks.
 _inbound = InboundMessage.__table__
 _SENDER_SEEN = _SENDER.add_columns(select(_inbound.c.id).where(_inbound.c.contact_id == Contact.id)
@@ -95,8 +95,8 @@ def lock_sender(session: Session, phone: str, now: datetime, *,
 
 def read_sender(session: Session, phone: str) -> tuple[Contact, StoredConversation | None, int] | None:
     """What `lock_sender` reads, without any lock (for a read-only transaction), and the id of the contact's newest
-    inbound message (0 if none): a write may rely on what was read here only while `inbound_since` finds none
-    newer. None for a number never seen."""
+    inbound message (0 if none): a write may rely on what was read here only while no newer one exists (see
+    `save_conversation_unless_newer`). None for a number never seen."""
     row = session.execute(_SENDER_SEEN, {"phone": phone}).one_or_none()
     if row is None:
         return None
