@@ -1,6 +1,8 @@
-"""The conversation handler: one inbound message, one transaction. It records the message (a MessageSid seen
+"""The conversation handler: one inbound message, one write transaction. It records the message (a MessageSid seen
 before is a Twilio retry and changes nothing), locks the sender, runs the state machine on the stored state,
-stores the new state and the replies (outbox), commits, then sends."""
+stores the new state and the replies (outbox), commits, then sends. On SQLite (one writer at a time) a known
+number's message is read and run first, without the writer's lock, and written in a short transaction after
+(`_handle_read_first`)."""
 from __future__ import annotations
 
 import logging
