@@ -16,6 +16,7 @@ from transitions import EventData
 from bot.core import messages as msg
 from bot.core import money, slots, timezones, when
 from bot.core.addresses import suggest_domain
+from bot.core.sessions_text import place_text
 from bot.core.text import YES, clean_input, normalise, person_name
 from bot.core.text import number as read_number
 from bot.dialogue.context import Dialogue, Draft, Listed
@@ -115,11 +116,8 @@ def _price(offering: Offering) -> str:
 
 
 def _mode(d: Dialogue, offering: Offering) -> str:
-    if offering.mode == "in_person":
-        return msg.BOOK_MODE_IN_PERSON
-    if offering.platform == "google_meet":
-        return msg.BOOK_MODE_MEET
-    return msg.BOOK_MODE_PLATFORM.format(**d.words(offering.platform))
+    return place_text(offering, in_person=msg.BOOK_MODE_IN_PERSON, own_link=msg.BOOK_MODE_MEET,
+                      per_booking=msg.BOOK_MODE_PLATFORM, **d.words(offering.platform))
 
 
 def _makes_links(d: Dialogue, offering: Offering) -> bool:
@@ -130,7 +128,7 @@ def _makes_links(d: Dialogue, offering: Offering) -> bool:
 
 def _where_after(d: Dialogue, offering: Offering) -> str:
     """What the customer is told about the place once booked (the link follows when the platform is not ready)."""
-    if offering.mode != "in_person" and offering.platform != "google_meet" and not _makes_links(d, offering):
+    if bookings.needs_meeting(offering) and not _makes_links(d, offering):
         return msg.BOOK_CONFIRMED_PLATFORM_DELAYED.format(**d.words(offering.platform))
     return booking_service.where_booked(d.services, offering)
 
@@ -533,16 +531,12 @@ def show_summary(event: EventData) -> None:
                   reference=booking.reference, session=offering.name, old=old, new=new,
                   options=render_options("book_confirm"))
         return
-    if offering.mode == "in_person":
-        where = msg.BOOK_SUMMARY_WHERE_ADDRESS.format(address=offering.address or "-")
-    elif offering.platform == "google_meet":
-        where = msg.BOOK_SUMMARY_WHERE_MEET.format(url=offering.meet_url or "-")
-    elif not _makes_links(d, offering):
-        where = msg.BOOK_SUMMARY_WHERE_PLATFORM_DELAYED.format(**d.words(offering.platform))
-    elif offering.capacity > 1:
-        where = msg.BOOK_SUMMARY_WHERE_PLATFORM_GROUP.format(**d.words(offering.platform))
+    if bookings.needs_meeting(offering) and not _makes_links(d, offering):
+        per_booking = msg.BOOK_SUMMARY_WHERE_PLATFORM_DELAYED
     else:
-        where = msg.BOOK_SUMMARY_WHERE_PLATFORM.format(**d.words(offering.platform))
+        per_booking = msg.BOOK_SUMMARY_WHERE_PLATFORM_GROUP if offering.capacity > 1 else msg.BOOK_SUMMARY_WHERE_PLATFORM
+    where = place_text(offering, in_person=msg.BOOK_SUMMARY_WHERE_ADDRESS, own_link=msg.BOOK_SUMMARY_WHERE_MEET,
+                       per_booking=per_booking, **d.words(offering.platform))
     d.say(msg.BOOK_SUMMARY, session=offering.name, provider=provider.display_name,
           when=slots.format_slot_with_zone(start, zone), duration=offering.duration_minutes, price=_price(offering),
           where=where, name=_draft(d).name, email=_draft(d).email, options=render_options("book_confirm"))

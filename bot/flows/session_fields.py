@@ -8,7 +8,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
 from transitions import EventData
 
 from bot.core import availability, money
@@ -20,6 +19,7 @@ from bot.dialogue.intents import MENUS, fill
 from bot.dialogue.steps import Ask
 from bot.flows.common import dialogue
 from bot.services import sharing, video_accounts
+from bot.services.deps import UnitOfWork
 from store.models import Provider
 
 MEET = "google_meet"  # sessions on the provider's own Meet link
@@ -50,7 +50,7 @@ def say_share(d: Dialogue) -> None:
     d.attach(sharing.qr_url(d.services, code))
 
 
-def platform_warning(services, session: Session, provider: Provider, platform: str | None, now: datetime,
+def platform_warning(services, session: UnitOfWork, provider: Provider, platform: str | None, now: datetime,
                      support_email: str = "") -> str | None:
     """The warning a provider sees next to a session on a platform that makes meetings when new bookings of it
     can't get a link: not connected, connection broken, or a plan without it. None for other sessions or a

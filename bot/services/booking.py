@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import messages as msg
 from bot.core import slots
+from bot.core.sessions_text import place_text
 from bot.services import bookings, outbox, video_accounts
 from bot.services.bookings import SlotUnavailable
 from bot.services.deps import Services
@@ -223,9 +224,6 @@ def cancel(session: Session, services: Services, *, booking_id: int | None, cont
 
 def where_booked(services: Services, offering: Offering) -> str:
     """What a customer is told about the place of a booking (a group shares one meeting per occurrence)."""
-    if offering.mode == "in_person":
-        return msg.BOOK_CONFIRMED_ADDRESS.format(address=offering.address or "-")
-    if offering.platform == "google_meet":
-        return msg.BOOK_CONFIRMED_MEET.format(url=offering.meet_url or "-")
-    template = msg.BOOK_CONFIRMED_PLATFORM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_PLATFORM
-    return template.format(**video_accounts.words(services, offering.platform))
+    per_booking = msg.BOOK_CONFIRMED_PLATFORM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_PLATFORM
+    return place_text(offering, in_person=msg.BOOK_CONFIRMED_ADDRESS, own_link=msg.BOOK_CONFIRMED_MEET,
+                      per_booking=per_booking, **video_accounts.words(services, offering.platform))

@@ -16,6 +16,8 @@ from integrations.twilio.messenger import Messenger
 from integrations.video import VideoProviderRegistry
 from store.crypto import TokenCipher
 
+UnitOfWork = Session  # what a use case takes: the open transaction of the message (or job) it serves
+
 
 class Jobs(Protocol):
     """Background work the use cases ask for; the worker's TaskQueue (bot/worker/tasks.py) is the real one. Every
