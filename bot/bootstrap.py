@@ -14,11 +14,12 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from bot import cli
 from bot.conversation.handler import ConversationHandler
 from bot.core import config as core_config
-from bot.core.config import Config, ConfigError
+from bot.core.config import TWILIO_SANDBOX_NUMBER, Config, ConfigError
 from bot.services.deps import Services, utc_now
-from bot.web import connect, share, webhook
-from bot.worker.tasks import TaskQueue, make_huey
-from integrations.mail import ConsoleMailer, Mailer, SMTPMailer
+from bot.web import connect, sandbox, share, webhook
+from bot.worker.tasks import TaskQueue, make_huey, sweep
+from integrations.clock import OffsetClock
+from integrations.mail import ConsoleMailer, MailboxMailer, Mailer, SMTPMailer
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
 from integrations.video import VideoProviderRegistry
 from integrations.zoom import setup as zoom_setup
@@ -33,6 +34,10 @@ PLATFORMS = {
     ZOOM.name: zoom_setup,
 }
 SANDBOX_USER = zoom_setup.SANDBOX_USER
+# The WhatsApp sandbox's Twilio: the strict fake under /sandbox/twilio, with credentials of its own.
+TWILIO_SANDBOX_PREFIX = "/sandbox/twilio"
+SANDBOX_TWILIO_SID, SANDBOX_TWILIO_TOKEN = "AC" + "5a4db0c5" * 4, "sandbox-twilio-auth-token"
+SANDBOX_TEMPLATE_SID = "HX" + "5a4db0c5" * 4
 # Every response: no MIME sniffing, no framing, and a policy that loads nothing (pages that show something set
 # their own, as strict: bot.web.connect.page).
 SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY",
@@ -56,7 +61,38 @@ def _mount_platforms(app: Flask, config: Config) -> None:
         app.wsgi_app = DispatcherMiddleware(app.wsgi_app, mounted)  # type: ignore[method-assign]
 
 
+def _sandbox_twilio(config: Config) -> Config:
+    """With WHATSAPP_SANDBOX, Twilio is the fake the sandbox mounts: the rest of the app sees a configured Twilio."""
+    if not config.whatsapp_sandbox:
+        return config
+    return config.with_(twilio_account_sid=SANDBOX_TWILIO_SID, twilio_auth_token=SANDBOX_TWILIO_TOKEN,
+                        twilio_whatsapp_from=config.twilio_whatsapp_from or TWILIO_SANDBOX_NUMBER,
+                        twilio_api_base_url=config.public_base_url + TWILIO_SANDBOX_PREFIX,
+                        twilio_template_content_sid=config.twilio_template_content_sid or SANDBOX_TEMPLATE_SID)
+
+
+def _mount_whatsapp_sandbox(app: Flask, services: Services) -> None:
+    """The sandbox page at /sandbox (bot/web/sandbox.py), over the strict fake Twilio mounted under /sandbox/twilio."""
+    from integrations.twilio.fake import FakeTwilio  # the fake only when asked for
+
+    config = services.config
+    fake = FakeTwilio(config.twilio_account_sid, config.twilio_auth_token, senders=(config.twilio_whatsapp_from,),
+                      clock=services.clock)
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {TWILIO_SANDBOX_PREFIX: fake.app})  # type: ignore[method-assign]
+    app.extensions["sandbox"] = sandbox.Sandbox(
+        fake, webhook_url=services.url("/webhooks/twilio/whatsapp"), sweep=lambda: sweep(services),
+        clock=services.clock if isinstance(services.clock, OffsetClock) else None,
+        mailbox=services.mailer if isinstance(services.mailer, MailboxMailer) else None,
+        content={config.twilio_template_content_sid: sandbox.TEMPLATE_CONTENT})
+    app.register_blueprint(sandbox.bp)
+    logging.getLogger(__name__).warning("WhatsApp sandbox on: open %s/sandbox (Twilio is the local fake; set "
+                                        "TWILIO_ACCOUNT_SID... for the real one)", config.public_base_url)
+
+
 def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> Services:
+    config = _sandbox_twilio(config)
+    if config.whatsapp_sandbox and clock is utc_now:  # one clock for the web app and the worker, movable
+        clock = OffsetClock(Path(config.instance_dir) / "sandbox-clock")
     if config.database_url.startswith("sqlite:///") and ":memory:" not in config.database_url:
         Path(config.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(config.database_url, pool_size=config.pool_size)
@@ -64,7 +100,9 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> S
                                             config.twilio_whatsapp_from, api_base_url=config.twilio_api_base_url,
                                             timeout=config.twilio_timeout_seconds)
                             if config.twilio_enabled else ConsoleMessenger())
-    mailer: Mailer = SMTPMailer.from_url(config.smtp_url, config.mail_from) if config.smtp_url else ConsoleMailer()
+    mailer: Mailer = (SMTPMailer.from_url(config.smtp_url, config.mail_from) if config.smtp_url
+                      else MailboxMailer(Path(config.instance_dir) / "mailbox", config.mail_from, clock)
+                      if config.whatsapp_sandbox else ConsoleMailer())
     video = VideoProviderRegistry()
     for name, setup in PLATFORMS.items():
         setup.register(video, config.platform(name), public_base_url=config.public_base_url, clock=clock)
@@ -82,6 +120,7 @@ def build_services(config: Config, clock: Callable[[], datetime] = utc_now) -> S
 def create_app(config: Config | None = None, services: Services | None = None) -> Flask:
     config = config or (services.config if services else load_config())
     services = services or build_services(config)
+    config = services.config
     logging.basicConfig(level=config.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for chatty in CHATTY_LOGGERS:
         logging.getLogger(chatty).setLevel(logging.WARNING)
@@ -97,6 +136,8 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     app.register_blueprint(connect.bp)
     app.register_blueprint(share.bp)
     _mount_platforms(app, config)
+    if config.whatsapp_sandbox:
+        _mount_whatsapp_sandbox(app, services)
     cli.register(app)
 
     @app.get("/healthz")

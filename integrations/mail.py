@@ -1,4 +1,5 @@
-"""Outgoing email: the `Mailer` interface, an SMTP implementation and a console one for development.
+"""Outgoing email: the `Mailer` interface, an SMTP implementation, a console one and a mailbox (the sandbox's
+local mail sink) for development.
 
 Flows hand an `Email` value to whatever `Mailer` the app was built with. `SMTPMailer` turns it into a proper MIME
 message (UTF-8, Message-ID, Date, attachments such as calendar invitations) and raises `MailUnavailable` for any
@@ -9,15 +10,19 @@ for the recipient's client and in the mail logs. Passwords and bodies are never 
 from __future__ import annotations
 
 import logging
+import os
 import re
+import secrets
 import smtplib
 import ssl
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from email import message_from_bytes, policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
 from typing import Literal, Protocol, TextIO, get_args
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -287,6 +292,70 @@ class ConsoleMailer:
             lines.append("    attachments: " + ", ".join(a.filename for a in email.attachments))
         stream.write("\n".join(lines) + "\n")
         stream.flush()
+
+
+@dataclass(frozen=True)
+class StoredMail:
+    """One mail in the mailbox, as the sandbox page shows it."""
+
+    id: str  # the file's name without .eml
+    to: str
+    subject: str
+    date: str
+    text: str
+    attachments: tuple[str, ...]  # file names
+
+
+class MailboxMailer:
+    """Development mail sink: each mail is stored as an .eml file (the MIME message SMTP would have carried) in
+    `directory`, newest listed first; the sandbox page reads them, and any mail client opens them."""
+
+    _NAME = re.compile(r"[0-9]{8}T[0-9]{12}-[0-9a-f]{8}")
+
+    def __init__(self, directory: Path, mail_from: str, clock: Callable[[], datetime] | None = None) -> None:
+        self.directory = Path(directory)
+        self.mail_from = mail_from
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+
+    def __repr__(self) -> str:
+        return f"MailboxMailer({self.directory})"
+
+    def send(self, email: Email) -> None:
+        now = self._clock()
+        data = bytes(build_message(email, self.mail_from, now))
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{now.astimezone(timezone.utc):%Y%m%dT%H%M%S%f}-{secrets.token_hex(4)}"
+        temp = self.directory / f".{name}.tmp"
+        temp.write_bytes(data)
+        os.replace(temp, self.directory / f"{name}.eml")  # listed whole or not at all
+        log.info("mail to %s stored in the mailbox as %s.eml", mask_address(email.to), name)
+
+    def messages(self) -> list[StoredMail]:
+        if not self.directory.is_dir():
+            return []
+        found = sorted((p for p in self.directory.glob("*.eml") if self._NAME.fullmatch(p.stem)), reverse=True)
+        return [self._stored(path.stem, self._parse(path)) for path in found]
+
+    def attachment(self, mail_id: str, filename: str) -> Attachment | None:
+        """The attachment `filename` of mail `mail_id`, or None when there is no such mail or attachment."""
+        path = self.directory / f"{mail_id}.eml"
+        if not self._NAME.fullmatch(mail_id) or not path.is_file():
+            return None
+        for part in self._parse(path).iter_attachments():
+            if part.get_filename() == filename:
+                return Attachment(filename, part.get_content_type(), part.get_payload(decode=True) or b"")
+        return None
+
+    @staticmethod
+    def _parse(path: Path) -> EmailMessage:
+        return message_from_bytes(path.read_bytes(), policy=policy.default)  # type: ignore[return-value]
+
+    @staticmethod
+    def _stored(mail_id: str, message: EmailMessage) -> StoredMail:
+        body = message.get_body(("plain",))
+        return StoredMail(id=mail_id, to=str(message["To"]), subject=str(message["Subject"]),
+                          date=str(message["Date"]), text=body.get_content() if body is not None else "",
+                          attachments=tuple(p.get_filename() or "" for p in message.iter_attachments()))
 
 
 def _close_quietly(smtp: smtplib.SMTP) -> None:

@@ -25,7 +25,8 @@ PRODUCTION = {
 
 def test_empty_environment_gives_the_defaults():
     config = load_config({})
-    assert config == Config(platforms={"zoom": ZoomSettings(sandbox=True)})  # development without Zoom credentials: the local fake Zoom
+    # development without Zoom or Twilio credentials: the local fake Zoom and the WhatsApp sandbox
+    assert config == Config(platforms={"zoom": ZoomSettings(sandbox=True)}, whatsapp_sandbox=True)
     assert config.env == "development" and not config.production
     assert config.database_url.startswith("sqlite:///") and config.database_url.endswith("mynextslot.db")
     assert config.idle_reset == timedelta(hours=24) and config.trial_days == 14

@@ -65,6 +65,8 @@ class Config:
     support_whatsapp: str = "+91 9940790402"
     task_queue_url: str = ""
     platforms: Mapping[str, Any] = field(default_factory=dict)  # each video platform's settings, by its name
+    whatsapp_sandbox: bool = False  # the page at /sandbox: a fake Twilio in-process, the mailbox, a movable clock
+    instance_dir: str = str(DEFAULT_INSTANCE)  # the sandbox's mailbox and clock live here
     token_encryption_keys: tuple[str, ...] = (DEV_TOKEN_KEY,)
     idle_reset: timedelta = timedelta(hours=24)
     trial_days: int = 14
@@ -178,6 +180,8 @@ def load_config(environ: Mapping[str, str] | None = None,
         support_whatsapp=get("SUPPORT_WHATSAPP", d.support_whatsapp),
         task_queue_url=get("TASK_QUEUE_URL", ""),
         platforms=_platforms(platforms or {}, get, app_env),
+        whatsapp_sandbox=_flag("WHATSAPP_SANDBOX", get("WHATSAPP_SANDBOX", ""),
+                               default=app_env == "development" and not get("TWILIO_ACCOUNT_SID", "")),
         token_encryption_keys=keys or d.token_encryption_keys,
         idle_reset=_hours("IDLE_RESET_HOURS", get("IDLE_RESET_HOURS", "24")),
         log_level=get("LOG_LEVEL", d.log_level).upper(),
@@ -192,6 +196,8 @@ def load_config(environ: Mapping[str, str] | None = None,
         raise ConfigError("TWILIO_WHATSAPP_FROM must look like whatsapp:+14155238886")
     if config.production:
         _require_production_secrets(config, env, platforms or {})
+        if config.whatsapp_sandbox:
+            raise ConfigError("WHATSAPP_SANDBOX is for trying the bot locally; it cannot run with APP_ENV=production")
     return config
 
 

@@ -139,6 +139,11 @@ class FakeTwilio:
         with self._lock:
             return self._in_flight
 
+    def log(self) -> list[dict[str, Any]]:
+        """What `messages` gives, each with its accepted_at (epoch seconds): for the sandbox page's transcript."""
+        with self._lock:
+            return [{k: v for k, v in m.items() if k != "resource"} for m in self._messages]
+
     def accepted(self) -> list[dict[str, Any]]:
         """to, body and accepted_at (epoch seconds) of each accepted message, oldest first: for benchmarks."""
         with self._lock:
@@ -180,8 +185,9 @@ class FakeTwilio:
         return self._post_signed(url, form)
 
     def send_inbound(self, url: str, from_: str, body: str, *, to: str | None = None,
-                     profile_name: str | None = None) -> requests.Response:
-        """POST a signed incoming WhatsApp message webhook to `url`, as Twilio does when a user writes to us."""
+                     profile_name: str | None = None, button_payload: str | None = None) -> requests.Response:
+        """POST a signed incoming WhatsApp message webhook to `url`, as Twilio does when a user writes to us (or
+        taps a button: `button_payload`)."""
         sid = "SM" + secrets.token_hex(16)
         form = {
             "AccountSid": self.account_sid,
@@ -199,6 +205,8 @@ class FakeTwilio:
         }
         if profile_name is not None:
             form["ProfileName"] = profile_name
+        if button_payload is not None:
+            form["ButtonPayload"] = button_payload
         return self._post_signed(url, form)
 
     def _post_signed(self, url: str, form: dict[str, str]) -> requests.Response:
