@@ -353,7 +353,7 @@ class MailboxMailer:
     @staticmethod
     def _stored(mail_id: str, message: EmailMessage) -> StoredMail:
         body = message.get_body(("plain",))
-        return StoredMail(id=mail_id, to=str(message["To"]), subject=str(message["Subject"]),
+        return StoredMail(id=mail_id, to=str(message["To"]), subject=" ".join(str(message["Subject"]).split()),
                           date=str(message["Date"]), text=body.get_content() if body is not None else "",
                           attachments=tuple(p.get_filename() or "" for p in message.iter_attachments()))
 

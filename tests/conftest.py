@@ -26,7 +26,7 @@ from tests.fixtures.chat import WhatsAppUser
 from tests.fixtures.settings import PUBLIC_BASE_URL, TEST_TOKEN_KEY, ZOOM_WEBHOOK_SECRET
 
 pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom",
-                  "tests.fixtures.storage", "tests.fixtures.providers"]
+                  "tests.fixtures.storage", "tests.fixtures.providers", "tests.fixtures.sandbox"]
 
 # -- database ---------------------------------------------------------------------------------------------------
 

@@ -50,15 +50,19 @@
         parent.append(a);
         return;
       }
-      piece.split(BOLD).forEach((part, j) => {
-        if (j % 2 === 1) {
-          const strong = document.createElement("strong");
-          strong.textContent = part;
-          parent.append(strong);
-        } else if (part) {
-          parent.append(document.createTextNode(part));
-        }
-      });
+      bold(parent, piece);
+    });
+  }
+
+  function bold(parent, text) {
+    text.split(BOLD).forEach((part, j) => {
+      if (j % 2 === 1) {
+        const strong = document.createElement("strong");
+        strong.textContent = part;
+        parent.append(strong);
+      } else if (part) {
+        parent.append(document.createTextNode(part));
+      }
     });
   }
 
@@ -104,10 +108,14 @@
       const m = OPTION_LINE.exec(line);
       if (m && Number(m[1]) === options.length + 1) options.push({index: i, number: m[1], label: m[2]});
     });
+    if (!options.length) return {body: body || "", actions: []};
+    const first = options[0].index, last = options[options.length - 1].index;
     const optionLines = new Set(options.map((o) => o.index));
-    return {
-      body: lines.filter((_, i) => !optionLines.has(i)).join("\n").replace(/\n+$/, ""),
+    return {  // the text before the rows, the rows, then the text after them (as WhatsApp draws a list's footer)
+      body: lines.slice(0, first).join("\n").replace(/\n+$/, ""),
       actions: options.map((o) => ({label: `${o.number}. ${o.label}`, body: o.number, payload: null})),
+      footer: lines.slice(first, last + 1).filter((_, i) => !optionLines.has(i + first)).concat(lines.slice(last + 1))
+        .join("\n").replace(/^\n+|\n+$/g, ""),
     };
   }
 
@@ -152,7 +160,7 @@
           const button = document.createElement("button");
           button.type = "button";
           button.className = "option";
-          button.textContent = action.label;
+          bold(button, action.label);
           if (action.description) {
             const small = document.createElement("small");
             small.textContent = action.description;
@@ -162,11 +170,17 @@
           group.append(button);
         } else {
           const row = document.createElement("li");
-          row.textContent = action.label;
+          bold(row, action.label);
           group.append(row);
         }
       }
       li.append(group);
+    }
+    if (drawn.footer) {
+      const p = document.createElement("p");
+      p.className = "body footer";
+      inline(p, drawn.footer);
+      li.append(p);
     }
     return li;
   }
