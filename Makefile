@@ -16,11 +16,12 @@ $(BIN)/.installed: pyproject.toml
 
 install: $(BIN)/.installed
 
-# The web app and the background worker together; Ctrl-C stops both.
+# The web app and the background worker together; Ctrl-C stops both. In development the sandbox page is at /sandbox.
 run: install
 	$(BIN)/flask --app wsgi init-db
 	PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://localhost:$(PORT)}; export PUBLIC_BASE_URL; \
 	  $(BIN)/flask --app wsgi worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  echo "Try it in a browser (development, no Twilio account set): $$PUBLIC_BASE_URL/sandbox"; \
 	  $(BIN)/flask --app wsgi run --port $(PORT)
 
 # Talk to the bot in this terminal (another terminal can keep `make run` going for the Zoom sandbox's pages).
