@@ -249,7 +249,17 @@
   // -- the chats ------------------------------------------------------------------------------------------------
 
   function setupChat(pane) {
-    const side = pane.dataset.side;
+    const side = pane.dataset.side, who = pane.dataset.title;
+    pane.append(document.getElementById("chat-template").content.cloneNode(true));
+    for (const el of pane.querySelectorAll("[id], [for]")) {
+      for (const attribute of ["id", "for"]) {
+        if (el.hasAttribute(attribute)) el.setAttribute(attribute, el.getAttribute(attribute).replace("SIDE", side));
+      }
+    }
+    pane.querySelector(".title").textContent = who;
+    pane.querySelector(".messages").setAttribute("aria-label", `${who}'s chat`);
+    pane.querySelector(".composer-label").textContent = `Message as the ${who.toLowerCase()}`;
+    pane.querySelector(".text").placeholder = `Type a message, e.g. ${pane.dataset.hint}`;
     const chat = {
       pane, side, key: "", shown: "",
       number: pane.querySelector(".number"), name: pane.querySelector(".name"),
