@@ -2,7 +2,9 @@
 development only, the real signed path both ways, the mailbox, the shared clock and the operator's sweep."""
 from __future__ import annotations
 
+import fnmatch
 import re
+import tomllib
 from datetime import timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -154,3 +156,23 @@ def test_without_smtp_in_development_mail_goes_to_the_mailbox(config, tmp_path):
         assert services.config.twilio_template_content_sid in app.extensions["sandbox"].content
     finally:
         services.engine.dispose()
+
+
+def test_a_tapped_button_arrives_as_twilio_sends_a_quick_reply(sandbox):
+    """A tap on a rich message's button (issue 8) is posted with its ButtonPayload, which picks the option."""
+    chat = sandbox.app.extensions["sandbox"]
+    send = lambda body, payload=None: requests.post(  # noqa: E731
+        sandbox.url + "/sandbox/api/send", json={"number": "+447700900123", "body": body, "payload": payload},
+        timeout=10)
+    assert send("hi").status_code == 200
+    assert send(msg.OPT_MY_BOOKINGS, "my_bookings").status_code == 200
+    assert msg.MB_NONE in chat.twilio.bodies_to("whatsapp:+447700900123")[-1]
+
+
+def test_the_pages_files_are_package_data():
+    """A plain `pip install .` (a wheel) carries the page: pyproject's package-data names every file of it."""
+    root = PAGE.parents[4]
+    globs = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"]["bot"]
+    files = [p.relative_to(root / "bot").as_posix() for p in PAGE.parent.iterdir()]
+    assert files and all(any(fnmatch.fnmatch(f, g) for g in globs) for f in files), (files, globs)
