@@ -20,6 +20,7 @@ from bot.web import connect, sandbox, share, webhook
 from bot.worker.tasks import TaskQueue, make_huey, sweep
 from integrations.clock import OffsetClock
 from integrations.mail import ConsoleMailer, MailboxMailer, Mailer, SMTPMailer
+from integrations.twilio.fake import FakeTwilio
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
 from integrations.video import VideoProviderRegistry
 from integrations.zoom import setup as zoom_setup
@@ -73,8 +74,6 @@ def _sandbox_twilio(config: Config) -> Config:
 
 def _mount_whatsapp_sandbox(app: Flask, services: Services) -> None:
     """The sandbox page at /sandbox (bot/web/sandbox.py), over the strict fake Twilio mounted under /sandbox/twilio."""
-    from integrations.twilio.fake import FakeTwilio  # the fake only when asked for
-
     config = services.config
     fake = FakeTwilio(config.twilio_account_sid, config.twilio_auth_token, senders=(config.twilio_whatsapp_from,),
                       clock=services.clock)

@@ -24,6 +24,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from bot.core import messages as msg
 from bot.dialogue.intents import MENUS
+from tests.fixtures.texts import zoom_text
 
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
 CHROMEDRIVER = Path(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
@@ -59,14 +60,15 @@ def viewport(driver: WebDriver, size: tuple[int, int], mobile: bool = False) -> 
 
 
 def shown(template: str) -> str:
-    """The longest literal line of a template, as the page shows it (*bold* drawn as bold, fields left out)."""
-    pieces = [p.strip() for p in re.split(r"\{\w+\}|\*|\n", template)]
+    """The longest literal line of a template, as the page shows it with Zoom as the platform (*bold* drawn as bold,
+    other fields left out)."""
+    pieces = [p.strip() for p in re.split(r"\{\w+\}|\*|\n", zoom_text(template))]
     return max(pieces, key=len)
 
 
 def label(menu: str, key: str) -> str:
     """The label of option `key` in `menu`, as the bot lists it."""
-    return next(o.label for o in MENUS[menu] if o.trigger == key)
+    return zoom_text(next(o.label for o in MENUS[menu] if o.trigger == key))
 
 
 class Chat:
@@ -125,8 +127,8 @@ def test_a_booking_by_clicks_and_taps_in_chromium(browser, sandbox, tmp_path):
     provider.tap(label("customer_menu", "signup"), shown(msg.SIGNUP_ASK_NAME))
     provider.type("Asha Coaching", shown(msg.SIGNUP_ASK_TIMEZONE))
     provider.type("yes", shown(msg.SIGNUP_DONE))
-    provider.tap(label("provider_menu", "integrations"), label("integrations", "connect_zoom"))
-    provider.tap(label("integrations", "connect_zoom"), shown(msg.ZOOM_LINK))
+    provider.tap(label("provider_menu", "integrations"), label("integrations", "connect_platform"))
+    provider.tap(label("integrations", "connect_platform"), shown(msg.PLATFORM_LINK))
     chat_window = browser.current_window_handle
     browser.find_elements(By.CSS_SELECTOR, "#messages-provider a[href*='/connect/zoom/']")[-1].click()
     WebDriverWait(browser, 10).until(lambda d: len(d.window_handles) == 2)
@@ -135,7 +137,7 @@ def test_a_booking_by_clicks_and_taps_in_chromium(browser, sandbox, tmp_path):
     WebDriverWait(browser, 10).until(lambda d: shown(msg.PAGE_CONNECTED) in d.find_element(By.TAG_NAME, "body").text)
     browser.close()
     browser.switch_to.window(chat_window)
-    provider.wait_for(shown(msg.ZOOM_CONNECTED_CHAT))
+    provider.wait_for(shown(msg.PLATFORM_CONNECTED_CHAT))
 
     # ... and creates a 1:1 Zoom session, bookable all day.
     provider.type("menu", label("provider_menu", "create_session"))
@@ -145,7 +147,7 @@ def test_a_booking_by_clicks_and_taps_in_chromium(browser, sandbox, tmp_path):
     provider.type("1 h", shown(msg.SESSION_ASK_PRICE))
     provider.type("1500", shown(msg.SESSION_ASK_MODE))
     provider.tap(label("new_mode", "mode_online"), shown(msg.SESSION_ASK_PLATFORM))
-    provider.tap(label("new_platform", "platform_zoom"), shown(msg.SESSION_ASK_AVAILABILITY))
+    provider.tap(label("new_platform", "platform_meetings"), shown(msg.SESSION_ASK_AVAILABILITY))
     provider.type("Mon-Sun 00:00-23:59", shown(msg.SESSION_ASK_NOTICE))
     provider.type("none", shown(msg.SESSION_SUMMARY))
     live = provider.tap(label("new_confirm", "save"), shown(msg.SESSION_CREATED))
@@ -156,7 +158,8 @@ def test_a_booking_by_clicks_and_taps_in_chromium(browser, sandbox, tmp_path):
 
     # The customer books it: sessions, time zone, day, time, name, email, confirm.
     customer.type(f"book {code}", shown(msg.BOOK_SESSIONS))
-    customer.tap("Career coaching · 60 min · ₹1,500 · " + msg.BOOK_MODE_ZOOM, shown(msg.BOOK_ASK_TIMEZONE))
+    customer.tap("Career coaching · 60 min · ₹1,500 · " + zoom_text(msg.BOOK_MODE_PLATFORM),
+                 shown(msg.BOOK_ASK_TIMEZONE))
     customer.type("yes", shown(msg.BOOK_DAYS))
     first_day = browser.find_elements(By.CSS_SELECTOR, "#messages-customer .msg.bot button.option")[0].text
     customer.tap(first_day.split(". ", 1)[1], shown(msg.BOOK_TIMES))
@@ -260,7 +263,8 @@ def test_the_page_passes_a_basic_accessibility_check(browser, sandbox, size):
     browser.get(sandbox.url + "/sandbox")
     Chat(browser, "provider").type("hi", shown(msg.WELCOME))  # a bot message with rows to tap
 
-    unnamed = [e.get_attribute("outerHTML")[:80] for e in accessible_controls(browser) if not e.accessible_name.strip()]
+    unnamed = [e.get_attribute("outerHTML")[:80] for e in accessible_controls(browser)
+               if not e.accessible_name.strip()]
     assert unnamed == []
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
 

@@ -154,6 +154,16 @@ def _app_env(raw: str) -> str:
     return value
 
 
+def _flag(name: str, raw: str, default: bool) -> bool:
+    if not raw:
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1 or 0, got {raw!r}")
+
+
 def load_config(environ: Mapping[str, str] | None = None,
                 platforms: Mapping[str, PlatformSettingsReader] | None = None) -> Config:
     """Build the Config from environment variables (see README, "Configuration"); validate production secrets.
