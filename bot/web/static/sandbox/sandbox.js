@@ -76,7 +76,9 @@
     "twilio/text": (t, v) => ({body: fill(t.body, v), actions: []}),
     "twilio/quick-reply": (t, v) => ({
       body: fill(t.body, v),
-      actions: (t.actions || []).map((a) => ({label: fill(a.title, v), body: fill(a.title, v), payload: fill(a.id, v)})),
+      actions: (t.actions || []).map((a) => ({
+        label: fill(a.title, v), body: fill(a.title, v), payload: fill(a.id, v),
+      })),
     }),
     "twilio/list-picker": (t, v) => ({
       body: fill(t.body, v), listTitle: fill(t.button, v),
