@@ -40,6 +40,11 @@ def save_setting(event: EventData) -> None:
 
 # -- I'll be there ------------------------------------------------------------------------------------------------
 
+def _named(d):
+    """The writer's booking the reference names (as its customer or its provider), if any."""
+    return reminders.own_booking(d.session, d.contact, d.arg) if d.arg else None
+
+
 def _attending(d):
     return reminders.attending_booking(d.session, d.contact, d.arg, d.now)
 
@@ -62,7 +67,7 @@ def say_attending(event: EventData) -> None:
 
 def cannot_attend(event: EventData) -> None:
     d = dialogue(event)
-    booking = reminders.own_booking(d.session, d.contact, d.arg) if d.arg else None
+    booking = _named(d)
     if booking is not None and booking.customer_id != d.contact.id:
         d.say(msg.REMINDER_ATTENDING_PROVIDER)
     elif d.arg:
@@ -72,10 +77,6 @@ def cannot_attend(event: EventData) -> None:
 
 
 # -- Reschedule / Cancel: the my-bookings journeys for the booking named ------------------------------------------
-
-def _named(d):
-    return reminders.own_booking(d.session, d.contact, d.arg) if d.arg else None
-
 
 def pick_by_reference(event: EventData) -> None:
     """prepare: the booking the reference names becomes the picked one of my bookings (if it is the writer's)."""
