@@ -44,10 +44,11 @@ test-sqlite: install
 test-postgres: install
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m pytest -q
 
-# In-process figures, then the load benchmark (gunicorn + worker + wrk, SQLite and PostgreSQL; wrk from Debian).
+# In-process figures, the reminder sweep's scan over 100,000 bookings, then the load benchmark (gunicorn + worker + wrk, SQLite and PostgreSQL; wrk from Debian).
 bench: install
 	command -v wrk >/dev/null || (apt-get install -y wrk || (apt-get update && apt-get install -y wrk))
 	$(BIN)/python -m bench.run
+	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m bench.reminders
 	TEST_DATABASE_URL=$(TEST_DATABASE_URL) $(BIN)/python -m bench.load
 
 clean:

@@ -11,16 +11,12 @@ import os
 import pstats
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event
 
-from bench.common import KEY, PATH, SCRIPT
+from bench.common import KEY, PATH, SCRIPT, postgres_database
 from bot.bootstrap import build_services, create_app
 from bot.core.config import Config
 from integrations.twilio.messenger import ConsoleMessenger
@@ -91,21 +87,6 @@ def bench(label: str, database_url: str, n: int, repeat: int, profile: bool) -> 
     if prof is not None:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(40)
     client.application.extensions["services"].engine.dispose()
-
-
-@contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    name = f"mns_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url.replace("postgresql://", "postgresql+psycopg://", 1),
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from datetime import time as dtime
 from pathlib import Path
 
+from bench.common import postgres_database
 from bot.bootstrap import build_services, create_app
 from bot.core import availability
 from bot.core.availability import Window
@@ -118,18 +119,8 @@ def main() -> None:
         bench_slots(f"sqlite:///{Path(tmp) / 'slots.db'}")
     pg = os.environ.get("TEST_DATABASE_URL")
     if pg:
-        from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-
-        name = f"mns_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(pg.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            bench_webhook("postgresql", make_url(pg).set(database=name).render_as_string(False), args.messages)
-        finally:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        with postgres_database(pg) as url:
+            bench_webhook("postgresql", url, args.messages)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from __future__ import annotations
 from transitions import Machine, State
 
 from bot.dialogue.steps import Steps
-from bot.flows import agenda, booking, common, my_bookings, onboarding, session_fields
+from bot.flows import agenda, booking, common, my_bookings, onboarding, reminders, session_fields
 from bot.flows import create_session as create
 from bot.flows import manage_sessions as manage
 from bot.flows import video_connect as video
@@ -58,6 +58,8 @@ STATES = [
     State("bookings_list", on_enter=[my_bookings.show_list]),
     State("booking_detail", on_enter=[my_bookings.show_detail]),
     State("confirm_cancel_booking", on_enter=[my_bookings.ask_cancel]),
+    # provider: reminder settings
+    State("reminder_settings", on_enter=[reminders.show_settings]),
 ]
 
 # Where `back` goes from each state (states not listed go back to the menu).
@@ -276,6 +278,21 @@ TRANSITIONS: list[dict] = [
      "conditions": my_bookings.can_change, "before": my_bookings.start_reschedule},
     {"trigger": "reschedule_booking", "source": "booking_detail", "dest": None,
      "after": my_bookings.change_refused},
+    # -- reminders: the provider's settings, and the choices in a reminder (from anywhere) ----------------------
+    {"trigger": "reminders", "source": "*", "dest": None, "unless": common.is_provider,
+     "after": reminders.explain_customers_only},
+    {"trigger": "reminders", "source": "*", "dest": "reminder_settings", "before": common.clear_context},
+    *({"trigger": trigger, "source": "reminder_settings", "dest": "reminder_settings",
+       "before": reminders.save_setting} for trigger in reminders.SETTING_TRIGGERS),
+    {"trigger": "attend", "source": "*", "dest": None, "conditions": reminders.can_attend,
+     "before": reminders.attend, "after": reminders.say_attending},
+    {"trigger": "attend", "source": "*", "dest": None, "after": reminders.cannot_attend},
+    {"trigger": "reschedule_ref", "source": "*", "dest": "book_day", "prepare": reminders.pick_by_reference,
+     "conditions": [reminders.reference_found, my_bookings.can_change], "before": my_bookings.start_reschedule},
+    {"trigger": "reschedule_ref", "source": "*", "dest": None, "after": reminders.change_refused},
+    {"trigger": "cancel_ref", "source": "*", "dest": "confirm_cancel_booking", "prepare": reminders.pick_by_reference,
+     "conditions": [reminders.reference_found, my_bookings.can_change]},
+    {"trigger": "cancel_ref", "source": "*", "dest": None, "after": reminders.change_refused},
     # -- help and support -------------------------------------------------------------------------------------
     {"trigger": "help_plan", "source": "help_menu", "dest": None, "after": help_flow.explain_plan},
     {"trigger": "help_auth", "source": "help_menu", "dest": None, "after": help_flow.explain_auth},

@@ -73,6 +73,9 @@ class Provider(Base):
     trial_ends_at: Mapped[datetime | None]
     booking_code: Mapped[str] = mapped_column(String(12), unique=True)
     created_at: Mapped[datetime]
+    # Reminders before each booking (bot/services/reminders.py): "24h1h" (24 hours and 1 hour before), "1h", "off".
+    remind_customers: Mapped[str] = mapped_column(String(8), default="24h1h", server_default="24h1h")
+    remind_self: Mapped[str] = mapped_column(String(8), default="1h", server_default="1h")
 
     contact: Mapped[Contact] = relationship(back_populates="provider")
 
@@ -120,6 +123,10 @@ class OutboundMessage(Base):
     reply: Mapped[bool] = mapped_column(default=False)  # an answer to the recipient's own message
     sealed: Mapped[bool] = mapped_column(default=False)  # body encrypted: it names a connected account's email
     media_url: Mapped[str | None] = mapped_column(String(500))  # an image sent with the body (its caption)
+    # Outside the 24-hour window this message goes as its own approved template with these variables (a reminder)
+    # rather than as the generic fallback template.
+    template_sid: Mapped[str | None] = mapped_column(String(64))
+    template_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(default=0)
@@ -233,6 +240,9 @@ class Booking(Base):
     __table_args__ = (
         Index("uq_booking_seat", "offering_id", "start_at", "seat", unique=True,
               sqlite_where=text("status = 'confirmed'"), postgresql_where=text("status = 'confirmed'")),
+        # What the reminder sweep scans: confirmed bookings by start time.
+        Index("ix_bookings_confirmed_start", "start_at", sqlite_where=text("status = 'confirmed'"),
+              postgresql_where=text("status = 'confirmed'")),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(12), unique=True)
@@ -256,6 +266,9 @@ class Booking(Base):
     updated_at: Mapped[datetime]
     cancelled_at: Mapped[datetime | None]
     cancelled_by: Mapped[str | None] = mapped_column(String(10))
+    attending_at: Mapped[datetime | None]  # the customer answered "I'll be there" (to a reminder)
+    # (updated_at is when the booking got its current start time: booked, or moved; reminders due before it are
+    # not sent.)
 
     offering: Mapped[Offering] = relationship()
     customer: Mapped[Contact] = relationship()
@@ -292,6 +305,26 @@ class Meeting(Base):
     updated_at: Mapped[datetime]
 
 
-__all__ = ["Base", "Contact", "Provider", "Conversation", "InboundMessage", "OutboundMessage", "SupportTicket",
+class Reminder(Base):
+    """One reminder of one booking for one start time, once it fell due: unique on (start, booking, kind), so that
+    several workers, restarts and retries send it once; a moved booking has a new start and so new reminders.
+    kind: customer_24h | customer_1h | provider_24h | provider_1h. status: queued (in the outbox: message_id),
+    opted_out (the customer sent STOP), off (the provider's settings), late (the booking was made or moved after
+    it was due), missed (a 24-hour reminder found only when the 1-hour one was due: no worker ran meanwhile)."""
+
+    __tablename__ = "reminders"
+    # Led by the start: the sweep reads the reminders of the starts in its window by range (and it is unique).
+    __table_args__ = (UniqueConstraint("start_at", "booking_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    start_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(10))
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_messages.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+
+
+__all__ = ["Base", "Reminder", "Contact", "Provider", "Conversation", "InboundMessage", "OutboundMessage",
+           "SupportTicket",
            "VideoConnection", "ConnectLink",
            "Offering", "Booking", "Meeting"]

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from store.models import Contact, Conversation, InboundMessage, Provider
+from store.models import Contact, Conversation, InboundMessage, Provider, Reminder
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I
 
@@ -199,3 +199,14 @@ def create_provider(session: Session, contact: Contact, *, name: str, timezone: 
 
 def provider_by_phone(session: Session, phone: str) -> Provider | None:
     return session.scalars(select(Provider).join(Contact).where(Contact.phone == phone)).one_or_none()
+
+
+def record_reminder(session: Session, booking_id: int, kind: str, start_at: datetime, status: str,
+                    now: datetime) -> int | None:
+    """Record that the reminder `kind` of a booking's start `start_at` fell due; its id, or None when it was
+    recorded before (by another worker, or before a restart): the unique row is what sends a reminder once. On
+    PostgreSQL a second transaction inserting the same row waits for the first and then inserts nothing."""
+    return session.execute(_insert(session)(Reminder).values(
+        booking_id=booking_id, kind=kind, start_at=start_at, status=status, created_at=now)
+        .on_conflict_do_nothing(index_elements=["start_at", "booking_id", "kind"])
+        .returning(Reminder.id)).scalar_one_or_none()

@@ -4,14 +4,11 @@ senders at once."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from datetime import datetime, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -23,19 +20,7 @@ from store import repos
 from store.db import unit_of_work
 from store.models import OutboundMessage
 from tests.fixtures.chat import WhatsAppUser
-from tests.fixtures.settings import PUBLIC_BASE_URL, TEST_TOKEN_KEY
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
-    """Poll until `condition()` holds; a time-out fails the test (a limit on waiting, not a performance target)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
+from tests.fixtures.worker import ROOT, wait_until, worker_env
 
 
 def statuses(services) -> dict[str, int]:
@@ -146,15 +131,6 @@ def test_a_reply_written_while_an_earlier_message_is_in_flight_waits_for_it(back
     assert fake_twilio.fake.bodies_to(f"whatsapp:{phone}") == ["your Zoom link", "the answer to your question"]
 
 
-def _worker_env(config, fake_twilio, tmp_path) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": config.database_url, "TASK_QUEUE_URL": f"sqlite:///{tmp_path / 'q.db'}",
-            "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "TOKEN_ENCRYPTION_KEY": TEST_TOKEN_KEY,
-            "TWILIO_ACCOUNT_SID": fake_twilio.account_sid, "TWILIO_AUTH_TOKEN": fake_twilio.auth_token,
-            "TWILIO_WHATSAPP_FROM": fake_twilio.sender, "TWILIO_API_BASE_URL": fake_twilio.url,
-            "SENDER_THREADS": "2", "SENDER_POLL_SECONDS": "0.05", "ZOOM_SANDBOX": "0",
-            "TWILIO_TIMEOUT_SECONDS": "1"}
-
-
 def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(services, config, fake_twilio, tmp_path):
     """kill -9 while Twilio calls are in flight: the next worker finds the expired claims, asks Twilio which it
     took, and sends only the rest."""
@@ -167,7 +143,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(services, c
             outbox.queue(session, contact, [f"message {i} a"], real_now)
             outbox.queue(session, contact, [f"message {i} b"], real_now)
     fake_twilio.fake.latency = 0.8
-    env = {**_worker_env(config, fake_twilio, tmp_path), "TWILIO_TIMEOUT_SECONDS": "2"}
+    env = {**worker_env(config, fake_twilio, tmp_path), "TWILIO_TIMEOUT_SECONDS": "2"}
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "worker", "--workers", "1"]
     first = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:

@@ -506,3 +506,50 @@ SESSION_WHERE_PLATFORM_BROKEN = ("Your {platform} connection stopped working (ac
                              "address.")
 SESSION_WHERE_PLATFORM_ALTERNATIVES = ("You can send your Google Meet link (https://meet.google.com/...), or *in person* "
                                    "followed by the address, instead.")
+
+# --- reminders (before each booking) -----------------------------------------------------------------------------
+REMINDER_CUSTOMER_24H = "⏰ Reminder: *{session}* with {provider} is on {when}.\n{where}\n\n{choices}"
+REMINDER_CUSTOMER_1H = "⏰ Starting soon: *{session}* with {provider} at {when}.\n{where}\n\n{choices}"
+REMINDER_CHOICES = ("✅ I'll be there: reply *there {reference}*\n🔁 Reschedule: reply *reschedule {reference}*\n"
+                    "❌ Cancel: reply *cancel {reference}*")
+REMINDER_PROVIDER_24H = "⏰ Reminder: *{session}* on {when} with {customers}.\n{where}"
+REMINDER_PROVIDER_1H = "⏰ In about an hour: *{session}* at {when} with {customers}.\n{where}"
+REMINDER_CUSTOMER_NAME = "{name}"
+REMINDER_CUSTOMER_ATTENDING = "{name} (✅ will be there)"
+# The meeting has no link an hour before the start.
+REMINDER_NO_LINK_CUSTOMER = ("⚠️ The {platform} link isn't ready yet. It comes here the moment it is; if it hasn't "
+                             "come by the start, {provider} has been asked to send you a link directly.")
+REMINDER_NO_LINK_PROVIDER_DISCONNECTED = (
+    "⚠️ There is no {platform} meeting for it yet: your {platform} account isn't connected (or stopped working). "
+    "Connect it now and the link goes to your customers at once: {link}\nOr send them a meeting link yourself "
+    "before the start: {contacts}.")
+REMINDER_NO_LINK_PROVIDER_FAILED = (
+    "⚠️ {platform} hasn't created the meeting for it (it refused or isn't answering). Please send your customers a "
+    "meeting link yourself before the start: {contacts}.")
+REMINDER_CONTACT = "{name} {phone}"
+# The approved template's variables (TWILIO_REMINDER_CONTENT_SID), one line each.
+REMINDER_TEMPLATE_WHAT = "{session} with {other}"
+# Answers to the choices.
+REMINDER_ATTENDING_SAVED = ("👍 Thanks, {name}! {provider} will see that you'll be there: *{session}* on {when}. "
+                            "See you then.")
+REMINDER_ATTENDING_PROVIDER = ("That choice is for your customer. Your bookings are under *my bookings* "
+                               "(✅ marks who said they'll be there).")
+REMINDER_BOOKING_NOT_FOUND = ("I couldn't find an upcoming booking {reference} of yours. Send *my bookings* to see "
+                              "them.")
+REMINDER_NOTHING_TO_CONFIRM = "I couldn't tell which booking you mean. Send *my bookings* to see them."
+MB_ATTENDING = "✅ will be there"
+# The provider's settings ("reminders").
+REMINDERS_SETTINGS = ("⏰ *Reminders* before each booking:\n• Your customers: {customers}\n• You: {me}\n\n"
+                      "Change them:\n{options}\n\n*menu* when you're done.")
+REMINDERS_SAVED = "✅ Saved."
+REMINDERS_CUSTOMERS_ONLY = ("Reminders come by themselves, 24 hours and 1 hour before each booking, with the "
+                            "meeting link. Send *STOP* to turn off all messages.")
+REMINDER_SETTING_24H1H = "24 hours and 1 hour before"
+REMINDER_SETTING_1H = "1 hour before only"
+REMINDER_SETTING_OFF = "off"
+OPT_REMIND_CUSTOMERS_24H1H = "Customers: 24 hours and 1 hour before"
+OPT_REMIND_CUSTOMERS_1H = "Customers: 1 hour before only"
+OPT_REMIND_CUSTOMERS_OFF = "Customers: off"
+OPT_REMIND_SELF_24H1H = "Me: 24 hours and 1 hour before"
+OPT_REMIND_SELF_1H = "Me: 1 hour before only"
+OPT_REMIND_SELF_OFF = "Me: off"

@@ -96,6 +96,14 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("confirm", msg.OPT_YES_CANCEL_BOOKING, ("yes", "y", "confirm", "ok")),
         Option("decline", msg.OPT_NO_KEEP_BOOKING, ("no", "n", "keep")),
     ),
+    "reminder_settings": (
+        Option("remind_customer_24h1h", msg.OPT_REMIND_CUSTOMERS_24H1H),
+        Option("remind_customer_1h", msg.OPT_REMIND_CUSTOMERS_1H),
+        Option("remind_customer_off", msg.OPT_REMIND_CUSTOMERS_OFF),
+        Option("remind_provider_24h1h", msg.OPT_REMIND_SELF_24H1H),
+        Option("remind_provider_1h", msg.OPT_REMIND_SELF_1H),
+        Option("remind_provider_off", msg.OPT_REMIND_SELF_OFF),
+    ),
     "book_confirm": (
         Option("confirm_booking", msg.OPT_CONFIRM_BOOKING, ("yes", "y", "confirm", "book", "ok", "book it")),
     ),
@@ -158,7 +166,21 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
                 r"(cancel|reschedule|change|move) (my|a|the|this|an) (booking|appointment|session|slot)s?"
                 r"( please)?$"), "my_bookings"),
     (re.compile(r"^book(?:ing)? code\s+(?P<arg>[a-z0-9]{4,12})$"), "book"),
+    # the choices in a reminder, with the booking's reference (a bare "I'll be there": the last reminder's)
+    (re.compile(r"^(?:i'?ll be there|i will be there|there|attending|i'?m coming|coming|i'?ll come)"
+                r"(?:\s+#?(?P<arg>[a-z0-9]{6}))?$"), "attend"),
+    (re.compile(r"^(?:reschedule|move|change)\s+(?:booking\s+)?#?(?P<arg>[a-z0-9]{6})$"), "reschedule_ref"),
+    (re.compile(r"^cancel\s+(?:booking\s+)?#?(?P<arg>[a-z0-9]{6})$"), "cancel_ref"),
+    (re.compile(r"^(?:my )?reminders?(?: settings)?$"), "reminders"),
 )
+
+# Buttons that carry a booking (the reminder's choices): payload "<trigger>:<reference>".
+BOOKING_PAYLOAD = re.compile(r"^(?P<trigger>attend|reschedule_ref|cancel_ref):#?(?P<arg>[A-Za-z0-9]{6})$")
+
+
+def booking_payload(trigger: str, reference: str) -> str:
+    """The ButtonPayload of a choice about one booking (what a reminder's buttons send back)."""
+    return f"{trigger}:{reference}"
 
 
 # Commands whose words are also answers where a value is asked ("today" picks a day when booking).
@@ -199,6 +221,8 @@ def parse_intent(text: str, state: str, payload: str | None = None,
     words of the platform people connect here ({platform}, {command_word}: PlatformInfo.words) for the labels,
     keywords and connect commands that name it."""
     options = MENUS.get(state, ())
+    if payload and (carried := BOOKING_PAYLOAD.match(payload)):
+        return Intent(carried["trigger"], carried["arg"].lower())
     if payload:
         if payload in GLOBAL_WORDS.values() or any(o.trigger == payload for o in options):
             return Intent(payload)

@@ -96,7 +96,8 @@ def show_list(event: EventData) -> None:
     for number, booking in enumerate(rows[:MAX_LISTED], 1):
         values = dict(number=number, session=booking.offering.name, when=_when(d, booking), where=_where(d, booking))
         if _as_provider(d, booking):
-            lines.append(msg.MB_LINE_AS_PROVIDER.format(customer=booking.customer_name, **values))
+            lines.append(msg.MB_LINE_AS_PROVIDER.format(customer=booking.customer_name + _attending(booking),
+                                                        **values))
         else:
             lines.append(msg.MB_LINE_AS_CUSTOMER.format(provider=booking.offering.provider.display_name, **values))
     if len(rows) > MAX_LISTED:
@@ -106,6 +107,16 @@ def show_list(event: EventData) -> None:
     if platform:
         d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))
     d.say(msg.MB_LIST_FOOTER)
+
+
+def open_booking(d, booking_id: int) -> None:
+    """Make `booking_id` the picked booking (a reminder's Reschedule / Cancel names it); every step checks it is
+    still the writer's."""
+    d.draft(MyBookingsDraft).booking_id = booking_id
+
+
+def _attending(booking: Booking) -> str:
+    return " · " + msg.MB_ATTENDING if booking.attending_at is not None else ""
 
 
 def _picked_id(d) -> int | None:
@@ -152,6 +163,7 @@ def show_detail(event: EventData) -> None:
         d.say(msg.MB_GONE)
         return
     who = (msg.MB_DETAIL_WITH_CUSTOMER.format(customer=booking.customer_name, email=booking.customer_email)
+           + _attending(booking)
            if _as_provider(d, booking) else
            msg.MB_DETAIL_WITH_PROVIDER.format(provider=booking.offering.provider.display_name))
     d.say(msg.MB_DETAIL, session=booking.offering.name, reference=booking.reference, who=who, when=_when(d, booking),

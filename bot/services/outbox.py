@@ -44,18 +44,21 @@ _QUEUE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c
 
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
-          seal_with: "TokenCipher | None" = None, media_url: str | None = None) -> list[int]:
+          seal_with: "TokenCipher | None" = None, media_url: str | None = None,
+          template: tuple[str, dict[str, str]] | None = None) -> list[int]:
     """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order. `reply`: it answers the
     recipient's own message (sent even to someone who opted out). `seal_with`: the texts name personal data of a
     connected account (its email), so the body is stored encrypted with this cipher (see `message_body`).
-    `media_url`: an image sent with the last part (as its caption)."""
+    `media_url`: an image sent with the last part (as its caption). `template`: (content sid, variables) of the
+    approved template this message goes as outside the 24-hour window, instead of the generic fallback."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
     session.flush()  # what the caller changed is written first, as when the rows were flushed with it
     seal = seal_with.encrypt if seal_with is not None else str
     row = {"contact_id": contact.id, "to": phones.whatsapp(contact.phone), "reply": reply,
-           "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now}
+           "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now,
+           "template_sid": template[0] if template else None, "template_variables": template[1] if template else None}
     # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
     # unit of work for rows nothing else in the transaction touches.
     parts = split_body(body)
@@ -135,7 +138,7 @@ _DUE_SOME = _DUE.limit(bindparam("limit"))
 _ACTIVE_OF = (select(_messages.c.id, _messages.c.to, _messages.c.status, _messages.c.next_attempt_at,
                      _messages.c.claimed_until, _messages.c.updated_at, _messages.c.twilio_sid, _messages.c.attempts,
                      _messages.c.body, _messages.c.sealed, _messages.c.media_url, _messages.c.via_template,
-                     _messages.c.reply,
+                     _messages.c.template_sid, _messages.c.template_variables, _messages.c.reply,
                      _contacts.c.last_inbound_at, _contacts.c.opted_out_at)
               .select_from(_messages.outerjoin(_contacts, _contacts.c.id == _messages.c.contact_id))
               .where(_messages.c.to.in_(bindparam("recipients", expanding=True)), _messages.c.status.in_(ACTIVE))
@@ -178,6 +181,7 @@ class _Claimed:
     body: str
     media_url: str | None
     via_template: bool
+    template: tuple[str, dict[str, str]] | None  # the message's own template (else the generic fallback)
     in_window: bool
     opted_out: bool
     claimed_at: datetime  # when the Twilio calls for this message began (kept across a takeover)
@@ -260,6 +264,7 @@ def claim_in(session: Session, services: "Services", recipients: Sequence[str],
                      and row.last_inbound_at >= now - WINDOW)
         claimed.append(_Claimed(id=row.id, to=to, body=_plain(services, row.body, row.sealed),
                                 media_url=row.media_url, via_template=row.via_template, in_window=in_window,
+                                template=(row.template_sid, row.template_variables or {}) if row.template_sid else None,
                                 opted_out=row.opted_out_at is not None and not row.reply, claimed_at=claimed_at,
                                 lease=lease, recovering=recovering, known_sid=row.twilio_sid,
                                 attempts=row.attempts + 1))
@@ -300,6 +305,9 @@ def send(services: "Services", claimed: _Claimed) -> dict:
         if claimed.in_window:
             result, via_template = services.messenger.send_text(claimed.to, claimed.body, status_callback=callback,
                                                                 media_url=claimed.media_url), False
+        elif claimed.template is not None:  # its own template (a reminder)
+            result, via_template = services.messenger.send_template(claimed.to, *claimed.template,
+                                                                    status_callback=callback), True
         elif template:  # one template message per part: a template variable holds at most 1,000 characters
             result = SendResult(sid=None, status="failed")
             for part in split_body(claimed.body, TEMPLATE_VARIABLE_LIMIT) or [claimed.body]:
@@ -394,9 +402,11 @@ def record_status(services: "Services", sid: str, status: str, error_code: int |
         if error_code == 63016:
             row.error_message = "outside the 24-hour window: needs an approved template"
             log.warning("message %s to %s failed: outside the 24-hour window", row.id, phones.mask(row.to))
-            if first_63016 and not row.via_template and services.config.twilio_template_content_sid:
+            if first_63016 and not row.via_template and (row.template_sid
+                                                         or services.config.twilio_template_content_sid):
                 again = OutboundMessage(contact_id=row.contact_id, to=row.to, body=row.body, sealed=row.sealed,
                                         media_url=row.media_url, reply=row.reply, status="pending", via_template=True,
+                                        template_sid=row.template_sid, template_variables=row.template_variables,
                                         created_at=row.updated_at, updated_at=row.updated_at)
                 session.add(again)
                 session.flush()

@@ -1,7 +1,7 @@
 """Background work on Huey: meeting creation/update/deletion with backoff, booking emails, and a periodic sweep
-that sends whatever is still pending (outbox, support tickets, meetings, emails). The embedded default keeps the
-queue in a SQLite file (no extra server); TASK_QUEUE_URL=redis://... shares it between machines; "immediate" runs
-tasks inline (tests, and a single process with no worker)."""
+that sends whatever is still pending (outbox, support tickets, meetings, emails) and the reminders that fell due.
+The embedded default keeps the queue in a SQLite file (no extra server); TASK_QUEUE_URL=redis://... shares it
+between machines; "immediate" runs tasks inline (tests, and a single process with no worker)."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from bot.services import meetings, notify, outbox, support, video_accounts
+from bot.services import meetings, notify, outbox, reminders, support, video_accounts
 
 if TYPE_CHECKING:
     from bot.services.deps import Services
@@ -68,8 +68,8 @@ def _after_deletion(services: "Services", message_ids: list[int]) -> None:
 
 
 def sweep(services: "Services") -> dict[str, int]:
-    """Retry everything that is due: tickets, meetings, emails (and the outbox where no sender runs); what the
-    worker runs every minute."""
+    """Retry everything that is due: tickets, meetings, emails (and the outbox where no sender runs), and queue the
+    reminders that fell due; what the worker runs every minute (and once when it starts)."""
     notify.requeue_stale(services)
     support.requeue_stale(services)
     # The worker's own sender (bot/worker/sender.py) sends the outbox; only where none runs does the sweep send it too.
@@ -78,4 +78,5 @@ def sweep(services: "Services") -> dict[str, int]:
     done["meetings"] = sum(meetings.process(services, m) in ("created", "updated", "deleted")
                            for m in meetings.due(services))
     done["emails"] = sum(notify.send_booking_email(services, b) == "sent" for b in notify.pending(services))
+    done["reminders"] = reminders.send_due(services)
     return done

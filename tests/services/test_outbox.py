@@ -17,7 +17,7 @@ ADDRESS = "whatsapp:" + PHONE
 
 
 def queue(services, *texts: str, wrote_hours_ago: float | None = 0, opted_out: bool = False,
-          reply: bool = False, sealed: bool = False) -> list[int]:
+          reply: bool = False, sealed: bool = False, template: tuple[str, dict[str, str]] | None = None) -> list[int]:
     """Queue `texts` for PHONE in one unit of work, as a use case does, and commit."""
     now = services.clock()
     with unit_of_work(services.sessions) as session:
@@ -27,7 +27,7 @@ def queue(services, *texts: str, wrote_hours_ago: float | None = 0, opted_out: b
         if opted_out:
             contact.opted_out_at = now
         return outbox.queue(session, contact, texts, now, reply=reply,
-                            seal_with=services.cipher if sealed else None)
+                            seal_with=services.cipher if sealed else None, template=template)
 
 
 def rows(services) -> list[OutboundMessage]:
@@ -90,3 +90,20 @@ def test_a_sealed_message_is_stored_encrypted_and_sent_in_clear(services, fake_t
     assert outbox.message_body(services, row) == "Connected as coach@example.com"
     outbox.dispatch(services, ids)
     assert fake_twilio.fake.bodies_to(ADDRESS) == ["Connected as coach@example.com"]
+
+
+OWN_TEMPLATE = ("HX" + "3" * 32, {"1": "Career coaching with Asha", "2": "Thu 3 Apr, 09:30", "3": "here",
+                                  "4": "AB2345"})
+
+
+def test_a_message_with_its_own_template_goes_as_it_outside_the_window(services, fake_twilio):
+    queue(services, "reminder text", wrote_hours_ago=30, template=OWN_TEMPLATE)
+    assert outbox.dispatch(services) == 1
+    [sent] = fake_twilio.fake.messages
+    assert (sent["content_sid"], sent["content_variables"], sent["body"]) == (*OWN_TEMPLATE, None)
+
+
+def test_inside_the_window_it_goes_as_free_text(services, fake_twilio):
+    queue(services, "reminder text", wrote_hours_ago=1, template=OWN_TEMPLATE)
+    assert outbox.dispatch(services) == 1
+    assert fake_twilio.fake.bodies_to(ADDRESS) == ["reminder text"]
