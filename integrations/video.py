@@ -89,6 +89,9 @@ class MeetingRequest:
     duration_minutes: int
     timezone: str  # IANA name, the provider's
     agenda: str = ""
+    # Names this one meeting for ever (e.g. our meeting row's id): a platform that supports it creates at most one
+    # meeting per key, so a create retried after a lost answer finds the first one. "" = no idempotency.
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,11 @@ class Meeting:
     start_url: str
     password: str | None
     start_time: datetime | None
+
+    @property
+    def ready(self) -> bool:
+        """False while the platform is still making the link (join_url is ""): fetch it later with get_meeting."""
+        return bool(self.join_url)
 
 
 class VideoProviderError(Exception):
