@@ -12,17 +12,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-import math
 import re
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 from urllib.parse import quote, urlencode
 
 import requests
 
+from integrations.http import json_or_none, retry_after_seconds, send
 from integrations.video import (
     AccessTokenInvalid,
     InvalidGrant,
@@ -92,38 +91,11 @@ def _parse_rfc3339(value: Any, what: str) -> datetime:
     return parsed.astimezone(timezone.utc)
 
 
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
-
-
 def _required_str(data: dict[str, Any], key: str, where: str = "Google") -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value:
         raise VideoProviderError(f"{where} answered without a valid {key!r}")
     return value
-
-
-def _retry_after(response: requests.Response, now: datetime) -> float | None:
-    """Retry-After in seconds from now (a number or an HTTP date; the past is 0); None when absent or unreadable."""
-    raw = response.headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - now).total_seconds())
 
 
 def _event_body(request: MeetingRequest) -> dict[str, Any]:
@@ -309,19 +281,19 @@ class GoogleMeetProvider:
         body = {**form, "client_id": self._client_id, "client_secret": self._client_secret}
         response = self._send("POST", self._token_base_url + path, data=body, timeout=timeout)
         if response.status_code == 200:
-            return _json_or_none(response)
+            return json_or_none(response)
         raise self._oauth_error(response)
 
     def _oauth_error(self, response: requests.Response) -> VideoProviderError:
         status = response.status_code
-        data = _json_or_none(response)
+        data = json_or_none(response)
         error = data.get("error") if isinstance(data, dict) else None
         if isinstance(error, dict):  # some failures come in the API's shape
             error = error.get("status")
         error = error if isinstance(error, str) else None
         message = f"Google OAuth answered HTTP {status}" + (f" ({error})" if error else "")
         if status == 429:
-            return RateLimited(message, status=status, code=error, retry_after=_retry_after(response, self._clock()))
+            return RateLimited(message, status=status, code=error, retry_after=retry_after_seconds(response, self._clock()))
         if status >= 500:
             return ProviderUnavailable(message, status=status, code=error)
         if error in ("invalid_grant", "invalid_token"):
@@ -455,7 +427,7 @@ class GoogleMeetProvider:
         if response.status_code == expect:
             if expect == 204:
                 return None
-            data = _json_or_none(response)
+            data = json_or_none(response)
             if data is None:
                 raise VideoProviderError("Google answered with a body that is not JSON", status=response.status_code)
             return data
@@ -465,7 +437,7 @@ class GoogleMeetProvider:
 
     def _api_error(self, response: requests.Response, *, event: bool) -> VideoProviderError:
         status = response.status_code
-        data = _json_or_none(response)
+        data = json_or_none(response)
         error = data.get("error") if isinstance(data, dict) else None
         error = error if isinstance(error, dict) else {}
         errors = error.get("errors") if isinstance(error.get("errors"), list) else []
@@ -475,7 +447,7 @@ class GoogleMeetProvider:
         if status == 401:
             return AccessTokenInvalid(message, status=status, code=code)
         if status == 429 or (status == 403 and RATE_LIMIT_REASONS & set(reasons)):
-            retry_after = _retry_after(response, self._clock())
+            retry_after = retry_after_seconds(response, self._clock())
             log.warning("google rate limited: status=%s reason=%s retry_after=%s", status, code, retry_after)
             return RateLimited(message, status=status, code=code, retry_after=retry_after)
         if status >= 500:
@@ -485,22 +457,7 @@ class GoogleMeetProvider:
         return VideoProviderError(message, status=status, code=code)
 
     def _send(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> requests.Response:
-        path = _path_of(url)
-        try:
-            response = self._session.request(
-                method, url, timeout=timeout or self._timeout, allow_redirects=False, **kwargs
-            )
-        except requests.Timeout:
-            log.warning("google %s %s timed out", method, path)
-            raise ProviderUnavailable("Google did not answer in time") from None
-        except requests.ConnectionError:
-            log.warning("google %s %s connection failed", method, path)
-            raise ProviderUnavailable("could not connect to Google") from None
-        except requests.RequestException as exc:  # a broken answer (truncated body, bad chunking...): retry later
-            log.warning("google %s %s failed: %s", method, path, type(exc).__name__)
-            raise ProviderUnavailable("Google's answer could not be read") from None
-        log.info("google %s %s -> %s", method, path, response.status_code)
-        return response
+        return send(self._session, "Google", method, url, timeout=timeout or self._timeout, **kwargs)
 
 
 class _Conflict(VideoProviderError):
@@ -521,10 +478,6 @@ def _event_path_id(meeting_id: str) -> str:
     if not EVENT_ID.fullmatch(meeting_id):
         raise MeetingNotFound(f"not a Google event id: {meeting_id[:40]!r}")
     return quote(meeting_id, safe="")
-
-
-def _path_of(url: str) -> str:
-    return url.split("?", 1)[0]
 
 
 __all__ = ["SCOPES", "GoogleMeetProvider", "event_id_for", "format_rfc3339"]
