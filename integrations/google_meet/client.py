@@ -293,7 +293,8 @@ class GoogleMeetProvider:
         error = error if isinstance(error, str) else None
         message = f"Google OAuth answered HTTP {status}" + (f" ({error})" if error else "")
         if status == 429:
-            return RateLimited(message, status=status, code=error, retry_after=retry_after_seconds(response, self._clock()))
+            retry_after = retry_after_seconds(response, self._clock())
+            return RateLimited(message, status=status, code=error, retry_after=retry_after)
         if status >= 500:
             return ProviderUnavailable(message, status=status, code=error)
         if error in ("invalid_grant", "invalid_token"):

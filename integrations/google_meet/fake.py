@@ -9,8 +9,6 @@ asynchronously (`pending` on insert, `success` on the next read). Tests set busy
 consent page, and inject failures and delays. It needs nothing beyond Flask."""
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import html
 import itertools
@@ -20,17 +18,18 @@ import re
 import secrets
 import string
 import threading
-import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import Flask, Response, request
+
+from integrations.fakes import Injections, consent_decision, consent_form, html_page, json_response, redirect_back
+from integrations.video import pkce_challenge
 
 Clock = Callable[[], datetime]
 
@@ -78,10 +77,6 @@ def load_discovery(path: str) -> dict[str, Any]:
         return json.load(fh)
 
 
-def _pkce_s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
-
-
 @dataclass(frozen=True)
 class FakeGoogleUser:
     sub: str
@@ -125,20 +120,16 @@ class FakeEvent:
     pending_reads: int = 0  # reads that still see the conference pending
 
 
-def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload), status=status, mimetype="application/json", headers=headers or {})
-
-
 def google_error(status: int, message: str, reason: str | None = None, **extra: str) -> Response:
     """Google's API error shape: {"error": {"code", "message", "errors": [{message, domain, reason}], "status"}}."""
     detail = {"message": message, "domain": "global", "reason": reason or DEFAULT_REASONS.get(status, "error"),
               **extra}
-    return _json({"error": {"code": status, "message": message, "errors": [detail],
+    return json_response({"error": {"code": status, "message": message, "errors": [detail],
                             "status": STATUS_NAMES.get(status, "UNKNOWN")}}, status)
 
 
 def _oauth_error(status: int, error: str, description: str) -> Response:
-    return _json({"error": error, "error_description": description}, status)
+    return json_response({"error": error, "error_description": description}, status)
 
 
 def _format_utc(value: datetime) -> str:
@@ -262,8 +253,7 @@ class FakeGoogle:
         self._codes: dict[str, _AuthCode] = {}
         self._refresh_index: dict[str, str] = {}  # refresh token -> grant id
         self._access_index: dict[str, str] = {}  # access token -> grant id
-        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
-        self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._injections: Injections[_Failure] = Injections(OPERATIONS)
         self._failing_conferences = 0
         self._meet_codes: set[str] = set()
         self._subs = itertools.count(100_000_000_000_000_000_001)
@@ -286,16 +276,11 @@ class FakeGoogle:
                   retry_after: float | str | None = None, reason: str | None = None) -> None:
         """The next `times` calls of `operation` answer `status`: `body` as given (JSON unless a str), else Google's
         error shape with `reason` (e.g. "rateLimitExceeded"); `retry_after` becomes the Retry-After header."""
-        self._check_operation(operation)
-        with self._lock:
-            for _ in range(times):
-                self._failures[operation].append(_Failure(status, body, retry_after, reason))
+        self._injections.fail(operation, _Failure(status, body, retry_after, reason), times)
 
     def delay_next(self, operation: str, seconds: float) -> None:
         """The next call of `operation` still happens, but its answer is sent `seconds` late."""
-        self._check_operation(operation)
-        with self._lock:
-            self._delays[operation].append(seconds)
+        self._injections.delay(operation, seconds)
 
     def fail_next_conference(self, times: int = 1) -> None:
         """The next `times` conference requests end in `failure` instead of `success`."""
@@ -316,17 +301,7 @@ class FakeGoogle:
 
     # --- internals ---------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _check_operation(operation: str) -> None:
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; one of {sorted(OPERATIONS)}")
-
-    def _injected(self, operation: str) -> Response | None:
-        with self._lock:
-            queue = self._failures[operation]
-            failure = queue.popleft() if queue else None
-        if failure is None:
-            return None
+    def _render_failure(self, operation: str, failure: _Failure) -> Response:
         headers: dict[str, str] = {}
         if isinstance(failure.retry_after, str):
             headers["Retry-After"] = failure.retry_after
@@ -335,22 +310,16 @@ class FakeGoogle:
         if isinstance(failure.body, str):
             return Response(failure.body, status=failure.status, headers=headers, mimetype="text/plain")
         if failure.body is not None:
-            return _json(failure.body, failure.status, headers)
+            return json_response(failure.body, failure.status, headers)
         if operation in ("token", "revoke"):
             error = failure.reason or ("server_error" if failure.status >= 500 else "invalid_request")
-            return _json({"error": error, "error_description": "Injected failure"}, failure.status, headers)
+            return json_response({"error": error, "error_description": "Injected failure"}, failure.status, headers)
         response = google_error(failure.status, "Injected failure", failure.reason)
         response.headers.update(headers)
         return response
 
     def _run(self, operation: str, handler: Callable[[], Response]) -> Response:
-        with self._lock:
-            queue = self._delays[operation]
-            delay = queue.popleft() if queue else 0.0
-        response = self._injected(operation) or handler()
-        if delay:
-            time.sleep(delay)
-        return response
+        return self._injections.run(operation, handler, lambda failure: self._render_failure(operation, failure))
 
     def _revoke_grant(self, grant: FakeGrant) -> None:
         grant.revoked = True
@@ -459,39 +428,21 @@ class FakeGoogle:
             params, problem = self._authorize_params(request.args)
             if problem:
                 return _page(400, f"<h1>Access blocked: authorization error</h1><p>{html.escape(problem)}</p>")
-            hidden = "".join(
-                f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">' for k, v in params.items()
-            )
             with self._lock:
-                options = "".join(
-                    f'<option value="{html.escape(u.sub)}">{html.escape(u.email)}</option>' for u in self.users.values()
-                )
+                accounts = [(u.sub, u.email) for u in self.users.values()]
             asked = "".join(f"<li>{html.escape(s)}</li>" for s in params["scope"].split())
-            return _page(
-                200,
-                f"<h1>MyNextSlot wants access to your Google Account</h1><ul>{asked}</ul>"
-                f'<form method="post" action="{html.escape(request.script_root)}/o/oauth2/v2/auth">{hidden}'
-                f'<label>Account <select name="user_id">{options}</select></label>'
-                '<button type="submit" name="decision" value="allow">Allow</button>'
-                '<button type="submit" name="decision" value="deny">Deny</button></form>',
-            )
+            heading = f"<h1>MyNextSlot wants access to your Google Account</h1><ul>{asked}</ul>"
+            return _page(200, consent_form(f"{request.script_root}/o/oauth2/v2/auth", params, accounts, heading))
 
         @app.post("/o/oauth2/v2/auth")
         def authorize_decision() -> Response:
             params, problem = self._authorize_params(request.form)
             if problem:
                 return _page(400, f"<h1>Access blocked: authorization error</h1><p>{html.escape(problem)}</p>")
-            decision = request.form.get("decision")
-            sep = "&" if "?" in params["redirect_uri"] else "?"
-            if decision == "deny":
-                query = urlencode({"error": "access_denied", "state": params["state"]})
-                return Response(status=302, headers={"Location": params["redirect_uri"] + sep + query})
-            if decision != "allow":
-                return _page(400, "<h1>Invalid request</h1><p>choose Allow or Deny</p>")
             with self._lock:
-                user = self.users.get(request.form.get("user_id", ""))
-                if user is None:
-                    return _page(400, "<h1>Invalid request</h1><p>unknown account</p>")
+                user = consent_decision(request.form, params, self.users, _page)
+                if isinstance(user, Response):
+                    return user
                 code = "4/0" + secrets.token_urlsafe(32)
                 offline = params["access_type"] == "offline" and (
                     params["prompt"] == "consent" or user.sub not in self._consented)
@@ -502,9 +453,8 @@ class FakeGoogle:
                     code_challenge=params["code_challenge"], scopes=granted, offline=offline,
                     issued_at=self.clock(),
                 )
-            query = urlencode({"code": code, "scope": " ".join(sorted(_as_granted(granted))),
-                               "state": params["state"]})
-            return Response(status=302, headers={"Location": params["redirect_uri"] + sep + query})
+            return redirect_back(params["redirect_uri"], {"code": code, "scope": " ".join(sorted(_as_granted(granted))),
+                                                          "state": params["state"]})
 
         @app.post("/token")
         def token() -> Response:
@@ -541,7 +491,7 @@ class FakeGoogle:
                 if grant is None or grant.revoked:
                     return _oauth_error(400, "invalid_token", "Token expired or revoked")
                 self._revoke_grant(grant)
-            return _json({}, 200)
+            return json_response({}, 200)
 
         @app.get("/v1/userinfo")
         def userinfo() -> Response:
@@ -556,7 +506,7 @@ class FakeGoogle:
                 answer: dict[str, Any] = {"sub": user.sub, "picture": "https://lh3.googleusercontent.com/a/x"}
                 if "email" in grant.scopes:
                     answer.update(email=user.email, email_verified=True)
-                return _json(answer, 200)
+                return json_response(answer, 200)
 
             return self._run("userinfo", handle)
 
@@ -586,7 +536,7 @@ class FakeGoogle:
                     deleted = found.body["status"] == "cancelled"
                     if request.method == "GET":
                         self._advance_conference(found)
-                        return _json(found.body, 200)
+                        return json_response(found.body, 200)
                     if deleted:
                         return google_error(410, "Resource has been deleted", "deleted")
                     if request.method == "DELETE":
@@ -619,7 +569,7 @@ class FakeGoogle:
                             for s, e in self._busy_of(user) if s < end and e > start]}
                     else:
                         calendars[calendar_id] = {"errors": [{"domain": "global", "reason": "notFound"}], "busy": []}
-                return _json({"kind": "calendar#freeBusy", "timeMin": _format_utc(start),
+                return json_response({"kind": "calendar#freeBusy", "timeMin": _format_utc(start),
                               "timeMax": _format_utc(end), "calendars": calendars}, 200)
 
             return self._api_call("freebusy", handle)
@@ -643,21 +593,21 @@ class FakeGoogle:
         verifier = request.form.get("code_verifier", "")
         if not verifier:
             return _oauth_error(400, "invalid_grant", "Missing code verifier.")
-        if not hmac.compare_digest(_pkce_s256(verifier), auth_code.code_challenge):
+        if not hmac.compare_digest(pkce_challenge(verifier), auth_code.code_challenge):
             return _oauth_error(400, "invalid_grant", "Invalid code verifier.")
         grant = FakeGrant(id=secrets.token_hex(8), sub=auth_code.sub, scopes=auth_code.scopes,
                           refresh_token=("1//0" + secrets.token_urlsafe(40)) if auth_code.offline else None)
         self.grants[grant.id] = grant
         if grant.refresh_token:
             self._refresh_index[grant.refresh_token] = grant.id
-        return _json(self._issue(grant, with_refresh=True), 200)
+        return json_response(self._issue(grant, with_refresh=True), 200)
 
     def _grant_refresh(self) -> Response:
         grant_id = self._refresh_index.get(request.form.get("refresh_token", ""))
         grant = self.grants.get(grant_id) if grant_id else None
         if grant is None or grant.revoked:
             return _oauth_error(400, "invalid_grant", "Token has been expired or revoked.")
-        return _json(self._issue(grant, with_refresh=False), 200)  # not rotated: the old one stays valid
+        return json_response(self._issue(grant, with_refresh=False), 200)  # not rotated: the old one stays valid
 
     def _busy_of(self, user: FakeGoogleUser) -> list[tuple[datetime, datetime]]:
         """Busy times set by the test plus the user's own confirmed, opaque timed events, merged."""
@@ -742,7 +692,7 @@ class FakeGoogle:
             event = FakeEvent(id=event_id, owner_sub=user.sub, body=resource)
             self._request_conference(event, body)
             self.events[(user.sub, event_id)] = event
-            return _json(resource, 200)
+            return json_response(resource, 200)
 
     def _patch(self, event: FakeEvent, body: dict[str, Any]) -> Response:
         merged = {**event.body, **{k: v for k, v in body.items() if k != "conferenceData"}}
@@ -758,7 +708,7 @@ class FakeGoogle:
             if moved:
                 event.body["sequence"] += 1
             self._request_conference(event, body)
-            return _json(event.body, 200)
+            return json_response(event.body, 200)
 
     def _request_conference(self, event: FakeEvent, body: dict[str, Any]) -> None:
         """A createRequest in a body with conferenceDataVersion=1 starts a conference: the answer says pending, and
@@ -809,8 +759,4 @@ def _as_granted(scopes: frozenset[str]) -> set[str]:
 
 
 def _page(status: int, body: str) -> Response:
-    return Response(
-        f"<!doctype html><html><head><title>Sign in - Google Accounts</title></head><body>{body}</body></html>",
-        status=status,
-        mimetype="text/html",
-    )
+    return html_page("Sign in - Google Accounts", status, body)
