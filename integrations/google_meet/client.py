@@ -57,6 +57,7 @@ EVENT_ID = re.compile(r"[0-9a-v]{5,1024}")
 REVOKE_TIMEOUT = 3.0  # revoking is best effort: a disconnect never waits long on Google
 PENDING_POLLS = 2  # GETs of a fresh event while its conference is pending, PENDING_POLL_SECONDS apart
 PENDING_POLL_SECONDS = 0.5
+MAX_GENERATIONS = 20  # events made again for one idempotency key after deletions
 
 Clock = Callable[[], datetime]
 
@@ -65,10 +66,12 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def event_id_for(idempotency_key: str) -> str:
-    """The event id for a key: base32hex of its SHA-256 (52 characters), so the same key always names the same
-    event and any key gives an id Google accepts."""
-    digest = hashlib.sha256(idempotency_key.encode("utf-8")).digest()
+def event_id_for(idempotency_key: str, generation: int = 0) -> str:
+    """The event id for a key: base32hex of a SHA-256 (52 characters), so the same key always names the same
+    event and any key gives an id Google accepts. Google keeps a deleted event's id for ever: the key's next
+    `generation` names the event made again after one was deleted."""
+    seed = idempotency_key if generation == 0 else f"{idempotency_key}#{generation}"
+    digest = hashlib.sha256(seed.encode("utf-8")).digest()
     return base64.b32hexencode(digest).decode("ascii").rstrip("=").lower()
 
 
@@ -312,16 +315,24 @@ class GoogleMeetProvider:
         return VideoAccount(user_id=subject, account_id=subject, email=_required_str(data, "email"))
 
     def create_meeting(self, access_token: str, request: MeetingRequest) -> Meeting:
-        """Insert the event with a Meet conference (see the module's contract for a pending one)."""
-        event_id = event_id_for(request.idempotency_key) if request.idempotency_key else secrets.token_hex(16)
-        body = {"id": event_id, **_event_body(request), "conferenceData": _create_request()}
-        try:
-            event = self._events("POST", "", access_token, json_body=body,
-                                 query={"conferenceDataVersion": "1", "sendUpdates": "none"})
-        except _Conflict:  # made before, its answer lost: that one is ours
-            log.info("google create_meeting: event exists already, reading it")
-            event = self._events("GET", f"/{event_id}", access_token)
-        return self._settled(access_token, event)
+        """Insert the event with a Meet conference (see the module's contract for a pending one). With an
+        idempotency key the event's id comes from it: an id taken by a live event is that event (made before,
+        its answer lost), one taken by a deleted event moves on to the key's next generation."""
+        key = request.idempotency_key
+        for generation in range(MAX_GENERATIONS):
+            event_id = event_id_for(key, generation) if key else secrets.token_hex(16)
+            body = {"id": event_id, **_event_body(request), "conferenceData": _create_request()}
+            try:
+                event = self._events("POST", "", access_token, json_body=body,
+                                     query={"conferenceDataVersion": "1", "sendUpdates": "none"})
+            except _Conflict:
+                event = self._events("GET", f"/{event_id}", access_token)
+                if event.get("status") == "cancelled":
+                    continue
+                log.info("google create_meeting: the event exists already (an earlier try): it is ours")
+            return self._settled(access_token, event)
+        raise VideoProviderError("every event id of this idempotency key is taken by a deleted event",
+                                 code="duplicate")
 
     def get_meeting(self, access_token: str, meeting_id: str) -> Meeting:
         """The event; `join_url` is "" while Google is still making its conference."""

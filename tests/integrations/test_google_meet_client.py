@@ -235,11 +235,15 @@ def test_a_create_without_a_key_makes_a_new_event_each_time(
     assert first.id != second.id and len(fake_google.fake.events_of(fake_google.user)) == 2
 
 
-def test_a_key_whose_event_was_deleted_is_not_found(provider: GoogleMeetProvider, tokens: TokenSet) -> None:
-    meeting = provider.create_meeting(tokens.access_token, session_request())
-    provider.delete_meeting(tokens.access_token, meeting.id)
-    with pytest.raises(MeetingNotFound):
-        provider.create_meeting(tokens.access_token, session_request())
+def test_a_key_whose_event_was_deleted_makes_its_next_generation(
+    fake_google: ServedFakeGoogle, provider: GoogleMeetProvider, tokens: TokenSet
+) -> None:
+    first = provider.create_meeting(tokens.access_token, session_request())
+    provider.delete_meeting(tokens.access_token, first.id)
+    again = provider.create_meeting(tokens.access_token, session_request())
+    assert again.id == event_id_for("meeting-1", 1) != first.id and again.join_url != first.join_url
+    assert provider.create_meeting(tokens.access_token, session_request()).id == again.id  # still idempotent
+    assert [e["id"] for e in fake_google.fake.events_of(fake_google.user)] == [again.id]
 
 
 def test_a_pending_conference_is_polled_until_made(
