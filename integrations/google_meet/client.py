@@ -21,6 +21,7 @@ from urllib.parse import quote, urlencode
 
 import requests
 
+from integrations.google_meet.platform import GOOGLE_MEET
 from integrations.http import json_or_none, retry_after_seconds, send
 from integrations.video import (
     AccessTokenInvalid,
@@ -159,7 +160,8 @@ def _parse_event(data: Any) -> Meeting:
 class GoogleMeetProvider:
     """VideoProvider for Google Meet through the Calendar API (OAuth web-server flow with PKCE, offline access)."""
 
-    name = "google_meet"
+    name = GOOGLE_MEET.name
+    info = GOOGLE_MEET
 
     def __init__(
         self,

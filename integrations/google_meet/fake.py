@@ -287,6 +287,12 @@ class FakeGoogle:
         with self._lock:
             self._failing_conferences += times
 
+    def finish_conferences(self) -> None:
+        """Every conference still pending is made at its next read."""
+        with self._lock:
+            for event in self.events.values():
+                event.pending_reads = 0
+
     def revoke_user(self, user: FakeGoogleUser) -> None:
         """Revoke every grant of a user (what removing the app at myaccount.google.com does)."""
         with self._lock:

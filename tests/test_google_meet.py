@@ -1,0 +1,162 @@
+"""Google Meet end to end: connecting by chat (the strict fake Google over HTTP, its consent page clicked
+through), a Meet link per booking made by the worker on the provider's calendar, a reschedule moving the event
+(same link), a cancellation deleting it, disconnect revoking at Google, a broken refresh token, and busy times
+on the provider's calendar kept out of the slots."""
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.core import messages as msg
+from bot.services import bookings, video_accounts
+from integrations.google_meet.client import SCOPES
+from store.db import unit_of_work
+from store.models import Booking, Offering, VideoConnection
+from tests.conftest import PUBLIC_BASE_URL
+from tests.fixtures.consent_page import consent
+from tests.fixtures.texts import google_text
+from tests.test_meetings import add_offering, book, customer_messages, meeting_row, queue_meeting
+from tests.test_zoom_connect import PROVIDER, make_provider
+
+LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/google_meet/[A-Za-z0-9_-]+)")
+CALLBACK = "/oauth/google_meet/callback"
+
+
+@pytest.fixture
+def config(config, google_settings):
+    """The app of these tests has Google set up (beside Zoom), pointed at the fake Google."""
+    return dataclasses.replace(config, platforms={**config.platforms, "google_meet": google_settings})
+
+
+@pytest.fixture
+def provider_chat(services, whatsapp):
+    make_provider(services)
+    chat = whatsapp(PROVIDER)
+    chat.send("hi")
+    return chat
+
+
+def connect_google(client, chat, *, decision: str = "allow"):
+    reply = chat.send("connect google")
+    assert google_text(msg.PLATFORM_LINK).split("{link}")[0] in reply
+    opened = client.get(LINK.search(reply).group(1))
+    assert opened.status_code == 302, opened.get_data(as_text=True)
+    answer = consent(opened.headers["Location"], decision=decision)
+    assert answer["redirect_to"] == PUBLIC_BASE_URL + CALLBACK
+    return client.get(CALLBACK, query_string={k: v for k, v in answer.items() if k != "redirect_to"})
+
+
+@pytest.fixture
+def google_provider(client, provider_chat, fake_google):
+    connect_google(client, provider_chat)
+    provider_chat.new_replies()
+    return provider_chat
+
+
+def meet_offering(services) -> int:
+    return add_offering(services, platform="google_meet", name="Career coaching")
+
+
+def test_connect_by_chat_shows_the_google_account(client, provider_chat, services, fake_google):
+    page = connect_google(client, provider_chat)
+    assert page.status_code == 200
+    email = fake_google.user.email
+    assert html.escape(google_text(msg.PAGE_CONNECTED, email=email)) in page.get_data(as_text=True)
+    assert google_text(msg.PLATFORM_CONNECTED_CHAT, email=email) in "\n".join(provider_chat.new_replies())
+    [grant] = fake_google.fake.grants.values()
+    assert grant.scopes == frozenset(SCOPES), "only openid email, calendar.events and calendar.freebusy"
+    with unit_of_work(services.sessions) as session:
+        conn = session.scalars(select(VideoConnection)).one()
+        assert conn.platform == "google_meet" and conn.external_user_id == fake_google.user.sub
+        assert video_accounts.connected_email(services, conn) == email
+    assert google_text(msg.INTEGRATIONS_CONNECTED, email=email) in provider_chat.send("connect google")
+
+
+def test_two_customers_get_two_different_meet_links(google_provider, services, fake_google, fake_twilio):
+    offering = meet_offering(services)
+    first = book(services, offering, nth=0)
+    second = book(services, offering, phone="+447700900999", nth=1)
+    queue_meeting(services, first)
+    queue_meeting(services, second)
+    a, b = meeting_row(services, first.meeting_id), meeting_row(services, second.meeting_id)
+    assert a.status == b.status == "ready" and a.join_url != b.join_url
+    assert all(re.fullmatch(r"https://meet\.google\.com/[a-z]{3}-[a-z]{4}-[a-z]{3}", m.join_url) for m in (a, b))
+    events = {e["id"]: e for e in fake_google.fake.events_of(fake_google.user)}
+    assert set(events) == {a.external_id, b.external_id}
+    assert events[a.external_id]["hangoutLink"] == a.join_url and "attendees" not in events[a.external_id]
+    assert [t for t in customer_messages(fake_twilio) if a.join_url in t]
+    assert [t for t in customer_messages(fake_twilio, "+447700900999") if b.join_url in t]
+
+
+def test_a_link_still_being_made_is_fetched_by_the_worker_again(google_provider, services, fake_google, clock,
+                                                               fake_twilio):
+    fake_google.fake.conference_pending_reads = 10  # Google is slow to make the conference
+    booking = book(services, meet_offering(services))
+    queue_meeting(services, booking)
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "pending" and row.external_id and not row.join_url
+    assert not [t for t in customer_messages(fake_twilio) if "meet.google.com" in t]
+    fake_google.fake.finish_conferences()
+    clock.advance(seconds=6)
+    queue_meeting(services, booking)
+    row = meeting_row(services, booking.meeting_id)
+    assert row.status == "ready" and row.join_url
+    assert [e["id"] for e in fake_google.fake.events_of(fake_google.user)] == [row.external_id], "one event"
+    assert len([t for t in customer_messages(fake_twilio) if row.join_url in t]) == 1
+
+
+def test_reschedule_moves_the_event_and_keeps_the_link(google_provider, services, fake_google, fake_twilio):
+    offering = meet_offering(services)
+    booking = book(services, offering)
+    queue_meeting(services, booking)
+    before = meeting_row(services, booking.meeting_id)
+    with unit_of_work(services.sessions) as session:
+        row = session.get(Booking, booking.id)
+        new_start = bookings.free_slots(session, session.get(Offering, offering), services.clock())[3]
+        bookings.reschedule(session, row, new_start, services.clock())
+    queue_meeting(services, booking)
+    after = meeting_row(services, booking.meeting_id)
+    assert after.external_id == before.external_id and after.join_url == before.join_url
+    [event] = fake_google.fake.events_of(fake_google.user)
+    assert event["start"]["dateTime"] == new_start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert event["hangoutLink"] == before.join_url
+    assert len([t for t in customer_messages(fake_twilio) if before.join_url in t]) == 2, "told again, same link"
+
+
+def test_cancel_deletes_the_event(google_provider, services, fake_google):
+    booking = book(services, meet_offering(services))
+    queue_meeting(services, booking)
+    with unit_of_work(services.sessions) as session:
+        bookings.cancel(session, session.get(Booking, booking.id), by="customer", now=services.clock())
+    queue_meeting(services, booking)
+    assert meeting_row(services, booking.meeting_id).status == "deleted"
+    assert fake_google.fake.events_of(fake_google.user) == []
+    assert [e["status"] for e in fake_google.fake.events_of(fake_google.user, include_deleted=True)] == ["cancelled"]
+
+
+def test_disconnect_by_chat_revokes_at_google(google_provider, services, fake_google):
+    ask = google_provider.send("disconnect google")
+    assert google_text(msg.PLATFORM_CONFIRM_DISCONNECT).split("\n")[0].format(email=fake_google.user.email) in ask
+    assert google_text(msg.PLATFORM_DISCONNECTED) in google_provider.send("yes")
+    assert all(g.revoked for g in fake_google.fake.grants.values())
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(VideoConnection)).all() == []
+
+
+def test_a_revoked_refresh_token_marks_google_broken_with_a_reconnect_link(google_provider, services, fake_google,
+                                                                          clock):
+    with unit_of_work(services.sessions) as session:
+        pid = session.scalars(select(VideoConnection.provider_id)).one()
+    fake_google.fake.revoke_user(fake_google.user)
+    clock.advance(hours=2)  # the access token has expired: the refresh meets invalid_grant
+    with pytest.raises(video_accounts.NotConnected):
+        video_accounts.access_token(services, pid, "google_meet")
+    warning = "\n".join(google_provider.new_replies())
+    assert google_text(msg.PLATFORM_BROKEN).split("{link}")[0] in warning and LINK.search(warning)
+    assert google_text(msg.INTEGRATIONS_BROKEN, email=fake_google.user.email) in \
+        google_provider.send("connect google")
