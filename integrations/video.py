@@ -23,6 +23,7 @@ class PlatformInfo:
     creates_meetings_per_booking: bool = True
     needs_connection: bool = True
     can_disconnect: bool = True
+    reads_busy_times: bool = False  # its adapter has busy_times(): the slots leave the provider's busy times out
     plans: tuple[str, ...] = ("trial", "pro")
     texts: Mapping[str, str] = field(default_factory=dict)
 
@@ -181,6 +182,14 @@ class VideoProvider(Protocol):
         ...
 
     def revoke(self, token: str) -> None: ...
+
+
+class ReadsBusyTimes(Protocol):
+    """What a platform with `PlatformInfo.reads_busy_times` also does: the busy periods (aware UTC, sorted) of
+    the user's own calendar between start and end."""
+
+    def busy_times(self, access_token: str, start: datetime, end: datetime, *,
+                   timeout: float | None = None) -> list[tuple[datetime, datetime]]: ...
 
 
 class VideoProviderRegistry:

@@ -7,19 +7,21 @@ from __future__ import annotations
 import dataclasses
 import html
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import select
 
 from bot.core import messages as msg
-from bot.services import bookings, video_accounts
+from bot.services import bookings, calendars, video_accounts
 from integrations.google_meet.client import SCOPES
 from store.db import unit_of_work
-from store.models import Booking, Offering, VideoConnection
+from store.models import Booking, Offering, Provider, VideoConnection
 from tests.conftest import PUBLIC_BASE_URL
 from tests.fixtures.consent_page import consent
 from tests.fixtures.texts import google_text
+from tests.test_booking import CUSTOMER, walk
+from tests.test_booking import add_offering as booking_offering
 from tests.test_meetings import add_offering, book, customer_messages, meeting_row, queue_meeting
 from tests.test_zoom_connect import PROVIDER, make_provider
 
@@ -160,3 +162,59 @@ def test_a_revoked_refresh_token_marks_google_broken_with_a_reconnect_link(googl
     assert google_text(msg.PLATFORM_BROKEN).split("{link}")[0] in warning and LINK.search(warning)
     assert google_text(msg.INTEGRATIONS_BROKEN, email=fake_google.user.email) in \
         google_provider.send("connect google")
+
+
+# -- busy times on the provider's Google Calendar ---------------------------------------------------------------
+
+WED_10 = datetime(2025, 4, 2, 4, 30, tzinfo=timezone.utc)  # Wed 2 Apr, 10:00 in Asia/Kolkata (the provider's)
+
+
+@pytest.fixture
+def code(google_provider, services) -> str:
+    with unit_of_work(services.sessions) as session:
+        provider = session.scalars(select(Provider)).one()
+        provider_id, code = provider.id, provider.booking_code
+    booking_offering(services, provider_id, platform="google_meet")  # 10:00-12:00 every day, 1 h
+    return code
+
+
+def test_busy_times_are_left_out_of_the_slots(code, whatsapp, fake_google):
+    fake_google.fake.set_busy(fake_google.user, [(WED_10, WED_10 + timedelta(minutes=30))])
+    replies = walk(whatsapp(CUSTOMER), code)
+    assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="11:00") in replies["days"]
+
+
+def test_a_slot_that_turned_busy_is_refused_at_confirm_with_the_next_free_times(code, whatsapp, fake_google,
+                                                                                services):
+    chat = whatsapp(CUSTOMER)
+    replies = walk(chat, code)  # the busy times are read (none yet) and cached
+    assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="10:00, 11:00") in replies["days"]
+    fake_google.fake.set_busy(fake_google.user, [(WED_10, WED_10 + timedelta(hours=1))])  # booked elsewhere
+    reply = chat.send("yes")
+    assert msg.BOOK_SLOT_GONE in reply and msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="11:00") in reply
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(Booking)).all() == []
+
+
+def test_slots_are_offered_when_google_does_not_answer(code, whatsapp, fake_google, services):
+    fake_google.fake.set_busy(fake_google.user, [(WED_10, WED_10 + timedelta(hours=1))])
+    fake_google.fake.fail_next("freebusy", 503, times=2)
+    chat = whatsapp(CUSTOMER)
+    replies = walk(chat, code)
+    assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="10:00, 11:00") in replies["days"]
+    chat.send("yes")  # Google answers again at confirm: the busy hour is refused there
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(Booking)).all() == []
+
+
+def test_our_own_events_do_not_block_their_group_occurrence(google_provider, services, fake_google):
+    with unit_of_work(services.sessions) as session:
+        provider_id = session.scalars(select(Provider.id)).one()
+    offering = booking_offering(services, provider_id, platform="google_meet", capacity=3)
+    first = book(services, offering)
+    queue_meeting(services, first)
+    assert fake_google.fake.events_of(fake_google.user), "the occurrence's event is busy time in Google"
+    with unit_of_work(services.sessions) as session:
+        free = bookings.free_slots(session, session.get(Offering, offering), services.clock(),
+                                   busy=calendars.busy_times(services, session, provider_id, services.clock()).periods)
+    assert first.start_at in free, "a group's next attendee can still join it"

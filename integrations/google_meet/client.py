@@ -355,10 +355,12 @@ class GoogleMeetProvider:
         except MeetingNotFound:
             log.info("google delete_meeting: event already gone")
 
-    def busy_times(self, access_token: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
-        """The busy periods (aware UTC, sorted) of the primary calendar between start and end."""
+    def busy_times(self, access_token: str, start: datetime, end: datetime, *,
+                   timeout: float | None = None) -> list[tuple[datetime, datetime]]:
+        """The busy periods (aware UTC, sorted) of the primary calendar between start and end; `timeout` (seconds)
+        for a caller that cannot wait long (the slots shown in chat)."""
         body = {"timeMin": format_rfc3339(start), "timeMax": format_rfc3339(end), "items": [{"id": CALENDAR}]}
-        data = self._call("POST", self._api_base_url + "/freeBusy", access_token, json_body=body)
+        data = self._call("POST", self._api_base_url + "/freeBusy", access_token, json_body=body, timeout=timeout)
         calendars = data.get("calendars") if isinstance(data, dict) else None
         calendar = calendars.get(CALENDAR) if isinstance(calendars, dict) else None
         if not isinstance(calendar, dict):
@@ -430,10 +432,12 @@ class GoogleMeetProvider:
         query: dict[str, str] | None = None,
         expect: int = 200,
         event: bool = False,
+        timeout: float | None = None,
     ) -> Any:
         response = self._send(
             method,
             url,
+            timeout=timeout,
             params=query,
             json=json_body,
             headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},

@@ -11,6 +11,7 @@ GOOGLE_MEET = PlatformInfo(
     creates_meetings_per_booking=True,
     needs_connection=True,
     can_disconnect=True,
+    reads_busy_times=True,
     plans=("trial", "pro"),
     texts={"cookie_domain": "accounts.google.com"},
 )
