@@ -1,5 +1,5 @@
 """Busy times on the provider's own calendar, from each connected platform that reads them
-(`PlatformInfo.reads_busy_times`: Google Meet's freeBusy), so that the slots offered leave them out.
+(`PlatformInfo.reads_busy_times`: a calendar's free/busy query), so that the slots offered leave them out.
 
 They are read on the webhook's path, so: with an access token that is still valid (a refresh writes, and the
 message's transaction is open: a token about to expire is refreshed after commit and used from the next
