@@ -16,17 +16,15 @@ from bot.core import messages as msg
 from bot.services import bookings, calendars, video_accounts
 from integrations.google_meet.client import SCOPES
 from store.db import unit_of_work
-from store.models import Booking, Offering, Provider, VideoConnection
-from tests.conftest import PUBLIC_BASE_URL
-from tests.fixtures.consent_page import consent
+from store.models import Booking, Meeting, Offering, VideoConnection
+from tests.fixtures.builders import CUSTOMER, CUSTOMER_IN, MORNINGS, code_of, load, make_booking, make_offering
+from tests.fixtures.chat import walk
+from tests.fixtures.settings import PUBLIC_BASE_URL
 from tests.fixtures.texts import google_text
-from tests.test_booking import CUSTOMER, walk
-from tests.test_booking import add_offering as booking_offering
-from tests.test_meetings import add_offering, book, customer_messages, meeting_row, queue_meeting
-from tests.test_zoom_connect import PROVIDER, make_provider
+from tests.fixtures.zoom_connect import click_through
 
 LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/google_meet/[A-Za-z0-9_-]+)")
-CALLBACK = "/oauth/google_meet/callback"
+OTHER_CUSTOMER = "+447700900999"
 
 
 @pytest.fixture
@@ -35,33 +33,35 @@ def config(config, google_settings):
     return dataclasses.replace(config, platforms={**config.platforms, "google_meet": google_settings})
 
 
-@pytest.fixture
-def provider_chat(services, whatsapp):
-    make_provider(services)
-    chat = whatsapp(PROVIDER)
-    chat.send("hi")
-    return chat
-
-
 def connect_google(client, chat, *, decision: str = "allow"):
     reply = chat.send("connect google")
     assert google_text(msg.PLATFORM_LINK).split("{link}")[0] in reply
-    opened = client.get(LINK.search(reply).group(1))
-    assert opened.status_code == 302, opened.get_data(as_text=True)
-    answer = consent(opened.headers["Location"], decision=decision)
-    assert answer["redirect_to"] == PUBLIC_BASE_URL + CALLBACK
-    return client.get(CALLBACK, query_string={k: v for k, v in answer.items() if k != "redirect_to"})
+    return click_through(client, LINK.search(reply).group(1), decision=decision, platform="google_meet")[0]
 
 
 @pytest.fixture
-def google_provider(client, provider_chat, fake_google):
+def google_provider(client, provider_chat, provider_id, fake_google):
     connect_google(client, provider_chat)
     provider_chat.new_replies()
+    provider_chat.id = provider_id
     return provider_chat
 
 
-def meet_offering(services) -> int:
-    return add_offering(services, platform="google_meet", name="Career coaching")
+def queue_meeting(services, booking: Booking) -> None:
+    services.queue.meeting(booking.meeting_id)
+
+
+def meeting_row(services, meeting_id: int) -> Meeting:
+    return load(services, Meeting, meeting_id)
+
+
+def customer_messages(fake_twilio, phone: str = CUSTOMER) -> list[str]:
+    return fake_twilio.fake.bodies_to(f"whatsapp:{phone}")
+
+
+def meet_offering(services, **kwargs) -> int:
+    """A session on Google Meet with a link made per booking (no link of the provider's own)."""
+    return make_offering(services, platform="google_meet", **kwargs)
 
 
 def test_connect_by_chat_shows_the_google_account(client, provider_chat, services, fake_google):
@@ -81,8 +81,8 @@ def test_connect_by_chat_shows_the_google_account(client, provider_chat, service
 
 def test_two_customers_get_two_different_meet_links(google_provider, services, fake_google, fake_twilio):
     offering = meet_offering(services)
-    first = book(services, offering, nth=0)
-    second = book(services, offering, phone="+447700900999", nth=1)
+    first = make_booking(services, offering, nth=0)
+    second = make_booking(services, offering, phone=OTHER_CUSTOMER, nth=1)
     queue_meeting(services, first)
     queue_meeting(services, second)
     a, b = meeting_row(services, first.meeting_id), meeting_row(services, second.meeting_id)
@@ -92,13 +92,13 @@ def test_two_customers_get_two_different_meet_links(google_provider, services, f
     assert set(events) == {a.external_id, b.external_id}
     assert events[a.external_id]["hangoutLink"] == a.join_url and "attendees" not in events[a.external_id]
     assert [t for t in customer_messages(fake_twilio) if a.join_url in t]
-    assert [t for t in customer_messages(fake_twilio, "+447700900999") if b.join_url in t]
+    assert [t for t in customer_messages(fake_twilio, OTHER_CUSTOMER) if b.join_url in t]
 
 
 def test_a_link_still_being_made_is_fetched_by_the_worker_again(google_provider, services, fake_google, clock,
                                                                fake_twilio):
     fake_google.fake.conference_pending_reads = 10  # Google is slow to make the conference
-    booking = book(services, meet_offering(services))
+    booking = make_booking(services, meet_offering(services))
     queue_meeting(services, booking)
     row = meeting_row(services, booking.meeting_id)
     assert row.status == "pending" and row.external_id and not row.join_url
@@ -114,7 +114,7 @@ def test_a_link_still_being_made_is_fetched_by_the_worker_again(google_provider,
 
 def test_reschedule_moves_the_event_and_keeps_the_link(google_provider, services, fake_google, fake_twilio):
     offering = meet_offering(services)
-    booking = book(services, offering)
+    booking = make_booking(services, offering)
     queue_meeting(services, booking)
     before = meeting_row(services, booking.meeting_id)
     with unit_of_work(services.sessions) as session:
@@ -131,7 +131,7 @@ def test_reschedule_moves_the_event_and_keeps_the_link(google_provider, services
 
 
 def test_cancel_deletes_the_event(google_provider, services, fake_google):
-    booking = book(services, meet_offering(services))
+    booking = make_booking(services, meet_offering(services))
     queue_meeting(services, booking)
     with unit_of_work(services.sessions) as session:
         bookings.cancel(session, session.get(Booking, booking.id), by="customer", now=services.clock())
@@ -171,22 +171,19 @@ WED_10 = datetime(2025, 4, 2, 4, 30, tzinfo=timezone.utc)  # Wed 2 Apr, 10:00 in
 
 @pytest.fixture
 def code(google_provider, services) -> str:
-    with unit_of_work(services.sessions) as session:
-        provider = session.scalars(select(Provider)).one()
-        provider_id, code = provider.id, provider.booking_code
-    booking_offering(services, provider_id, platform="google_meet")  # 10:00-12:00 every day, 1 h
-    return code
+    meet_offering(services, windows=MORNINGS)  # 10:00-12:00 every day, 1 h
+    return code_of(services, google_provider.id)
 
 
 def test_busy_times_are_left_out_of_the_slots(code, whatsapp, fake_google):
     fake_google.fake.set_busy(fake_google.user, [(WED_10, WED_10 + timedelta(minutes=30))])
-    replies = walk(whatsapp(CUSTOMER), code)
+    replies = walk(whatsapp(CUSTOMER_IN), code)
     assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="11:00") in replies["days"]
 
 
 def test_a_slot_that_turned_busy_is_refused_at_confirm_with_the_next_free_times(code, whatsapp, fake_google,
                                                                                 services):
-    chat = whatsapp(CUSTOMER)
+    chat = whatsapp(CUSTOMER_IN)
     replies = walk(chat, code)  # the busy times are read (none yet) and cached
     assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="10:00, 11:00") in replies["days"]
     fake_google.fake.set_busy(fake_google.user, [(WED_10, WED_10 + timedelta(hours=1))])  # booked elsewhere
@@ -199,7 +196,7 @@ def test_a_slot_that_turned_busy_is_refused_at_confirm_with_the_next_free_times(
 def test_slots_are_offered_when_google_does_not_answer(code, whatsapp, fake_google, services):
     fake_google.fake.set_busy(fake_google.user, [(WED_10, WED_10 + timedelta(hours=1))])
     fake_google.fake.fail_next("freebusy", 503, times=2)
-    chat = whatsapp(CUSTOMER)
+    chat = whatsapp(CUSTOMER_IN)
     replies = walk(chat, code)
     assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="10:00, 11:00") in replies["days"]
     chat.send("yes")  # Google answers again at confirm: the busy hour is refused there
@@ -208,10 +205,9 @@ def test_slots_are_offered_when_google_does_not_answer(code, whatsapp, fake_goog
 
 
 def test_our_own_events_do_not_block_their_group_occurrence(google_provider, services, fake_google):
-    with unit_of_work(services.sessions) as session:
-        provider_id = session.scalars(select(Provider.id)).one()
-    offering = booking_offering(services, provider_id, platform="google_meet", capacity=3)
-    first = book(services, offering)
+    provider_id = google_provider.id
+    offering = meet_offering(services, capacity=3)
+    first = make_booking(services, offering)
     queue_meeting(services, first)
     assert fake_google.fake.events_of(fake_google.user), "the occurrence's event is busy time in Google"
     with unit_of_work(services.sessions) as session:

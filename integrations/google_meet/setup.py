@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from integrations.google_meet.client import GoogleMeetProvider
+from integrations.google_meet.fake import FakeGoogle  # light (Flask only); its discovery document is read when built
 from integrations.google_meet.platform import GOOGLE_MEET
 from integrations.google_meet.settings import GoogleSettings, production_problems, read
 from integrations.video import VideoProviderRegistry
@@ -38,8 +39,6 @@ def mounts(settings: GoogleSettings | None, *, public_base_url: str) -> dict[str
     """WSGI apps to serve beside the bot, by path prefix: the sandbox's fake Google (development only)."""
     if settings is None or not settings.sandbox:
         return {}
-    from integrations.google_meet.fake import FakeGoogle  # the fake only when asked for
-
     fake = FakeGoogle(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
                       redirect_uris=[public_base_url + f"/oauth/{GOOGLE_MEET.name}/callback"])
     fake.add_user(SANDBOX_USER)
