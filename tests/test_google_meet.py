@@ -17,14 +17,16 @@ from bot.services import bookings, calendars, video_accounts
 from integrations.google_meet.client import SCOPES
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering, VideoConnection
-from tests.fixtures.builders import CUSTOMER, CUSTOMER_IN, MORNINGS, code_of, load, make_booking, make_offering
-from tests.fixtures.chat import walk
+from tests.fixtures.builders import (CUSTOMER, CUSTOMER_IN, MORNINGS, OTHER_CUSTOMER_IN, code_of, load, make_booking,
+                                     make_offering)
+from tests.fixtures.chat import book, walk
 from tests.fixtures.settings import PUBLIC_BASE_URL
 from tests.fixtures.texts import google_text
 from tests.fixtures.zoom_connect import click_through
 
 LINK = re.compile(re.escape(PUBLIC_BASE_URL) + r"(/connect/google_meet/[A-Za-z0-9_-]+)")
 OTHER_CUSTOMER = "+447700900999"
+MEET_LINK = re.compile(r"https://meet\.google\.com/[a-z]{3}-[a-z]{4}-[a-z]{3}")
 
 
 @pytest.fixture
@@ -93,6 +95,16 @@ def test_two_customers_get_two_different_meet_links(google_provider, services, f
     assert events[a.external_id]["hangoutLink"] == a.join_url and "attendees" not in events[a.external_id]
     assert [t for t in customer_messages(fake_twilio) if a.join_url in t]
     assert [t for t in customer_messages(fake_twilio, OTHER_CUSTOMER) if b.join_url in t]
+
+
+def test_two_customers_booking_by_chat_get_their_own_meet_link_in_chat(code, whatsapp, fake_google):
+    first, second = whatsapp(CUSTOMER_IN), whatsapp(OTHER_CUSTOMER_IN)
+    assert google_text(msg.BOOK_CONFIRMED_PLATFORM) in book(first, code)["confirmed"]
+    book(second, code, email="meera@example.com", profile="Meera")
+    events = sorted(fake_google.fake.events_of(fake_google.user), key=lambda e: e["start"]["dateTime"])
+    assert len(events) == 2 and events[0]["hangoutLink"] != events[1]["hangoutLink"]
+    for chat, event in zip((first, second), events):  # Wed 10:00 for the first, 11:00 for the second
+        assert MEET_LINK.findall("\n".join(chat.twilio.fake.bodies_to(chat.address))) == [event["hangoutLink"]]
 
 
 def test_a_link_still_being_made_is_fetched_by_the_worker_again(google_provider, services, fake_google, clock,
