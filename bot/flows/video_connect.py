@@ -1,7 +1,7 @@
 """Providers connect a video platform by a link sent in chat, see "Connected as <email>", and disconnect (with
-confirmation). The guide's "Adding the App" and "Removing the App", moved from the dashboard into chat, for the
-platform providers connect here (the registry's; `connect <word>`). Replies that name the connected email are
-sealed (stored encrypted, deleted with the connection)."""
+confirmation). The guide's "Adding the App" and "Removing the App", moved from the dashboard into chat, for each
+platform providers can connect here (the registry's): `connect <word>` names it, a bare `connect` means the
+primary one. Replies that name the connected email are sealed (stored encrypted, deleted with the connection)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
