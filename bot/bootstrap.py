@@ -22,6 +22,8 @@ from integrations.clock import OffsetClock
 from integrations.mail import ConsoleMailer, MailboxMailer, Mailer, SMTPMailer
 from integrations.twilio.fake import FakeTwilio
 from integrations.twilio.messenger import ConsoleMessenger, Messenger, TwilioMessenger
+from integrations.google_meet import setup as google_meet_setup
+from integrations.google_meet.platform import GOOGLE_MEET
 from integrations.video import VideoProviderRegistry
 from integrations.zoom import setup as zoom_setup
 from integrations.zoom.platform import ZOOM
@@ -33,6 +35,7 @@ from store.db import make_engine, make_session_factory, ping
 # one line here (see the README, "Adding a video platform").
 PLATFORMS = {
     ZOOM.name: zoom_setup,
+    GOOGLE_MEET.name: google_meet_setup,
 }
 SANDBOX_USER = zoom_setup.SANDBOX_USER
 # The WhatsApp sandbox's Twilio: the strict fake under /sandbox/twilio, with credentials of its own.

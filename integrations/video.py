@@ -23,6 +23,7 @@ class PlatformInfo:
     creates_meetings_per_booking: bool = True
     needs_connection: bool = True
     can_disconnect: bool = True
+    reads_busy_times: bool = False  # its adapter has busy_times(): the slots leave the provider's busy times out
     plans: tuple[str, ...] = ("trial", "pro")
     texts: Mapping[str, str] = field(default_factory=dict)
 
@@ -89,6 +90,9 @@ class MeetingRequest:
     duration_minutes: int
     timezone: str  # IANA name, the provider's
     agenda: str = ""
+    # Names this one meeting for ever (e.g. our meeting row's id): a platform that supports it creates at most one
+    # meeting per key, so a create retried after a lost answer finds the first one. "" = no idempotency.
+    idempotency_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,11 @@ class Meeting:
     start_url: str
     password: str | None
     start_time: datetime | None
+
+    @property
+    def ready(self) -> bool:
+        """False while the platform is still making the link (join_url is ""): fetch it later with get_meeting."""
+        return bool(self.join_url)
 
 
 class VideoProviderError(Exception):
@@ -173,6 +182,14 @@ class VideoProvider(Protocol):
         ...
 
     def revoke(self, token: str) -> None: ...
+
+
+class ReadsBusyTimes(Protocol):
+    """What a platform with `PlatformInfo.reads_busy_times` also does: the busy periods (aware UTC, sorted) of
+    the user's own calendar between start and end."""
+
+    def busy_times(self, access_token: str, start: datetime, end: datetime, *,
+                   timeout: float | None = None) -> list[tuple[datetime, datetime]]: ...
 
 
 class VideoProviderRegistry:

@@ -25,8 +25,9 @@ from store.models import Base
 from tests.fixtures.chat import WhatsAppUser
 from tests.fixtures.settings import PUBLIC_BASE_URL, TEST_TOKEN_KEY, ZOOM_WEBHOOK_SECRET
 
-pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom",
+pytest_plugins = ["tests.fixtures.twilio", "tests.fixtures.smtp", "tests.fixtures.zoom", "tests.fixtures.google",
                   "tests.fixtures.storage", "tests.fixtures.providers", "tests.fixtures.sandbox"]
+
 
 # -- database ---------------------------------------------------------------------------------------------------
 

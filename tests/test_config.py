@@ -8,6 +8,7 @@ import pytest
 from bot.bootstrap import create_app
 from bot.bootstrap import load_config
 from bot.core.config import DEV_SECRET, DEV_TOKEN_KEY, Config, ConfigError
+from integrations.google_meet.settings import GoogleSettings
 from integrations.zoom.settings import ZoomSettings
 
 PRODUCTION = {
@@ -25,8 +26,9 @@ PRODUCTION = {
 
 def test_empty_environment_gives_the_defaults():
     config = load_config({})
-    # development without Zoom or Twilio credentials: the local fake Zoom and the WhatsApp sandbox
-    assert config == Config(platforms={"zoom": ZoomSettings(sandbox=True)}, whatsapp_sandbox=True)
+    # development without Zoom, Google or Twilio credentials: the local fake Zoom and fake Google, the WhatsApp sandbox
+    assert config == Config(platforms={"zoom": ZoomSettings(sandbox=True), "google_meet": GoogleSettings(sandbox=True)},
+                            whatsapp_sandbox=True)
     assert config.env == "development" and not config.production
     assert config.database_url.startswith("sqlite:///") and config.database_url.endswith("mynextslot.db")
     assert config.idle_reset == timedelta(hours=24) and config.trial_days == 14

@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from bot.bootstrap import SANDBOX_USER, build_services, create_app
 from bot.services import video_accounts
+from integrations.google_meet import setup as google_setup
+from integrations.google_meet.settings import GoogleSettings
 from integrations.serving import Switchboard, serve_wsgi
 from integrations.video import MeetingRequest
 from store import repos
@@ -55,6 +57,38 @@ def test_connect_zoom_in_the_sandbox_and_create_a_meeting(config, clock):
             "zoom").create_meeting(token, MeetingRequest(topic="Sandbox", start_time=now, duration_minutes=30,
                                                          timezone="Asia/Kolkata")))
         assert meeting.join_url.startswith("https://zoom.us/j/")
+        services.engine.dispose()
+    finally:
+        served.stop()
+
+
+def test_connect_google_in_the_sandbox_and_make_a_meet_link(config, clock):
+    switch = Switchboard()
+    served = serve_wsgi(switch)
+    try:
+        sandbox = config.with_(platforms={"zoom": config.platform("zoom"),
+                                          "google_meet": GoogleSettings(sandbox=True)}, public_base_url=served.url)
+        services = build_services(sandbox)  # real clock: the sandbox is a real server
+        switch.app = create_app(services=services)
+        assert services.video.names() == ["google_meet", "zoom"]
+        now = services.clock()
+        with unit_of_work(services.sessions) as session:
+            contact = repos.get_or_create_contact(session, "+919940790402", now)
+            provider = repos.create_provider(session, contact, name="Asha", timezone="Asia/Kolkata", now=now)
+            link = video_accounts.new_connect_link(services, session, provider, "google_meet", now)
+        browser = requests.Session()
+        opened = browser.get(link, allow_redirects=False, timeout=5)
+        assert opened.status_code == 302 and opened.headers["Location"].startswith(served.url + "/sandbox/google/")
+        answer = consent(opened.headers["Location"])
+        page = browser.get(answer["redirect_to"], params={"code": answer["code"], "state": answer["state"]},
+                           timeout=5)
+        assert page.status_code == 200 and google_setup.SANDBOX_USER in page.text
+        with unit_of_work(services.sessions) as session:
+            conn = session.scalars(select(VideoConnection)).one()
+        meeting = video_accounts.call(services, conn.provider_id, "google_meet", lambda token: services.video.get(
+            "google_meet").create_meeting(token, MeetingRequest(topic="Sandbox", start_time=now, duration_minutes=30,
+                                                                timezone="Asia/Kolkata", idempotency_key="s-1")))
+        assert meeting.join_url.startswith("https://meet.google.com/")
         services.engine.dispose()
     finally:
         served.stop()

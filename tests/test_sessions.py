@@ -450,7 +450,7 @@ def test_zoom_warning_helper(services):
     now = services.clock()
     with unit_of_work(services.sessions) as session:
         provider = session.get(Provider, pid)
-        assert session_fields.platform_warning(services, session, provider, "google_meet", now) is None
+        assert session_fields.platform_warning(services, session, provider, "google_meet", now, meet_url=MEET) is None
         assert session_fields.platform_warning(services, session, provider, None, now) is None
         assert (session_fields.platform_warning(services, session, provider, "zoom", now)
                 == zoom_text(msg.SESSION_PLATFORM_WARNING))

@@ -18,7 +18,7 @@ from bot.core import phones
 from bot.core.text import clean_input
 from bot.dialogue.context import CONTEXT_VERSION, VERSION_KEY, Dialogue, Inbound
 from bot.dialogue.intents import Intent, parse_intent
-from bot.services import outbox
+from bot.services import outbox, video_accounts
 from bot.services.deps import Services
 from bot.state_machine import MENU_STATES, STATES, build_machine, fire
 from store import repos
@@ -147,7 +147,8 @@ class ConversationHandler:
             dialogue.say(msg.EMPTY_MESSAGE)
             return
         try:
-            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words())
+            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words(),
+                                  video_accounts.connect_words(self.services))
         except Exception:  # noqa: BLE001 - whatever the text, the user gets an answer
             log.exception("could not parse a message in state %s", state)
             intent = Intent("unknown", dialogue.text)

@@ -118,6 +118,7 @@ class Place(Protocol):
     """Where a session happens, as an Offering (or a draft of one) holds it."""
 
     mode: str | None
+    platform: str | None
     address: str | None
     meet_url: str | None
 

@@ -7,7 +7,7 @@ caller passes in."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -216,10 +216,11 @@ class Intent:
 
 
 def parse_intent(text: str, state: str, payload: str | None = None,
-                 platform: Mapping[str, str] | None = None) -> Intent:
+                 platform: Mapping[str, str] | None = None, connect_words: Sequence[str] = ()) -> Intent:
     """Turn what the user sent in `state` into the trigger to fire. Pure: no database, no machine. `platform`: the
     words of the platform people connect here ({platform}, {command_word}: PlatformInfo.words) for the labels,
-    keywords and connect commands that name it."""
+    keywords and connect commands that name it; `connect_words`: the command words of every platform that can be
+    connected ("connect <word>" of another than the primary carries the word as the intent's arg)."""
     options = MENUS.get(state, ())
     if payload and (carried := BOOKING_PAYLOAD.match(payload)):
         return Intent(carried["trigger"], carried["arg"].lower())
@@ -249,10 +250,12 @@ def parse_intent(text: str, state: str, payload: str | None = None,
         return Intent("thanks")
     if state in ("start", "customer_menu") and BARE_CODE.match(text.strip()):
         return Intent("book", text.strip().lstrip("#").lower())  # a booking code pasted on its own
-    commands = COMMANDS
-    if platform and platform.get("command_word"):
-        commands = _platform_commands(platform["command_word"]) + COMMANDS
-    for pattern, trigger in commands:
+    primary = (platform or {}).get("command_word", "")
+    for word in dict.fromkeys(w for w in (primary, *connect_words) if w):
+        for pattern, trigger in _platform_commands(word):
+            if pattern.match(words):
+                return Intent(trigger, None if word == primary else word)  # no word: the primary platform
+    for pattern, trigger in COMMANDS:
         match = pattern.match(words)
         if match and not (trigger in ANSWER_FIRST and state in TEXT_STATES):
             return Intent(trigger, match.groupdict().get("arg"))

@@ -23,7 +23,7 @@ from bot.dialogue.context import Dialogue, Draft, Listed
 from bot.dialogue.intents import render_options
 from bot.flows.common import ZoneGuess, dialogue
 from bot.services import booking as booking_service
-from bot.services import bookings, contacts, video_accounts
+from bot.services import bookings, calendars, contacts, video_accounts
 from store.models import Booking, Offering, Provider
 
 _CODE = re.compile(r"[A-Za-z0-9]{4,12}")
@@ -95,7 +95,11 @@ def _zone(d: Dialogue) -> str:
 
 
 def _free(d: Dialogue, offering: Offering) -> list[datetime]:
-    return booking_service.free_starts(d.session, offering, d.now, moving=_reschedule_booking(d))
+    busy = calendars.busy_times(d.services, d.session, offering.provider_id, d.now)
+    if busy.refresh:  # a token about to expire: refreshed after commit, for the next message
+        d.later(calendars.refresher(d.services, offering.provider_id, busy))
+    return booking_service.free_starts(d.session, offering, d.now, moving=_reschedule_booking(d),
+                                       busy=busy.periods)
 
 
 def _start(d: Dialogue) -> datetime | None:

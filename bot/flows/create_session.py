@@ -183,7 +183,7 @@ def show_summary(event: EventData) -> None:
     draft = _draft(d)
     details = st.details(draft, d.provider.country, d.provider.timezone, d.words(draft.platform))
     d.say(msg.SESSION_SUMMARY, details="\n".join(details), options=fields.options(d, "new_confirm"))
-    fields.say_warning(d, draft.platform)
+    fields.say_warning(d, draft)
 
 
 def save(event: EventData) -> None:
@@ -192,4 +192,4 @@ def save(event: EventData) -> None:
     d.forget()
     d.say(msg.SESSION_CREATED, name=offering.name)
     fields.say_share(d)
-    fields.say_warning(d, offering.platform)
+    fields.say_warning(d, offering)

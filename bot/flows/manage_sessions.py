@@ -63,7 +63,7 @@ def show_list(event: EventData) -> None:
         line = msg.SESSION_LIST_LINE.format(
             number=position, name=o.name, kind=st.kind_label(o.kind), duration=st.format_duration(o.duration_minutes),
             price=money.format_price(o.price_minor, o.currency, d.provider.country), status=st.status_label(o.status))
-        warning = fields.warning_for(d, o.platform)
+        warning = fields.warning_for(d, o)
         if warning:
             line += msg.SESSION_LIST_PLATFORM_MARK.format(**d.words(o.platform))
             warnings.append(warning)
@@ -104,7 +104,7 @@ def show_detail(event: EventData) -> None:
     lines = st.details(offering, d.provider.country, d.provider.timezone, d.words(offering.platform))
     lines.append(msg.SESSION_FIELD_STATUS.format(status=st.status_label(offering.status)))
     d.say(msg.SESSION_DETAIL, details="\n".join(lines), options=fields.options(d, "session_detail"))
-    fields.say_warning(d, offering.platform)
+    fields.say_warning(d, offering)
 
 
 # -- pause / resume ---------------------------------------------------------------------------------------------------

@@ -51,11 +51,11 @@ def say_share(d: Dialogue) -> None:
 
 
 def platform_warning(services, session: UnitOfWork, provider: Provider, platform: str | None, now: datetime,
-                     support_email: str = "") -> str | None:
+                     support_email: str = "", meet_url: str | None = None) -> str | None:
     """The warning a provider sees next to a session on a platform that makes meetings when new bookings of it
-    can't get a link: not connected, connection broken, or a plan without it. None for other sessions or a
-    working connection."""
-    if not video_accounts.makes_meetings(services, platform):
+    can't get a link: not connected, connection broken, or a plan without it. None for other sessions (one with a
+    link of the provider's own: `meet_url`) or a working connection."""
+    if meet_url or not video_accounts.makes_meetings(services, platform):
         return None
     words = video_accounts.words(services, platform)
     readiness = video_accounts.readiness(services, session, provider, platform, now)
@@ -66,13 +66,14 @@ def platform_warning(services, session: UnitOfWork, provider: Provider, platform
     return None
 
 
-def warning_for(d: Dialogue, platform: str | None) -> str | None:
-    return platform_warning(d.services, d.session, d.provider, platform, d.now, d.services.config.support_email)
+def warning_for(d: Dialogue, place: st.Place) -> str | None:
+    return platform_warning(d.services, d.session, d.provider, place.platform, d.now,
+                            d.services.config.support_email, place.meet_url)
 
 
-def say_warning(d: Dialogue, platform: str | None) -> None:
-    """Warn next to a session whose new bookings can't get a meeting link (nothing when they can)."""
-    text = warning_for(d, platform)
+def say_warning(d: Dialogue, place: st.Place) -> None:
+    """Warn next to a session (or draft) whose new bookings can't get a meeting link (nothing when they can)."""
+    text = warning_for(d, place)
     if text:
         d.say(text)
 

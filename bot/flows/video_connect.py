@@ -1,20 +1,34 @@
 """Providers connect a video platform by a link sent in chat, see "Connected as <email>", and disconnect (with
-confirmation). The guide's "Adding the App" and "Removing the App", moved from the dashboard into chat, for the
-platform providers connect here (the registry's; `connect <word>`). Replies that name the connected email are
-sealed (stored encrypted, deleted with the connection)."""
+confirmation). The guide's "Adding the App" and "Removing the App", moved from the dashboard into chat, for each
+platform providers can connect here (the registry's): `connect <word>` names it, a bare `connect` means the
+primary one. Replies that name the connected email are sealed (stored encrypted, deleted with the connection)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
 
 from transitions import EventData
 
 from bot.core import messages as msg
-from bot.dialogue.context import Dialogue
+from bot.dialogue.context import Dialogue, Draft
 from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
 from bot.services import video_accounts
 
 
+@dataclass
+class ChosenPlatform(Draft):
+    """The platform a disconnect is about, between "disconnect <word>" and the yes/no."""
+
+    KEY: ClassVar[str] = "video_platform"
+    name: str | None = None
+
+
 def _platform(d: Dialogue) -> str | None:
-    return video_accounts.primary_platform(d.services)
+    """The platform the message names ("connect google"), else the one being disconnected, else the primary."""
+    remembered = d.draft(ChosenPlatform).name if d.state == "confirm_disconnect" else None
+    return (video_accounts.platform_named(d.services, d.arg) or remembered
+            or video_accounts.primary_platform(d.services))
 
 
 def _readiness(d: Dialogue) -> video_accounts.Readiness | None:
@@ -45,17 +59,17 @@ def platform_connected(event: EventData) -> bool:
 
 def explain_not_provider(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.PLATFORM_NOT_PROVIDER, **d.words())
+    d.say(msg.PLATFORM_NOT_PROVIDER, **d.words(_platform(d)))
 
 
 def explain_plan_needed(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.PLATFORM_NEEDS_PLAN, **d.words(), support_email=d.services.config.support_email)
+    d.say(msg.PLATFORM_NEEDS_PLAN, **d.words(_platform(d)), support_email=d.services.config.support_email)
 
 
 def explain_not_configured(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.PLATFORM_NOT_CONFIGURED, **d.words(), support_email=d.services.config.support_email)
+    d.say(msg.PLATFORM_NOT_CONFIGURED, **d.words(_platform(d)), support_email=d.services.config.support_email)
 
 
 def send_connect_link(event: EventData) -> None:
@@ -70,34 +84,45 @@ def say_connect_link(d: Dialogue) -> None:
 
 
 def show_integrations(event: EventData) -> None:
+    """The connection of the platform the message named, else of every platform set up here (the primary's
+    options)."""
     d = dialogue(event)
-    words = d.words()
-    options = render_options("integrations", words)
-    conn = _connection(d)
-    if conn is None:
-        d.say(msg.INTEGRATIONS_MENU, status=msg.INTEGRATIONS_NOT_CONNECTED.format(**words), options=options)
-        return
-    status = msg.INTEGRATIONS_BROKEN if conn.status == "broken" else msg.INTEGRATIONS_CONNECTED
-    d.say_sealed(msg.INTEGRATIONS_MENU, status=status.format(**words,
-                                                             email=video_accounts.connected_email(d.services, conn)),
-                 options=options)
+    named = video_accounts.platform_named(d.services, d.arg)
+    primary = video_accounts.primary_platform(d.services)
+    shown = [named] if named else [p for p in video_accounts.connect_platforms(d.services) if p == primary
+                                   or d.services.video.configured(p)]
+    lines, sealed = [], False
+    for platform in shown:
+        words = d.words(platform)
+        conn = video_accounts.connection(d.session, d.provider.id, platform) if d.provider else None
+        if conn is None:
+            lines.append(msg.INTEGRATIONS_NOT_CONNECTED.format(**words))
+            continue
+        status = msg.INTEGRATIONS_BROKEN if conn.status == "broken" else msg.INTEGRATIONS_CONNECTED
+        lines.append(status.format(**words, email=video_accounts.connected_email(d.services, conn)))
+        sealed = True
+    say = d.say_sealed if sealed else d.say
+    say(msg.INTEGRATIONS_MENU, status="\n".join(lines), options=render_options("integrations", d.words(named)))
 
 
 def explain_not_connected(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.PLATFORM_NOT_CONNECTED, **d.words())
+    d.say(msg.PLATFORM_NOT_CONNECTED, **d.words(_platform(d)))
 
 
 def ask_disconnect(event: EventData) -> None:
     d = dialogue(event)
+    platform = _platform(d)
+    d.draft(ChosenPlatform).name = platform  # the yes/no that follows is about this one
     conn = _connection(d)
-    d.say_sealed(msg.PLATFORM_CONFIRM_DISCONNECT, **d.words(), email=video_accounts.connected_email(d.services, conn),
-                 options=render_options("confirm_disconnect"))
+    d.say_sealed(msg.PLATFORM_CONFIRM_DISCONNECT, **d.words(platform),
+                 email=video_accounts.connected_email(d.services, conn), options=render_options("confirm_disconnect"))
 
 
 def disconnect(event: EventData) -> None:
     d = dialogue(event)
     platform = _platform(d)
+    d.forget(ChosenPlatform)
     token = video_accounts.disconnect(d.services, d.session, d.provider.id, platform)
     d.say(msg.PLATFORM_DISCONNECTED, **d.words(platform))
     d.later(lambda: video_accounts.after_disconnect(d.services, platform, token))
@@ -105,8 +130,10 @@ def disconnect(event: EventData) -> None:
 
 def keep(event: EventData) -> None:
     d = dialogue(event)
+    platform = _platform(d)
     conn = _connection(d)
+    d.forget(ChosenPlatform)
     if conn is None:
-        d.say(msg.PLATFORM_KEPT, **d.words(), email="-")
+        d.say(msg.PLATFORM_KEPT, **d.words(platform), email="-")
     else:
-        d.say_sealed(msg.PLATFORM_KEPT, **d.words(), email=video_accounts.connected_email(d.services, conn))
+        d.say_sealed(msg.PLATFORM_KEPT, **d.words(platform), email=video_accounts.connected_email(d.services, conn))

@@ -7,7 +7,7 @@ for the person talking, and `then`, what runs once the transaction has committed
 create/update/delete the meeting, send the email)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core import messages as msg
 from bot.core import slots
 from bot.core.sessions_text import place_text
-from bot.services import bookings, outbox, video_accounts
+from bot.services import bookings, calendars, outbox, video_accounts
 from bot.services.bookings import SlotUnavailable
 from bot.services.deps import Services
 from store.models import Booking, Contact, Meeting, Offering, Provider
@@ -92,11 +92,19 @@ def open_sessions(session: Session, provider_id: int | None) -> list[Offering]:
                                                        Offering.status == "active").order_by(Offering.id)))
 
 
-def free_starts(session: Session, offering: Offering, now: datetime, moving: Booking | None = None) -> list[datetime]:
-    """The free starts; while `moving` a booking its own place counts as free, but its own start (moving it there
-    changes nothing) is not offered."""
-    free = bookings.free_slots(session, offering, now, ignore_booking=moving.id if moving else None)
+def free_starts(session: Session, offering: Offering, now: datetime, moving: Booking | None = None,
+                busy: Sequence[tuple[datetime, datetime]] = ()) -> list[datetime]:
+    """The free starts, leaving out the provider's `busy` times (bot.services.calendars); while `moving` a
+    booking its own place counts as free, but its own start (moving it there changes nothing) is not offered."""
+    free = bookings.free_slots(session, offering, now, ignore_booking=moving.id if moving else None, busy=busy)
     return [s for s in free if s != moving.start_at] if moving is not None else free
+
+
+def _busy_now(services: Services, session: Session, provider_id: int,
+              now: datetime) -> tuple[tuple[datetime, datetime], ...]:
+    """The provider's busy times read again at confirm (a slot may have turned busy since it was listed); what is
+    known when the platform does not answer."""
+    return calendars.busy_times(services, session, provider_id, now, fresh=True).periods
 
 
 def list_bookings(session: Session, contact: Contact, now: datetime) -> list[Booking]:
@@ -136,7 +144,8 @@ def book(session: Session, services: Services, *, offering_id: int | None, custo
     try:
         with session.begin_nested():
             booking = bookings.book(session, offering=offering, customer=customer, start=start, name=name,
-                                    email=email, timezone=timezone, now=now)
+                                    email=email, timezone=timezone, now=now,
+                                    busy=_busy_now(services, session, offering.provider_id, now))
     except SlotUnavailable as exc:
         return Told(exc.args[0] if exc.args else "taken")
     customer.name, customer.email = booking.customer_name, booking.customer_email
@@ -168,7 +177,8 @@ def reschedule(session: Session, services: Services, *, booking_id: int | None, 
     old_start, old_meeting_id = booking.start_at, booking.meeting_id
     try:
         with session.begin_nested():
-            meeting = bookings.reschedule(session, booking, start, now)
+            meeting = bookings.reschedule(session, booking, start, now,
+                                          busy=_busy_now(services, session, booking.provider_id, now))
     except SlotUnavailable as exc:
         session.refresh(booking)
         reason = exc.args[0] if exc.args else "taken"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 import secrets
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -53,20 +54,56 @@ def _provider_busy(session: Session, offering: Offering, start: datetime, end: d
 
 
 def free_slots(session: Session, offering: Offering, now: datetime, *, ignore_booking: int | None = None,
-               days: int = BOOKING_DAYS) -> list[datetime]:
-    """Start times (aware UTC) a customer can book over the next `days` days."""
+               days: int = BOOKING_DAYS, busy: Sequence[tuple[datetime, datetime]] = ()) -> list[datetime]:
+    """Start times (aware UTC) a customer can book over the next `days` days. `busy`: the provider's busy times
+    on their own calendar (bot.services.calendars), left out except where they are our own bookings' events."""
     provider = offering.provider
     horizon = now + timedelta(days=days + 1)
     rows = session.execute(select(Booking.id, Booking.offering_id, Booking.start_at, Booking.end_at).where(
         Booking.provider_id == offering.provider_id, Booking.status == "confirmed",
         Booking.end_at > now, Booking.start_at < horizon)).all()
+    others = _without(busy, [(r.start_at, r.end_at) for r in rows])  # our events are busy times there too
     if ignore_booking is not None:
         rows = [r for r in rows if r.id != ignore_booking]
+    taken = _taken_check(rows, offering.id, offering.capacity, timedelta(minutes=offering.duration_minutes))
+    if others:
+        taken = _or_busy(taken, others, timedelta(minutes=offering.duration_minutes))
     return slots.free_slots(windows=availability.from_json(offering.availability), provider_tz=provider.timezone,
                             duration_minutes=offering.duration_minutes, now=now, days=days,
-                            min_notice_minutes=offering.min_notice_minutes,
-                            taken=_taken_check(rows, offering.id, offering.capacity,
-                                               timedelta(minutes=offering.duration_minutes)))
+                            min_notice_minutes=offering.min_notice_minutes, taken=taken)
+
+
+def _without(periods: Sequence[tuple[datetime, datetime]],
+             holes: Sequence[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """`periods` minus every hole (interval subtraction), in order."""
+    holes = sorted(holes)
+    left: list[tuple[datetime, datetime]] = []
+    for start, end in sorted(periods):
+        for hole_start, hole_end in holes:
+            if hole_end <= start or hole_start >= end:
+                continue
+            if hole_start > start:
+                left.append((start, hole_start))
+            start = max(start, hole_end)
+            if start >= end:
+                break
+        if start < end:
+            left.append((start, end))
+    return left
+
+
+def _or_busy(taken: Callable[[datetime], bool], busy: list[tuple[datetime, datetime]],
+             duration: timedelta) -> Callable[[datetime], bool]:
+    """`taken`, or the slot overlaps one of the (sorted, disjoint) busy periods."""
+    starts = [start for start, _ in busy]
+
+    def check(start: datetime) -> bool:
+        if taken(start):
+            return True
+        i = bisect.bisect_left(starts, start + duration)  # busy periods starting before the slot ends...
+        return bool(i) and busy[i - 1][1] > start  # ...the latest of which still runs when it starts
+
+    return check
 
 
 def _taken_check(rows, offering_id: int, capacity: int, duration: timedelta):
@@ -113,19 +150,19 @@ def _lock_provider(session: Session, provider_id: int) -> None:
 
 
 def _check_free(session: Session, offering: Offering, start: datetime, now: datetime,
-                ignore_booking: int | None = None) -> None:
-    if start not in free_slots(session, offering, now, ignore_booking=ignore_booking):
+                ignore_booking: int | None = None, busy: Sequence[tuple[datetime, datetime]] = ()) -> None:
+    if start not in free_slots(session, offering, now, ignore_booking=ignore_booking, busy=busy):
         raise SlotUnavailable("taken")
 
 
 def book(session: Session, *, offering: Offering, customer: Contact, start: datetime, name: str, email: str,
-         timezone: str, now: datetime) -> Booking:
+         timezone: str, now: datetime, busy: Sequence[tuple[datetime, datetime]] = ()) -> Booking:
     """Take a place in the occurrence `start` of `offering`, or raise SlotUnavailable. The seat number comes from
     the places already taken; two customers racing for the same seat hit the unique index and one of them loses."""
     _lock_provider(session, offering.provider_id)  # PostgreSQL: one booking per provider at a time
     if offering.status != "active":
         raise SlotUnavailable("paused")  # pausing stops new bookings (moving one that exists is still fine)
-    _check_free(session, offering, start, now)
+    _check_free(session, offering, start, now, busy=busy)
     end = start + timedelta(minutes=offering.duration_minutes)
     for seat in free_seats(session, offering.id, start, offering.capacity):
         booking = Booking(reference=_new_reference(session), offering_id=offering.id,
@@ -201,7 +238,8 @@ def _release_meeting(session: Session, meeting_id: int | None, now: datetime) ->
     return meeting if meeting.status == "deleting" else None
 
 
-def reschedule(session: Session, booking: Booking, new_start: datetime, now: datetime) -> Meeting | None:
+def reschedule(session: Session, booking: Booking, new_start: datetime, now: datetime,
+               busy: Sequence[tuple[datetime, datetime]] = ()) -> Meeting | None:
     """Move the booking to another start of the same session. 1:1: the meeting moves with it (updated at the platform);
     group: the attendee leaves the old occurrence's meeting and joins the new one's. A paused session's bookings
     can be moved too: pausing only stops new bookings."""
@@ -209,7 +247,7 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, now: dat
     _lock_provider(session, offering.provider_id)
     if booking.start_at <= now:
         raise SlotUnavailable("started")  # a session under way (or over) is not moved
-    _check_free(session, offering, new_start, now, ignore_booking=booking.id)
+    _check_free(session, offering, new_start, now, ignore_booking=booking.id, busy=busy)
     old_meeting_id = booking.meeting_id
     booking.status = "cancelled"  # leave the old seat first (the partial index only sees confirmed rows)
     session.flush()

@@ -3,9 +3,9 @@ needs them: database sessions, clock, messenger (Twilio), mailer (SMTP), video p
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -50,6 +50,8 @@ class Services:
     # True where no background sender runs (TASK_QUEUE_URL=immediate, the chat CLI): the outbox is sent right
     # after commit in the same thread. Otherwise the worker's sender (bot/worker/sender.py) sends it.
     inline_delivery: bool = False
+    # provider id -> (valid until, its calendar's busy times): bot.services.calendars' few-minute cache
+    busy_cache: dict[int, tuple[datetime, Any]] = field(default_factory=dict)
 
     @property
     def status_callback_url(self) -> str | None:

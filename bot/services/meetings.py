@@ -42,6 +42,7 @@ RATE_LIMIT_BACKOFF = timedelta(seconds=2)  # a per-second quota is free again wi
 MAX_RATE_LIMIT_BACKOFF = timedelta(minutes=5)
 MAX_RATE_LIMIT_WAIT = timedelta(hours=25)  # a daily quota resets within a day, whatever a Retry-After claims
 MAX_REFUSALS = 5
+LINK_PENDING_WAIT = timedelta(seconds=5)  # a meeting made whose link the platform is still making
 
 
 def backoff(attempts: int) -> timedelta:
@@ -138,7 +139,8 @@ def process(services: "Services", meeting_id: int) -> str:
                        else offering.name)[:200],
                 start_time=meeting.start_at, duration_minutes=offering.duration_minutes,
                 timezone=provider.timezone,
-                agenda=f"Booked on MyNextSlot ({', '.join(b.reference for b in attendees) or 'no attendees'})")
+                agenda=f"Booked on MyNextSlot ({', '.join(b.reference for b in attendees) or 'no attendees'})",
+                idempotency_key=f"mynextslot-meeting-{meeting_id}")  # a retried create finds the first one
             provider_id, claim.platform = provider.id, meeting.platform
         if claim.took_over:
             log.warning("meeting %s: taken over from a worker that stopped in the middle", meeting_id)
@@ -194,6 +196,13 @@ def _create(services, claim, provider_id, request, attempts, version) -> str:
         return _wait_for_connection(services, claim, exc)
     except (RateLimited, ProviderUnavailable, VideoProviderError) as exc:
         return _retry_later(services, claim, exc, attempts, now, first_failure=attempts == 0)
+    if not created.ready:  # made, its link still being made: the same create (idempotent) asks again soon
+        wait_until = now + LINK_PENDING_WAIT
+        if not _release(services, claim, external_id=created.id, next_attempt_at=wait_until,
+                        last_error="the platform is still making the link"):
+            return "claim-lost"
+        services.queue.meeting(claim.meeting_id, eta=wait_until)
+        return "link-pending"
     outcome = _settle(services, claim, version, external_id=created.id, join_url=created.join_url,
                       password=created.password, attempts=attempts + 1, next_attempt_at=None, last_error=None)
     if outcome == "duplicate":  # the platform answered too late: the worker that took over made the meeting we keep

@@ -124,6 +124,22 @@ def primary_platform(services: "Services") -> str | None:
     return connectable[0].name if connectable else None
 
 
+def connect_words(services: "Services") -> list[str]:
+    """The command words of every platform a provider can connect here ("connect <word>"), the primary first."""
+    return [info.command_word for info in services.video.connectable()]
+
+
+def connect_platforms(services: "Services") -> list[str]:
+    """Every platform a provider can connect here, the primary first."""
+    return [info.name for info in services.video.connectable()]
+
+
+def platform_named(services: "Services", word: str | None) -> str | None:
+    """The connectable platform a user means by `word` ("google" in "connect google"), if any."""
+    info = services.video.by_word(word) if word else None
+    return info.name if info is not None and info.needs_connection else None
+
+
 def words(services: "Services", platform: str | None = None) -> dict[str, str]:
     """The variables of a platform's templates ({platform}, {command_word}, its own texts). Without `platform`
     (help, plans, menus), those of the platform providers connect here; an unknown one (a mistyped link) is named

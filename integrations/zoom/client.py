@@ -3,14 +3,13 @@ boundary and turns Zoom's errors into the provider-neutral errors of integration
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime, time, timedelta, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 from urllib.parse import urlencode
 
 import requests
 
+from integrations.http import json_or_none, retry_after_seconds, send
 from integrations.video import (
     AccessTokenInvalid,
     InvalidGrant,
@@ -69,30 +68,6 @@ def _parse_zoom_time(value: Any) -> datetime | None:
     return parsed.astimezone(timezone.utc)
 
 
-def _retry_after(response: requests.Response, now: datetime) -> float | None:
-    """Retry-After in seconds from now: a number of seconds, an HTTP date or (Zoom's daily limits) an ISO 8601
-    time; a time in the past is 0. None when absent or unreadable."""
-    raw = response.headers.get("Retry-After", "").strip()
-    if not raw:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        pass
-    else:
-        return max(0.0, seconds) if math.isfinite(seconds) else None
-    try:
-        when = parsedate_to_datetime(raw)
-    except (TypeError, ValueError):
-        try:
-            when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - now).total_seconds())
-
-
 def next_daily_reset(now: datetime) -> datetime:
     """The first DAILY_RESET (UTC) after `now`: when a daily quota spent today is surely available again."""
     reset = datetime.combine(now.astimezone(timezone.utc).date(), DAILY_RESET, tzinfo=timezone.utc)
@@ -107,20 +82,13 @@ def _rate_limited(response: requests.Response, message: str, code: Any, now: dat
     headers = response.headers
     kind = headers.get("X-RateLimit-Type", "").strip()
     daily = kind.lower().startswith("daily") or "daily rate limit" in message.lower()
-    retry_after = _retry_after(response, now)
+    retry_after = retry_after_seconds(response, now)
     if daily and not retry_after:
         retry_after = (next_daily_reset(now) - now).total_seconds()
     log.warning("zoom rate limited: type=%s category=%s limit=%s remaining=%s daily=%s retry_after=%s",
                 kind or "-", headers.get("X-RateLimit-Category", "-")[:32], headers.get("X-RateLimit-Limit", "-")[:16],
                 headers.get("X-RateLimit-Remaining", "-")[:16], daily, retry_after)
     return RateLimited(message, status=429, code=code, retry_after=retry_after)
-
-
-def _json_or_none(response: requests.Response) -> Any:
-    try:
-        return response.json()
-    except ValueError:
-        return None
 
 
 def _required_str(data: dict[str, Any], key: str) -> str:
@@ -267,12 +235,12 @@ class ZoomProvider:
             timeout=timeout or self._timeout,
         )
         if response.status_code == 200:
-            return _json_or_none(response)
+            return json_or_none(response)
         raise self._oauth_error(response)
 
     def _oauth_error(self, response: requests.Response) -> VideoProviderError:
         status = response.status_code
-        data = _json_or_none(response)
+        data = json_or_none(response)
         error = data.get("error") if isinstance(data, dict) else None
         reason = data.get("reason") if isinstance(data, dict) else None
         message = str(reason or error or f"Zoom OAuth answered HTTP {status}")
@@ -339,7 +307,7 @@ class ZoomProvider:
         if response.status_code == expect:
             if expect == 204:
                 return None
-            data = _json_or_none(response)
+            data = json_or_none(response)
             if data is None:
                 raise VideoProviderError("Zoom answered with a body that is not JSON", status=response.status_code)
             return data
@@ -347,7 +315,7 @@ class ZoomProvider:
 
     def _api_error(self, response: requests.Response, *, meeting: bool) -> VideoProviderError:
         status = response.status_code
-        data = _json_or_none(response)
+        data = json_or_none(response)
         code = data.get("code") if isinstance(data, dict) else None
         message = str(data.get("message")) if isinstance(data, dict) and data.get("message") else f"HTTP {status}"
         if status == 401 or code == INVALID_ACCESS_TOKEN:
@@ -361,31 +329,13 @@ class ZoomProvider:
         return VideoProviderError(message, status=status, code=code)
 
     def _send(self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any) -> requests.Response:
-        try:
-            response = self._session.request(
-                method, url, timeout=timeout or self._timeout, allow_redirects=False, **kwargs
-            )
-        except requests.Timeout:
-            log.warning("zoom %s %s timed out", method, _path_of(url))
-            raise ProviderUnavailable("Zoom did not answer in time") from None
-        except requests.ConnectionError:
-            log.warning("zoom %s %s connection failed", method, _path_of(url))
-            raise ProviderUnavailable("could not connect to Zoom") from None
-        except requests.RequestException as exc:  # a broken answer (truncated body, bad chunking...): retry later
-            log.warning("zoom %s %s failed: %s", method, _path_of(url), type(exc).__name__)
-            raise ProviderUnavailable("Zoom's answer could not be read") from None
-        log.info("zoom %s %s -> %s", method, _path_of(url), response.status_code)
-        return response
+        return send(self._session, "Zoom", method, url, timeout=timeout or self._timeout, **kwargs)
 
 
 def _meeting_path_id(meeting_id: str) -> str:
     if not meeting_id.isdigit():
         raise MeetingNotFound(f"not a Zoom meeting id: {meeting_id!r}")
     return meeting_id
-
-
-def _path_of(url: str) -> str:
-    return url.split("?", 1)[0]
 
 
 __all__ = ["SCOPES", "ZoomProvider", "format_zoom_time"]

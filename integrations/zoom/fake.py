@@ -14,19 +14,19 @@ import json
 import os
 import secrets
 import threading
-import time
-from collections import defaultdict, deque
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import requests
 from flask import Flask, Response, request
 
+from integrations.fakes import Injections, consent_decision, consent_form, html_page, json_response, redirect_back
+from integrations.video import pkce_challenge
 from integrations.zoom.webhooks import zoom_webhook_signature
 
 if TYPE_CHECKING:
@@ -90,10 +90,6 @@ def _load_validators(spec_path: str) -> dict[str, jsonschema.protocols.Validator
     return validators
 
 
-def _pkce_s256(verifier: str) -> str:
-    return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode("ascii")
-
-
 @dataclass(frozen=True)
 class FakeUser:
     id: str
@@ -139,16 +135,12 @@ class UrlValidationFailed(AssertionError):
     """The endpoint answered Zoom's url_validation challenge wrongly (Zoom would refuse the endpoint)."""
 
 
-def _json(payload: Any, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(json.dumps(payload), status=status, mimetype="application/json", headers=headers or {})
-
-
 def _zoom_error(status: int, code: int, message: str) -> Response:
-    return _json({"code": code, "message": message}, status)
+    return json_response({"code": code, "message": message}, status)
 
 
 def _oauth_error(status: int, error: str, reason: str) -> Response:
-    return _json({"reason": reason, "error": error}, status)
+    return json_response({"reason": reason, "error": error}, status)
 
 
 def _format_utc(value: datetime) -> str:
@@ -185,8 +177,7 @@ class FakeZoom:
         self._refresh_index: dict[str, str] = {}  # current refresh token -> grant id
         self._access_index: dict[str, str] = {}  # access token -> grant id
         self._daily_writes: dict[tuple[str, date], int] = defaultdict(int)
-        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
-        self._delays: dict[str, deque[float]] = defaultdict(deque)
+        self._injections: Injections[_Failure] = Injections(OPERATIONS)
         self._meeting_ids = itertools.count(81_000_000_001)
         self._user_ids = itertools.count(1)
         self.app = self._build_app()
@@ -215,16 +206,11 @@ class FakeZoom:
         sent as the Retry-After header (a number of seconds, or a str as it is: an HTTP date, an ISO time). A 429
         of the Meetings API also carries Zoom's X-RateLimit-* headers, of type `rate_limit_type` ("QPS" unless
         told, e.g. "Daily-limit")."""
-        self._check_operation(operation)
-        with self._lock:
-            for _ in range(times):
-                self._failures[operation].append(_Failure(status, body, retry_after, rate_limit_type))
+        self._injections.fail(operation, _Failure(status, body, retry_after, rate_limit_type), times)
 
     def delay_next(self, operation: str, seconds: float) -> None:
         """The next call of `operation` still happens, but its answer is sent `seconds` late."""
-        self._check_operation(operation)
-        with self._lock:
-            self._delays[operation].append(seconds)
+        self._injections.delay(operation, seconds)
 
     def revoke_user(self, user_id: str) -> None:
         """Revoke every grant of a user (what removing the app in Zoom does)."""
@@ -294,17 +280,7 @@ class FakeZoom:
 
     # --- internals ---------------------------------------------------------------------------------------
 
-    @staticmethod
-    def _check_operation(operation: str) -> None:
-        if operation not in OPERATIONS:
-            raise ValueError(f"unknown operation {operation!r}; one of {sorted(OPERATIONS)}")
-
-    def _injected(self, operation: str) -> Response | None:
-        with self._lock:
-            queue = self._failures[operation]
-            failure = queue.popleft() if queue else None
-        if failure is None:
-            return None
+    def _render_failure(self, operation: str, failure: _Failure) -> Response:
         headers: dict[str, str] = {}
         if failure.status == 429 and operation in RATE_LIMIT_CATEGORIES:
             headers = _rate_limit_headers(operation, failure.rate_limit_type or "QPS")
@@ -321,19 +297,10 @@ class FakeZoom:
                 body = {"reason": "Injected failure", "error": error}
             else:
                 body = {"code": failure.status, "message": "Injected failure"}
-        return _json(body, failure.status, headers)
-
-    def _delay(self, operation: str) -> float:
-        with self._lock:
-            queue = self._delays[operation]
-            return queue.popleft() if queue else 0.0
+        return json_response(body, failure.status, headers)
 
     def _run(self, operation: str, handler: Callable[[], Response]) -> Response:
-        delay = self._delay(operation)
-        response = self._injected(operation) or handler()
-        if delay:
-            time.sleep(delay)
-        return response
+        return self._injections.run(operation, handler, lambda failure: self._render_failure(operation, failure))
 
     def _client_ok(self) -> bool:
         auth = request.authorization
@@ -416,7 +383,7 @@ class FakeZoom:
         key = (user_id, self.clock().astimezone(timezone.utc).date())
         if self._daily_writes[key] >= DAILY_MEETING_WRITES:
             # As Zoom answers the per-user cap: the message and the rate-limit headers, but no Retry-After.
-            return _json(
+            return json_response(
                 {
                     "code": 429,
                     "message": "You have exceeded the daily rate limit (100) of Meeting Create/Update API requests "
@@ -448,38 +415,21 @@ class FakeZoom:
             params, problem = self._authorize_params(request.args)
             if problem:
                 return _page(400, f"<h1>Invalid request</h1><p>{html.escape(problem)}</p>")
-            hidden = "".join(
-                f'<input type="hidden" name="{k}" value="{html.escape(v, quote=True)}">' for k, v in params.items()
-            )
             with self._lock:
-                options = "".join(
-                    f'<option value="{html.escape(u.id)}">{html.escape(u.email)}</option>' for u in self.users.values()
-                )
-            return _page(
-                200,
-                "<h1>MyNextSlot would like to create meetings on your behalf</h1>"
-                f'<form method="post" action="{html.escape(request.script_root)}/oauth/authorize">{hidden}'
-                f'<label>Account <select name="user_id">{options}</select></label>'
-                '<button type="submit" name="decision" value="allow">Allow</button>'
-                '<button type="submit" name="decision" value="deny">Deny</button></form>',
-            )
+                accounts = [(u.id, u.email) for u in self.users.values()]
+            action = f"{request.script_root}/oauth/authorize"
+            heading = "<h1>MyNextSlot would like to create meetings on your behalf</h1>"
+            return _page(200, consent_form(action, params, accounts, heading))
 
         @app.post("/oauth/authorize")
         def authorize_decision() -> Response:
             params, problem = self._authorize_params(request.form)
             if problem:
                 return _page(400, f"<h1>Invalid request</h1><p>{html.escape(problem)}</p>")
-            decision = request.form.get("decision")
-            sep = "&" if "?" in params["redirect_uri"] else "?"
-            if decision == "deny":
-                query = urlencode({"error": "access_denied", "state": params["state"]})
-                return Response(status=302, headers={"Location": params["redirect_uri"] + sep + query})
-            if decision != "allow":
-                return _page(400, "<h1>Invalid request</h1><p>choose Allow or Deny</p>")
             with self._lock:
-                user = self.users.get(request.form.get("user_id", ""))
-                if user is None:
-                    return _page(400, "<h1>Invalid request</h1><p>unknown account</p>")
+                user = consent_decision(request.form, params, self.users, _page)
+                if isinstance(user, Response):
+                    return user
                 code = secrets.token_urlsafe(24)
                 self._codes[code] = _AuthCode(
                     user_id=user.id,
@@ -488,8 +438,7 @@ class FakeZoom:
                     code_challenge=params["code_challenge"],
                     issued_at=self.clock(),
                 )
-            query = urlencode({"code": code, "state": params["state"]})
-            return Response(status=302, headers={"Location": params["redirect_uri"] + sep + query})
+            return redirect_back(params["redirect_uri"], {"code": code, "state": params["state"]})
 
         @app.post("/oauth/token")
         def token() -> Response:
@@ -526,7 +475,7 @@ class FakeZoom:
                 if grant is None or grant.revoked:
                     return _oauth_error(400, "invalid_request", "Invalid Token!")
                 self._revoke_grant(grant)
-            return _json({"status": "success"}, 200)
+            return json_response({"status": "success"}, 200)
 
         @app.get("/v2/users/me")
         def users_me() -> Response:
@@ -535,7 +484,7 @@ class FakeZoom:
                 if user is None:
                     return invalid_token()
                 first, _, last = user.email.partition("@")[0].partition(".")
-                return _json(
+                return json_response(
                     {
                         "id": user.id,
                         "account_id": user.account_id,
@@ -569,7 +518,7 @@ class FakeZoom:
                         return limited
                     meeting = self._new_meeting(user, body)
                     self.meetings[meeting.id] = meeting
-                    return _json(meeting.body, 201, {"Content-Location": f"/v2/meetings/{meeting.id}"})
+                    return json_response(meeting.body, 201, {"Content-Location": f"/v2/meetings/{meeting.id}"})
 
             return self._run("create_meeting", handle)
 
@@ -587,7 +536,7 @@ class FakeZoom:
                     if found is None:
                         return not_found
                     if request.method == "GET":
-                        return _json(found.body, 200)
+                        return json_response(found.body, 200)
                     if request.method == "DELETE":
                         del self.meetings[meeting_id]
                         return Response(status=204)
@@ -621,7 +570,7 @@ class FakeZoom:
         if request.form.get("redirect_uri") != auth_code.redirect_uri:
             return _oauth_error(400, "invalid_grant", "Redirect URI mismatch.")
         verifier = request.form.get("code_verifier", "")
-        if not verifier or not hmac.compare_digest(_pkce_s256(verifier), auth_code.code_challenge):
+        if not verifier or not hmac.compare_digest(pkce_challenge(verifier), auth_code.code_challenge):
             return _oauth_error(400, "invalid_grant", "Invalid code_verifier")
         grant = FakeGrant(
             id=secrets.token_hex(8),
@@ -630,7 +579,7 @@ class FakeZoom:
             refresh_token=secrets.token_urlsafe(32),
         )
         self.grants[grant.id] = grant
-        return _json(self._issue(grant), 200)
+        return json_response(self._issue(grant), 200)
 
     def _grant_refresh(self) -> Response:
         old = request.form.get("refresh_token", "")
@@ -640,7 +589,7 @@ class FakeZoom:
             return _oauth_error(400, "invalid_grant", "Invalid Token!")
         del self._refresh_index[old]
         grant.refresh_token = secrets.token_urlsafe(32)
-        return _json(self._issue(grant), 200)
+        return json_response(self._issue(grant), 200)
 
     def _new_meeting(self, user: FakeUser, body: dict[str, Any]) -> FakeMeeting:
         meeting_id = str(next(self._meeting_ids))
@@ -701,8 +650,4 @@ def _rate_limit_headers(operation: str, rate_limit_type: str) -> dict[str, str]:
 
 
 def _page(status: int, body: str) -> Response:
-    return Response(
-        f"<!doctype html><html><head><title>Zoom</title></head><body>{body}</body></html>",
-        status=status,
-        mimetype="text/html",
-    )
+    return html_page("Zoom", status, body)

@@ -1,0 +1,1 @@
+"""Google Meet: OAuth + Calendar API client (client.py), strict local fake Google (fake.py)."""
