@@ -43,7 +43,10 @@ def _as_provider(d, booking: Booking) -> bool:
 
 
 def _zone(d, booking: Booking) -> str:
-    return d.provider.timezone if _as_provider(d, booking) else booking.customer_timezone
+    """The writer's current zone (a `time zone` change shows their own bookings in the new one at once)."""
+    if _as_provider(d, booking):
+        return d.provider.timezone
+    return d.contact.timezone or booking.customer_timezone
 
 
 def _when(d, booking: Booking) -> str:

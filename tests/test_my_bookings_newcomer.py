@@ -1,0 +1,26 @@
+"""Issue 14, what a newcomer met in *my bookings*, through the signed webhook: times in the person's current zone
+after `time zone`, "cancel" meaning the booking inside the list or a booking, a reason for a cancellation passed to
+the other side, a session booked while the provider's platform is disconnected (the confirmation now, the link
+when it exists, the reconnect notice once), and short answers that end with what to do next instead of the menu."""
+from __future__ import annotations
+
+from bot.core import messages as msg
+from bot.core.slots import format_slot_with_zone as when
+from store.models import Booking
+from tests.fixtures.builders import CUSTOMER_TZ, PROVIDER_TZ, book_and_queue, free_slots, load, make_offering
+
+
+def test_my_bookings_follow_a_changed_time_zone(services, provider_id, customer_chat, provider_chat):
+    offering_id = make_offering(services, provider_id, mode="in_person", address="Studio 1")
+    start = free_slots(services, offering_id)[0]
+    book_and_queue(services, offering_id, start)
+    assert when(start, CUSTOMER_TZ) in customer_chat.send("my bookings")
+    customer_chat.send("time zone")
+    customer_chat.send("Paris")
+    reply = customer_chat.send("my bookings")
+    assert when(start, "Europe/Paris") in reply and when(start, CUSTOMER_TZ) not in reply
+    assert when(start, "Europe/Paris") in customer_chat.send("1")
+    provider_chat.send("time zone")
+    provider_chat.send("Dubai")
+    reply = provider_chat.send("my bookings")
+    assert when(start, "Asia/Dubai") in reply and when(start, PROVIDER_TZ) not in reply
