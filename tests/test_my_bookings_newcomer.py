@@ -24,3 +24,32 @@ def test_my_bookings_follow_a_changed_time_zone(services, provider_id, customer_
     provider_chat.send("Dubai")
     reply = provider_chat.send("my bookings")
     assert when(start, "Asia/Dubai") in reply and when(start, PROVIDER_TZ) not in reply
+
+
+def _confirm_line(services, booking_id, zone=CUSTOMER_TZ, other="Asha Coaching"):
+    booking = load(services, Booking, booking_id)
+    return msg.MB_CONFIRM_CANCEL.format(session="Studio session", when=when(booking.start_at, zone),
+                                        reference=booking.reference, other=other, options="").split("\n")[0]
+
+
+def test_cancel_inside_my_bookings_means_the_booking(services, provider_id, customer_chat):
+    offering_id = make_offering(services, provider_id, name="Studio session", mode="in_person", address="Studio 1")
+    first, second = free_slots(services, offering_id)[:2]
+    one = book_and_queue(services, offering_id, first)
+    customer_chat.send("my bookings")
+    customer_chat.send("1")
+    reply = customer_chat.send("cancel")  # in a booking's detail: that booking
+    assert _confirm_line(services, one) in reply and msg.CANCELLED not in reply
+    customer_chat.send("no")
+    customer_chat.send("back")  # the list, one booking in it
+    assert _confirm_line(services, one) in customer_chat.send("cancel it")
+    customer_chat.send("no")
+
+    two = book_and_queue(services, offering_id, second)
+    customer_chat.send("my bookings")
+    reply = customer_chat.send("cancel my booking")  # several: which one?
+    assert msg.MB_WHICH_TO_CANCEL.format(count=2) in reply
+    assert _confirm_line(services, two) in customer_chat.send("2")
+    assert load(services, Booking, two).status == "confirmed"  # nothing without the confirmation
+    customer_chat.send("my bookings")
+    assert msg.OPT_BOOK in customer_chat.send("menu")  # *menu* still leaves

@@ -30,6 +30,7 @@ class MyBookingsDraft(Listed, Draft):
 
     KEY = "my_bookings"
     booking_id: int | None = None
+    cancelling: bool = False  # "cancel" was said in a list of several: the pick goes to the confirmation
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
@@ -154,6 +155,41 @@ def pick_rejected(event: EventData) -> None:
         d.say(msg.MB_NONE_PROVIDER_HINT if d.provider is not None else msg.MB_NONE_CUSTOMER_HINT)
         return
     d.say(msg.MB_PICK_REJECTED, count=count)
+
+
+def cancelling(event: EventData) -> bool:
+    return dialogue(event).draft(MyBookingsDraft).cancelling
+
+
+def _only_one(d) -> Booking | None:
+    rows = _upcoming(d)
+    listed = d.draft(MyBookingsDraft).listed
+    return rows[0] if len(rows) == 1 and rows[0].id in listed else None
+
+
+def only_one_changeable(event: EventData) -> bool:
+    """"cancel" in a list of one booking that can still be cancelled."""
+    d = dialogue(event)
+    booking = _only_one(d)
+    return booking is not None and _changeable(d, booking)
+
+
+def keep_only(event: EventData) -> None:
+    d = dialogue(event)
+    d.draft(MyBookingsDraft).booking_id = _only_one(d).id
+
+
+def which_to_cancel(event: EventData) -> None:
+    """"cancel" in the list: ask which of several; the next pick goes straight to the confirmation."""
+    d = dialogue(event)
+    count = len(d.draft(MyBookingsDraft).listed)
+    if count == 0 or not _upcoming(d):
+        pick_rejected(event)
+    elif (booking := _only_one(d)) is not None:
+        _refuse(d, booking)
+    else:
+        d.draft(MyBookingsDraft).cancelling = True
+        d.say(msg.MB_WHICH_TO_CANCEL, count=count)
 
 
 # -- one booking --------------------------------------------------------------------------------------------------
