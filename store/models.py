@@ -269,6 +269,7 @@ class Booking(Base):
     attending_at: Mapped[datetime | None]  # the customer answered "I'll be there" (to a reminder)
     # (updated_at is when the booking got its current start time: booked, or moved; reminders due before it are
     # not sent.)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))  # why, as the one who cancelled said it
 
     offering: Mapped[Offering] = relationship()
     customer: Mapped[Contact] = relationship()

@@ -39,17 +39,51 @@ def test_cancel_inside_my_bookings_means_the_booking(services, provider_id, cust
     customer_chat.send("my bookings")
     customer_chat.send("1")
     reply = customer_chat.send("cancel")  # in a booking's detail: that booking
-    assert _confirm_line(services, one) in reply and msg.CANCELLED not in reply
+    assert msg.MB_ASK_CANCEL_REASON.format(other="Asha Coaching") in reply and msg.CANCELLED not in reply
+    assert _confirm_line(services, one) in customer_chat.send("skip")
     customer_chat.send("no")
     customer_chat.send("back")  # the list, one booking in it
-    assert _confirm_line(services, one) in customer_chat.send("cancel it")
+    assert msg.MB_ASK_CANCEL_REASON.format(other="Asha Coaching") in customer_chat.send("cancel it")
+    assert _confirm_line(services, one) in customer_chat.send("skip")
     customer_chat.send("no")
 
     two = book_and_queue(services, offering_id, second)
     customer_chat.send("my bookings")
     reply = customer_chat.send("cancel my booking")  # several: which one?
     assert msg.MB_WHICH_TO_CANCEL.format(count=2) in reply
-    assert _confirm_line(services, two) in customer_chat.send("2")
+    assert msg.MB_ASK_CANCEL_REASON.format(other="Asha Coaching") in customer_chat.send("2")
+    assert _confirm_line(services, two) in customer_chat.send("skip")
     assert load(services, Booking, two).status == "confirmed"  # nothing without the confirmation
     customer_chat.send("my bookings")
     assert msg.OPT_BOOK in customer_chat.send("menu")  # *menu* still leaves
+
+
+def test_a_reason_for_cancelling_reaches_the_other_side(services, provider_id, customer_chat, provider_chat):
+    offering_id = make_offering(services, provider_id, name="Studio session", mode="in_person", address="Studio 1")
+    first, second = free_slots(services, offering_id)[:2]
+    mine, theirs = book_and_queue(services, offering_id, first), book_and_queue(services, offering_id, second)
+    provider_chat.new_replies()
+    customer_chat.send("my bookings")
+    customer_chat.send("1")
+    assert msg.MB_ASK_CANCEL_REASON.format(other="Asha Coaching") in customer_chat.send("2")
+    reply = customer_chat.send("I have a  doctor's appointment")
+    assert _confirm_line(services, mine) in reply
+    assert msg.MB_CONFIRM_CANCEL_REASON.format(reason="I have a doctor's appointment") in reply
+    customer_chat.send("yes")
+    booking = load(services, Booking, mine)
+    assert booking.status == "cancelled" and booking.cancel_reason == "I have a doctor's appointment"
+    told = "\n".join(provider_chat.new_replies())
+    assert msg.MB_TELL_PROVIDER_CANCELLED.format(customer="Ravi Kumar", reference=booking.reference,
+                                                 session="Studio session", when=when(first, PROVIDER_TZ)) in told
+    assert msg.MB_TELL_CANCEL_REASON.format(reason="I have a doctor's appointment") in told
+
+    customer_chat.new_replies()
+    provider_chat.send("my bookings")
+    provider_chat.send("1")
+    provider_chat.send("cancel")
+    provider_chat.send("skip")  # no reason: none is passed on
+    provider_chat.send("yes")
+    booking = load(services, Booking, theirs)
+    assert booking.status == "cancelled" and booking.cancel_reason is None
+    told = "\n".join(customer_chat.new_replies())
+    assert booking.reference in told and msg.MB_TELL_CANCEL_REASON.split("{")[0] not in told

@@ -287,6 +287,9 @@ MB_GONE = ("That booking is no longer upcoming (it may have been cancelled or mo
            "the current list.")
 MB_CANT_CHANGE_STARTED = "This session has already started, so it can't be cancelled or rescheduled any more."
 MB_WHICH_TO_CANCEL = "Which booking do you want to cancel? Reply with its number (1 to {count}), or *menu*."
+MB_ASK_CANCEL_REASON = "Why are you cancelling? {other} will be told. (optional, or *skip*)"
+MB_CONFIRM_CANCEL_REASON = "Your reason: “{reason}”"
+MB_TELL_CANCEL_REASON = "Their reason: “{reason}”"
 MB_CONFIRM_CANCEL = "Cancel *{session}* on {when} (booking {reference})? {other} will be told.\n{options}"
 MB_CANCELLED = "❌ Booking {reference} (*{session}*, {when}) is cancelled. {other} has been told."
 MB_TELL_PROVIDER_CANCELLED = ("❌ {customer} cancelled booking {reference}: *{session}* on {when}. The slot is free "

@@ -133,12 +133,13 @@ IN_CONTEXT: dict[str, dict[str, str]] = {state: dict.fromkeys(CANCEL_BOOKING_WOR
 # States that take free text: anything that is not a global word becomes the `answer` trigger.
 # Of those, the ones where the answer is any text (a name, an address, a description): commands don't apply there.
 FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_address", "new_meet_url",
-                              "new_availability", "edit_value", "book_name", "book_email", "set_timezone"})
+                              "new_availability", "edit_value", "book_name", "book_email", "set_timezone",
+                              "cancel_reason"})
 TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe", "set_timezone",
                          "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
                          "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
                          "book_code", "book_session", "book_timezone", "book_day", "book_time", "book_name",
-                         "book_email"})
+                         "book_email", "cancel_reason"})
 
 
 # -- text → trigger ---------------------------------------------------------------------------------------------

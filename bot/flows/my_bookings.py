@@ -12,6 +12,7 @@ from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core.slots import format_slot_with_zone
+from bot.core.text import normalise
 from bot.dialogue.context import Draft, Listed
 from bot.dialogue.intents import render_options
 from bot.flows.booking import BookingDraft
@@ -22,6 +23,8 @@ from bot.services.notify import where_text
 from store.models import Booking
 
 MAX_LISTED = 20
+MAX_REASON = 300  # characters of a cancellation reason kept (the column's size)
+NO_REASON = frozenset({"skip", "no", "none", "no reason", "nothing", "n/a", "na", "-", "nope", "rather not say"})
 
 
 @dataclass
@@ -31,6 +34,7 @@ class MyBookingsDraft(Listed, Draft):
     KEY = "my_bookings"
     booking_id: int | None = None
     cancelling: bool = False  # "cancel" was said in a list of several: the pick goes to the confirmation
+    reason: str | None = None  # why, if the person cancelling said (passed to the other side)
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
@@ -142,6 +146,11 @@ def picked_booking(event: EventData) -> bool:
     return _picked_id(dialogue(event)) is not None
 
 
+def picked_changeable(event: EventData) -> bool:
+    d = dialogue(event)
+    return _changeable(d, booking_service.get_booking(d.session, _picked_id(d)))
+
+
 def keep_booking(event: EventData) -> None:
     d = dialogue(event)
     d.draft(MyBookingsDraft).booking_id = _picked_id(d)
@@ -233,7 +242,28 @@ def change_refused(event: EventData) -> None:
     _refuse(d, _current(d))
 
 
-# -- cancel -------------------------------------------------------------------------------------------------------
+# -- cancel: why (optional), then the confirmation ----------------------------------------------------------------
+
+def ask_reason(event: EventData) -> None:
+    d = dialogue(event)
+    booking = _current(d)
+    d.draft(MyBookingsDraft).reason = None
+    if not _changeable(d, booking):
+        _refuse(d, booking)
+        return
+    d.say(msg.MB_ASK_CANCEL_REASON, other=_other_party(d, booking))
+
+
+def keep_reason(event: EventData) -> None:
+    """The answer to "why?": a reason (cut to MAX_REASON characters), or none for *skip*."""
+    d = dialogue(event)
+    text = " ".join(d.text.split())
+    if normalise(text) in NO_REASON or not text:
+        reason = None
+    else:
+        reason = text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "…"
+    d.draft(MyBookingsDraft).reason = reason
+
 
 def ask_cancel(event: EventData) -> None:
 
@@ -242,23 +272,26 @@ def ask_cancel(event: EventData) -> None:
     if not _changeable(d, booking):
         _refuse(d, booking)
         return
+    reason = d.draft(MyBookingsDraft).reason
     d.say(msg.MB_CONFIRM_CANCEL, session=booking.offering.name, when=_when(d, booking), reference=booking.reference,
-          other=_other_party(d, booking), options=render_options("confirm_cancel_booking"))
+          other=_other_party(d, booking), options=(msg.MB_CONFIRM_CANCEL_REASON.format(reason=reason) + "\n"
+                                                   if reason else "") + render_options("confirm_cancel_booking"))
 
 
 def cancel_booking(event: EventData) -> None:
     """Cancel through the use case (it tells the other side; after commit the meeting nobody uses any more is
     deleted and the cancellation emailed) and say so."""
     d = dialogue(event)
-    told = booking_service.cancel(d.session, d.services, booking_id=d.draft(MyBookingsDraft).booking_id,
-                                  contact=d.contact, now=d.now)
+    draft = d.draft(MyBookingsDraft)
+    told = booking_service.cancel(d.session, d.services, booking_id=draft.booking_id, contact=d.contact, now=d.now,
+                                  reason=draft.reason)
     if not told.done:
         _refuse(d, told.booking)
         return
     booking = told.booking
     d.say(msg.MB_CANCELLED, reference=booking.reference, session=booking.offering.name, when=_when(d, booking),
           other=_other_party(d, booking))
-    d.draft(MyBookingsDraft).booking_id = None
+    draft.booking_id, draft.reason = None, None
     d.later(told.then)
 
 
