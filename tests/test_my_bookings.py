@@ -90,9 +90,10 @@ def test_link_being_created_and_reconnect_warning_without_zoom(services, provide
     provider_chat.new_replies()
 
     reply = provider_chat.send("my bookings")
-    assert zoom_text(msg.MB_WHERE_PLATFORM_WAITING) in reply
+    assert zoom_text(msg.MB_WHERE_PLATFORM_WAITING_YOURS) in reply  # to the provider: once *you* reconnect
     assert zoom_text(msg.MB_PLATFORM_RECONNECT) in reply
-    assert zoom_text(msg.MB_PLATFORM_RECONNECT) not in customer_chat.send("my bookings")
+    reply = customer_chat.send("my bookings")
+    assert zoom_text(msg.MB_WHERE_PLATFORM_WAITING) in reply and zoom_text(msg.MB_PLATFORM_RECONNECT) not in reply
 
 
 def test_link_being_created_while_zoom_has_not_answered(services, zoom_session, customer_chat):

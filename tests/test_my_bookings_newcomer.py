@@ -4,10 +4,16 @@ the other side, a session booked while the provider's platform is disconnected (
 when it exists, the reconnect notice once), and short answers that end with what to do next instead of the menu."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from bot.core import messages as msg
 from bot.core.slots import format_slot_with_zone as when
-from store.models import Booking
-from tests.fixtures.builders import CUSTOMER_TZ, PROVIDER_TZ, book_and_queue, free_slots, load, make_offering
+from store.db import unit_of_work
+from store.models import Booking, Meeting
+from tests.fixtures.builders import CUSTOMER, CUSTOMER_TZ, PROVIDER_TZ, book_and_queue, free_slots, load, make_offering
+from tests.fixtures.chat import book
+from tests.fixtures.texts import zoom_text
+from tests.fixtures.zoom_connect import connect
 
 
 def test_my_bookings_follow_a_changed_time_zone(services, provider_id, customer_chat, provider_chat):
@@ -87,3 +93,40 @@ def test_a_reason_for_cancelling_reaches_the_other_side(services, provider_id, c
     assert booking.status == "cancelled" and booking.cancel_reason is None
     told = "\n".join(customer_chat.new_replies())
     assert booking.reference in told and msg.MB_TELL_CANCEL_REASON.split("{")[0] not in told
+
+
+def _body(mail) -> str:
+    return next(p for p in mail.walk() if p.get_content_type() == "text/plain").get_content()
+
+
+def test_booked_while_disconnected_the_email_goes_now_and_the_link_follows(services, client, zoom_provider,
+                                                                          zoom_session, whatsapp, smtp_server):
+    zoom_provider.send("disconnect zoom")
+    zoom_provider.send("yes")
+    zoom_provider.new_replies()
+    customer = whatsapp(CUSTOMER)
+    booked = book(customer, zoom_provider.code)["confirmed"]
+    assert zoom_text(msg.BOOK_CONFIRMED_PLATFORM_DELAYED) in booked
+    with unit_of_work(services.sessions) as session:
+        booking = session.scalars(select(Booking)).one()
+        session.expunge(booking)
+    first = smtp_server.wait_for(1)[0]  # the confirmation now, saying the link follows
+    assert first["Subject"].strip().startswith("Booked:") and zoom_text(msg.WHERE_PLATFORM_WAITING) in _body(first)
+    told = "\n".join(customer.new_replies())  # the reconnect notice came once, with the confirmation
+    assert zoom_text(msg.LINK_WAITING_FOR_PROVIDER, session="Career coaching", reference=booking.reference,
+                     when=when(booking.start_at, CUSTOMER_TZ)) not in told
+    provider_told = "\n".join(zoom_provider.new_replies())
+    assert provider_told.count("Career coaching") >= 1
+    assert zoom_text(msg.PROVIDER_PLATFORM_NEEDED_FOR_BOOKING).split("{")[0] in provider_told
+
+    mine = zoom_provider.send("my bookings")  # to the provider: *you* reconnect
+    assert zoom_text(msg.MB_WHERE_PLATFORM_WAITING_YOURS) in mine and zoom_text(msg.MB_WHERE_PLATFORM_WAITING) not in mine
+    assert zoom_text(msg.MB_WHERE_PLATFORM_WAITING) in customer.send("my bookings")
+
+    page, _ = connect(client, zoom_provider)  # she reconnects: the link, in chat and by email
+    assert page.status_code == 200
+    meeting = load(services, Meeting, load(services, Booking, booking.id).meeting_id)
+    assert meeting.join_url and meeting.join_url in "\n".join(customer.new_replies())
+    second = smtp_server.wait_for(2)[-1]
+    assert meeting.join_url in _body(second) and second["Subject"].strip().startswith("Link:")
+    assert len(smtp_server.wait_for(2)) == 2

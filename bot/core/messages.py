@@ -206,6 +206,8 @@ OPT_CONFIRM_BOOKING = "Confirm"
 # --- meeting links (worker) --------------------------------------------------------------------------------------
 WHERE_PLATFORM = "{platform}: {join_url} (passcode {passcode})"
 WHERE_PLATFORM_PENDING = "{platform}: the link follows shortly"
+WHERE_PLATFORM_WAITING = ("{platform}: the meeting link follows here and on WhatsApp as soon as the provider has "
+                          "reconnected {platform}")
 WHERE_MEET = "Google Meet: {url}"
 WHERE_ADDRESS = "Address: {address}"
 LINK_READY = ("🔗 Your {platform} link for *{session}* on {when}:\n{join_url}\nPasscode: {passcode}\n"
@@ -254,6 +256,19 @@ To cancel or reschedule again, message us on WhatsApp and send "my bookings".
 
 MyNextSlot · {support_email}
 """
+EMAIL_LINK_SUBJECT = "Link: {session} with {provider}, {when}"
+EMAIL_LINK_BODY = """Hi {name},
+
+The meeting link for your booking {reference} is ready.
+
+Session: {session} with {provider}
+When: {when} ({duration} minutes)
+{where}
+
+The updated invitation is attached: open it to add the link to your calendar.
+
+MyNextSlot · {support_email}
+"""
 EMAIL_CANCELLED_SUBJECT = "Cancelled: {session} with {provider}, {when}"
 EMAIL_CANCELLED_BODY = """Hi {name},
 
@@ -276,6 +291,8 @@ MB_NONE_PROVIDER_HINT = ("Share your booking link (send *share link*) so custome
 MB_PICK_REJECTED = "Please reply with a number from 1 to {count} (or a booking reference from the list), or *menu*."
 MB_WHERE_PLATFORM_PENDING = "{platform}: link being created (it's sent here as soon as it's ready)"
 MB_WHERE_PLATFORM_WAITING = "{platform}: link being created once the provider reconnects {platform}"
+MB_WHERE_PLATFORM_FAILED_YOURS = "{platform}: the meeting couldn't be created; please send the customer a link"
+MB_WHERE_PLATFORM_WAITING_YOURS = "{platform}: link being created once you reconnect {platform}"
 MB_WHERE_PLATFORM_FAILED = "{platform}: the meeting couldn't be created; the provider will send a link"
 MB_PLATFORM_RECONNECT = ("⚠️ {platform} isn't connected (or stopped working), so your {platform} sessions can't get meeting links. "
                      "Send *connect {command_word}* to reconnect it.")

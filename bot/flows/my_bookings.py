@@ -69,7 +69,9 @@ def _where(d, booking: Booking) -> str:
     words = d.words(booking.offering.platform)
     if bookings.needs_meeting(booking.offering) and (meeting is None or not meeting.join_url):
         status = meeting.status if meeting is not None else "pending"
-        return {"waiting": msg.MB_WHERE_PLATFORM_WAITING, "failed": msg.MB_WHERE_PLATFORM_FAILED}.get(
+        yours = _as_provider(d, booking)  # (to the provider: "once *you* reconnect")
+        return {"waiting": msg.MB_WHERE_PLATFORM_WAITING_YOURS if yours else msg.MB_WHERE_PLATFORM_WAITING,
+                "failed": msg.MB_WHERE_PLATFORM_FAILED_YOURS if yours else msg.MB_WHERE_PLATFORM_FAILED}.get(
             status, msg.MB_WHERE_PLATFORM_PENDING).format(**words)
     return where_text(booking, meeting, words)[1]
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core import messages as msg
 from bot.core import slots
 from bot.core.sessions_text import place_text
-from bot.services import bookings, outbox, video_accounts
+from bot.services import bookings, meetings, outbox, video_accounts
 from bot.services.bookings import SlotUnavailable
 from bot.services.deps import Services
 from store.models import Booking, Contact, Meeting, Offering, Provider
@@ -150,6 +150,10 @@ def book(session: Session, services: Services, *, offering_id: int | None, custo
     told = outbox.tell(session, provider.contact, msg.BOOK_PROVIDER_NEW.format(
         customer=booking.customer_name, session=offering.name, reference=booking.reference, places=places,
         when=slots.format_slot_with_zone(start, provider.timezone)), now)
+    meeting = session.get(Meeting, booking.meeting_id) if booking.meeting_id else None
+    if meeting is not None and video_accounts.readiness(services, session, provider, offering.platform,
+                                                        now).connection != "connected":
+        told += meetings.wait_for_reconnect(services, session, meeting, now)  # (the customer is told it waits)
     return Told("booked", booking, then=_after_commit(services, told, booking.id, [booking.meeting_id]))
 
 
