@@ -130,3 +130,25 @@ def test_booked_while_disconnected_the_email_goes_now_and_the_link_follows(servi
     second = smtp_server.wait_for(2)[-1]
     assert meeting.join_url in _body(second) and second["Subject"].strip().startswith("Link:")
     assert len(smtp_server.wait_for(2)) == 2
+
+
+def test_a_command_answered_on_the_way_ends_with_one_line_not_the_menu(services, provider_id, provider_chat, customer_chat):
+    make_offering(services, provider_id)
+    provider_menu = msg.PROVIDER_MENU.split("{")[0]
+    provider_chat.send("my sessions")
+    reply = provider_chat.send("time zone")
+    reply = provider_chat.send("Paris")
+    assert msg.TIMEZONE_SAVED.split("*")[0] in reply
+    assert msg.MENU_HINT in reply and provider_menu not in reply
+    provider_chat.send("my sessions")
+    provider_chat.send("1")
+    reply = provider_chat.send("connect zoom")  # from a session's options: the link, then one line
+    assert zoom_text(msg.PLATFORM_LINK).split("{link}")[0] in reply
+    assert msg.MENU_HINT in reply and provider_menu not in reply
+    reply = customer_chat.send("time zone")
+    reply = customer_chat.send("Paris")
+    assert msg.MENU_HINT in reply and msg.CUSTOMER_MENU.split("{")[0] not in reply
+    # asked for, or at the end of a journey, the menu is there
+    assert provider_menu in provider_chat.send("menu")
+    provider_chat.send("create session")
+    assert provider_menu in provider_chat.send("cancel")

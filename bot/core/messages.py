@@ -16,6 +16,7 @@ OPTED_OUT = ("OK, you won't get any more messages from MyNextSlot, except answer
              "stay as they are. Send *START* to get messages again.")
 OPTED_IN = "Welcome back: messages are on again."
 NOTHING_TO_GO_BACK_TO = "You're at the start already."
+MENU_HINT = "Send *menu* for the menu."
 GLOBAL_HINT = "Send *menu* for the menu, *cancel* to stop, *help* for help."
 INTERNAL_ERROR = ("Sorry, something went wrong on our side and nothing was changed. Please try again in a "
                   "moment, or send *help* to reach a person.")
