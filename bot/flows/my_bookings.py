@@ -29,12 +29,13 @@ NO_REASON = frozenset({"skip", "no", "none", "no reason", "nothing", "n/a", "na"
 
 @dataclass
 class MyBookingsDraft(Listed, Draft):
-    """`listed`: the booking ids shown; `booking_id`: the one picked."""
+    """`listed`: the booking ids shown; `booking_id`: the one picked; `cancelling`: "cancel" was said in a list of
+    several, so the next pick cancels; `reason`: why, if the person cancelling said (passed to the other side)."""
 
     KEY = "my_bookings"
     booking_id: int | None = None
-    cancelling: bool = False  # "cancel" was said in a list of several: the pick goes to the confirmation
-    reason: str | None = None  # why, if the person cancelling said (passed to the other side)
+    cancelling: bool = False
+    reason: str | None = None
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
@@ -191,7 +192,7 @@ def keep_only(event: EventData) -> None:
 
 
 def which_to_cancel(event: EventData) -> None:
-    """"cancel" in the list: ask which of several; the next pick goes straight to the confirmation."""
+    """"cancel" in the list: ask which of several; the next pick goes straight to cancelling it."""
     d = dialogue(event)
     count = len(d.draft(MyBookingsDraft).listed)
     if count == 0 or not _upcoming(d):
@@ -274,10 +275,11 @@ def ask_cancel(event: EventData) -> None:
     if not _changeable(d, booking):
         _refuse(d, booking)
         return
-    reason = d.draft(MyBookingsDraft).reason
+    options = render_options("confirm_cancel_booking")
+    if (reason := d.draft(MyBookingsDraft).reason) is not None:
+        options = msg.MB_CONFIRM_CANCEL_REASON.format(reason=reason) + "\n" + options
     d.say(msg.MB_CONFIRM_CANCEL, session=booking.offering.name, when=_when(d, booking), reference=booking.reference,
-          other=_other_party(d, booking), options=(msg.MB_CONFIRM_CANCEL_REASON.format(reason=reason) + "\n"
-                                                   if reason else "") + render_options("confirm_cancel_booking"))
+          other=_other_party(d, booking), options=options)
 
 
 def cancel_booking(event: EventData) -> None:

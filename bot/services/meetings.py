@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from bot.core import messages as msg
 from bot.core.slots import format_slot_with_zone
@@ -334,7 +335,7 @@ def _tell_provider(services: "Services", meeting_id: int, template: str, *, with
     outbox.announce(services, compose)
 
 
-def wait_for_reconnect(services: "Services", session, meeting: Meeting, now: datetime) -> list[int]:
+def wait_for_reconnect(services: "Services", session: Session, meeting: Meeting, now: datetime) -> list[int]:
     """Booked while the provider's platform is not connected (or broken): the meeting waits for the reconnect
     from the start, in the booking's transaction. The customer hears it in their confirmation (so the worker
     does not tell them again); the provider is asked to connect, once per meeting (a broken connection was already
