@@ -57,6 +57,7 @@ STATES = [
     # both: my bookings, cancel, reschedule
     State("bookings_list", on_enter=[my_bookings.show_list]),
     State("booking_detail", on_enter=[my_bookings.show_detail]),
+    State("cancel_reason", on_enter=[my_bookings.ask_reason]),
     State("confirm_cancel_booking", on_enter=[my_bookings.ask_cancel]),
     # provider: reminder settings
     State("reminder_settings", on_enter=[reminders.show_settings]),
@@ -72,7 +73,8 @@ BACK: dict[str, str] = {
     "session_detail": "sessions_list", "edit_value": "session_detail",
     "book_session": "book_code", "book_timezone": "book_session", "book_day": "book_session",
     "book_time": "book_day", "book_name": "book_time", "book_email": "book_name", "book_confirm": "book_email",
-    "booking_detail": "bookings_list", "confirm_cancel_booking": "booking_detail",
+    "booking_detail": "bookings_list", "cancel_reason": "booking_detail",
+    "confirm_cancel_booking": "booking_detail",
 }
 
 MENU_STATES = ("customer_menu", "provider_menu")
@@ -265,12 +267,20 @@ TRANSITIONS: list[dict] = [
     {"trigger": "confirm_booking", "source": "book_confirm", "dest": "book_day", "before": booking.slot_gone},
     # -- both: my bookings, cancel, reschedule -------------------------------------------------------------------
     {"trigger": "my_bookings", "source": "*", "dest": "bookings_list", "before": common.clear_context},
+    {"trigger": "answer", "source": "bookings_list", "dest": "cancel_reason",
+     "conditions": [my_bookings.cancelling, my_bookings.picked_booking, my_bookings.picked_changeable],
+     "before": my_bookings.keep_booking},
     {"trigger": "answer", "source": "bookings_list", "dest": "booking_detail",
      "conditions": my_bookings.picked_booking, "before": my_bookings.keep_booking},
     {"trigger": "answer", "source": "bookings_list", "dest": None, "after": my_bookings.pick_rejected},
-    {"trigger": "cancel_booking", "source": "booking_detail", "dest": "confirm_cancel_booking",
+    {"trigger": "cancel_booking", "source": "bookings_list", "dest": "cancel_reason",
+     "conditions": my_bookings.only_one_changeable, "before": my_bookings.keep_only},
+    {"trigger": "cancel_booking", "source": "bookings_list", "dest": None, "after": my_bookings.which_to_cancel},
+    {"trigger": "cancel_booking", "source": "booking_detail", "dest": "cancel_reason",
      "conditions": my_bookings.can_change},
     {"trigger": "cancel_booking", "source": "booking_detail", "dest": None, "after": my_bookings.change_refused},
+    {"trigger": "answer", "source": "cancel_reason", "dest": "confirm_cancel_booking",
+     "before": my_bookings.keep_reason},
     {"trigger": "confirm", "source": "confirm_cancel_booking", "dest": "bookings_list",
      "before": my_bookings.cancel_booking},
     {"trigger": "decline", "source": "confirm_cancel_booking", "dest": "booking_detail"},

@@ -261,6 +261,8 @@ class Booking(Base):
     email_status: Mapped[str] = mapped_column(String(10), default="pending")  # pending | sent | none
     email_sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE of the last invitation
     invited: Mapped[bool] = mapped_column(default=False)  # a confirmation (REQUEST) email went out
+    # the last invitation went without the meeting link (it waited for a reconnect): an update follows with it
+    email_link_pending: Mapped[bool] = mapped_column(default=False)
     email_claimed_at: Mapped[datetime | None]  # when a worker took the pending email (stale claims are retried)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -269,6 +271,7 @@ class Booking(Base):
     attending_at: Mapped[datetime | None]  # the customer answered "I'll be there" (to a reminder)
     # (updated_at is when the booking got its current start time: booked, or moved; reminders due before it are
     # not sent.)
+    cancel_reason: Mapped[str | None] = mapped_column(String(300))  # why, as the one who cancelled said it
 
     offering: Mapped[Offering] = relationship()
     customer: Mapped[Contact] = relationship()

@@ -99,7 +99,8 @@ def test_cancelled_by_the_provider_while_rescheduling_ends_the_reschedule(provid
     # meanwhile the provider cancels that booking from her phone
     provider.send("my bookings")
     provider.send("1")
-    assert has(msg.MB_CONFIRM_CANCEL, provider.send("cancel booking"))
+    assert has(msg.MB_ASK_CANCEL_REASON, provider.send("cancel booking"))
+    assert has(msg.MB_CONFIRM_CANCEL, provider.send("skip"))
     assert has(msg.MB_CANCELLED, provider.send("yes"))
     mover.send("2")
     assert has(msg.BOOK_RESCHEDULE_SUMMARY, mover.send("1"))

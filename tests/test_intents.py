@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 from functools import partial
 
 from bot.dialogue import intents
-from bot.dialogue.intents import MENUS, TEXT_STATES, Intent
+from bot.core.text import normalise
+from bot.dialogue.intents import IN_CONTEXT, MENUS, TEXT_STATES, Intent
 from bot.state_machine import STATES, build_machine
 from tests.fixtures.texts import ZOOM_WORDS, zoom_text
 
@@ -45,7 +46,16 @@ def test_a_words_meaning_in_this_step_wins_over_the_global_command():
 ])
 def test_global_words_work_in_every_state(text, trigger):
     for state in STATE_NAMES:
-        assert parse_intent(text, state) == Intent(trigger), state
+        expected = IN_CONTEXT.get(state, {}).get(normalise(text), trigger)
+        assert parse_intent(text, state) == Intent(expected), state
+
+
+@pytest.mark.parametrize("text", ["cancel", "Cancel it", "cancel my booking", "I want to cancel my booking"])
+def test_cancel_means_the_booking_inside_my_bookings(text):
+    assert parse_intent(text, "bookings_list") == Intent("cancel_booking")
+    assert parse_intent(text, "booking_detail") == Intent("cancel_booking")
+    assert parse_intent("menu", "bookings_list") == Intent("menu")
+    assert parse_intent("cancel", "book_day") == Intent("cancel")
 
 
 @pytest.mark.parametrize("state, text, trigger", [
@@ -105,7 +115,7 @@ def test_text_states_take_free_text_as_the_answer(state, text):
 
 @pytest.mark.parametrize("state", sorted(TEXT_STATES))
 def test_global_words_still_win_in_text_states(state):
-    assert parse_intent("Cancel", state) == Intent("cancel")
+    assert parse_intent("Cancel", state) == Intent(IN_CONTEXT.get(state, {}).get("cancel", "cancel"))
     assert parse_intent("menu", state) == Intent("menu")
 
 

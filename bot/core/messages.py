@@ -16,6 +16,7 @@ OPTED_OUT = ("OK, you won't get any more messages from MyNextSlot, except answer
              "stay as they are. Send *START* to get messages again.")
 OPTED_IN = "Welcome back: messages are on again."
 NOTHING_TO_GO_BACK_TO = "You're at the start already."
+MENU_HINT = "Send *menu* for the menu."
 GLOBAL_HINT = "Send *menu* for the menu, *cancel* to stop, *help* for help."
 INTERNAL_ERROR = ("Sorry, something went wrong on our side and nothing was changed. Please try again in a "
                   "moment, or send *help* to reach a person.")
@@ -206,6 +207,8 @@ OPT_CONFIRM_BOOKING = "Confirm"
 # --- meeting links (worker) --------------------------------------------------------------------------------------
 WHERE_PLATFORM = "{platform}: {join_url} (passcode {passcode})"
 WHERE_PLATFORM_PENDING = "{platform}: the link follows shortly"
+WHERE_PLATFORM_WAITING = ("{platform}: the meeting link follows here and on WhatsApp as soon as the provider has "
+                          "reconnected {platform}")
 WHERE_MEET = "Google Meet: {url}"
 WHERE_ADDRESS = "Address: {address}"
 LINK_READY = ("🔗 Your {platform} link for *{session}* on {when}:\n{join_url}\nPasscode: {passcode}\n"
@@ -254,6 +257,19 @@ To cancel or reschedule again, message us on WhatsApp and send "my bookings".
 
 MyNextSlot · {support_email}
 """
+EMAIL_LINK_SUBJECT = "Link: {session} with {provider}, {when}"
+EMAIL_LINK_BODY = """Hi {name},
+
+The meeting link for your booking {reference} is ready.
+
+Session: {session} with {provider}
+When: {when} ({duration} minutes)
+{where}
+
+The updated invitation is attached: open it to add the link to your calendar.
+
+MyNextSlot · {support_email}
+"""
 EMAIL_CANCELLED_SUBJECT = "Cancelled: {session} with {provider}, {when}"
 EMAIL_CANCELLED_BODY = """Hi {name},
 
@@ -276,6 +292,8 @@ MB_NONE_PROVIDER_HINT = ("Share your booking link (send *share link*) so custome
 MB_PICK_REJECTED = "Please reply with a number from 1 to {count} (or a booking reference from the list), or *menu*."
 MB_WHERE_PLATFORM_PENDING = "{platform}: link being created (it's sent here as soon as it's ready)"
 MB_WHERE_PLATFORM_WAITING = "{platform}: link being created once the provider reconnects {platform}"
+MB_WHERE_PLATFORM_FAILED_YOURS = "{platform}: the meeting couldn't be created; please send the customer a link"
+MB_WHERE_PLATFORM_WAITING_YOURS = "{platform}: link being created once you reconnect {platform}"
 MB_WHERE_PLATFORM_FAILED = "{platform}: the meeting couldn't be created; the provider will send a link"
 MB_PLATFORM_RECONNECT = ("⚠️ {platform} isn't connected (or stopped working), so your {platform} sessions can't get meeting links. "
                      "Send *connect {command_word}* to reconnect it.")
@@ -286,6 +304,10 @@ MB_DETAIL_OPTIONS = "What would you like to do?\n{options}\n\n*back* for the lis
 MB_GONE = ("That booking is no longer upcoming (it may have been cancelled or moved). Send *my bookings* to see "
            "the current list.")
 MB_CANT_CHANGE_STARTED = "This session has already started, so it can't be cancelled or rescheduled any more."
+MB_WHICH_TO_CANCEL = "Which booking do you want to cancel? Reply with its number (1 to {count}), or *menu*."
+MB_ASK_CANCEL_REASON = "Why are you cancelling? {other} will be told. (optional, or *skip*)"
+MB_CONFIRM_CANCEL_REASON = "Your reason: “{reason}”"
+MB_TELL_CANCEL_REASON = "Their reason: “{reason}”"
 MB_CONFIRM_CANCEL = "Cancel *{session}* on {when} (booking {reference})? {other} will be told.\n{options}"
 MB_CANCELLED = "❌ Booking {reference} (*{session}*, {when}) is cancelled. {other} has been told."
 MB_TELL_PROVIDER_CANCELLED = ("❌ {customer} cancelled booking {reference}: *{session}* on {when}. The slot is free "

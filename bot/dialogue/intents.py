@@ -122,15 +122,24 @@ WORDS: dict[str, dict[str, str]] = {
                        "unpause": "resume_session", "activate": "resume_session", "reopen": "resume_session"},
 }
 
+# Inside a booking list or a booking, "cancel" is about the booking, not about leaving (*menu* still leaves):
+# these words mean `cancel_booking` there, before the words that work everywhere.
+CANCEL_BOOKING_WORDS = frozenset({"cancel", "cancel it", "cancel this", "cancel this one", "cancel my booking",
+                                  "cancel booking", "cancel the booking", "cancel this booking", "cancel a booking",
+                                  "i want to cancel", "i want to cancel my booking", "i want to cancel it"})
+IN_CONTEXT: dict[str, dict[str, str]] = {state: dict.fromkeys(CANCEL_BOOKING_WORDS, "cancel_booking")
+                                         for state in ("bookings_list", "booking_detail")}
+
 # States that take free text: anything that is not a global word becomes the `answer` trigger.
 # Of those, the ones where the answer is any text (a name, an address, a description): commands don't apply there.
 FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_address", "new_meet_url",
-                              "new_availability", "edit_value", "book_name", "book_email", "set_timezone"})
+                              "new_availability", "edit_value", "book_name", "book_email", "set_timezone",
+                              "cancel_reason"})
 TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe", "set_timezone",
                          "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
                          "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
                          "book_code", "book_session", "book_timezone", "book_day", "book_time", "book_name",
-                         "book_email"})
+                         "book_email", "cancel_reason"})
 
 
 # -- text → trigger ---------------------------------------------------------------------------------------------
@@ -234,6 +243,8 @@ def parse_intent(text: str, state: str, payload: str | None = None,
         return Intent("answer", text.strip())  # "0" is a price or a number of hours here, not the menu
     if picked == 0 and options and state not in MAIN_MENUS:
         return Intent("unknown", text.strip())  # a step that lists options: 0 is a wrong pick, like 99
+    if words in IN_CONTEXT.get(state, {}):
+        return Intent(IN_CONTEXT[state][words])
     if words in GLOBAL_WORDS:
         return Intent(GLOBAL_WORDS[words])
     if picked is not None and 1 <= picked <= len(options):

@@ -52,13 +52,26 @@ def welcome(event: EventData) -> None:
     d.say(msg.WELCOME, name_part=f" {name}" if name else "")
 
 
-def show_menu(event: EventData) -> None:
+# Commands answered on the way that land on the menu (the new time zone saved, a connect link sent): not the end
+# of a journey, so their answer ends with one line of what to do next instead of the whole menu.
+BRIEF_AFTER = frozenset({("set_timezone", "answer"), ("*", "connect_platform")})
 
+
+def _brief(event: EventData) -> bool:
+    name, source = event.event.name, event.transition.source if event.transition is not None else None
+    return (source, name) in BRIEF_AFTER or ("*", name) in BRIEF_AFTER
+
+
+def show_menu(event: EventData) -> None:
+    """The menu, when asked for or when a journey ends; after a command answered on the way, one line instead."""
     d = dialogue(event)
     transition = event.transition
     if event.event.name == "opt_out" or (transition is not None and transition.source == transition.dest
                                           and event.event.name not in ("menu", "cancel") and d.replies):
         return  # STOP, or a command answered from the menu: its answer is enough, no need for the menu
+    if d.replies and _brief(event):
+        d.say(msg.MENU_HINT)
+        return
     if transition is not None and transition.source == "start":
         welcome(event)
     if d.state == "provider_menu" and d.provider is not None:

@@ -12,6 +12,7 @@ from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core.slots import format_slot_with_zone
+from bot.core.text import normalise
 from bot.dialogue.context import Draft, Listed
 from bot.dialogue.intents import render_options
 from bot.flows.booking import BookingDraft
@@ -22,14 +23,19 @@ from bot.services.notify import where_text
 from store.models import Booking
 
 MAX_LISTED = 20
+MAX_REASON = 300  # characters of a cancellation reason kept (the column's size)
+NO_REASON = frozenset({"skip", "no", "none", "no reason", "nothing", "n/a", "na", "-", "nope", "rather not say"})
 
 
 @dataclass
 class MyBookingsDraft(Listed, Draft):
-    """`listed`: the booking ids shown; `booking_id`: the one picked."""
+    """`listed`: the booking ids shown; `booking_id`: the one picked; `cancelling`: "cancel" was said in a list of
+    several, so the next pick cancels; `reason`: why, if the person cancelling said (passed to the other side)."""
 
     KEY = "my_bookings"
     booking_id: int | None = None
+    cancelling: bool = False
+    reason: str | None = None
 
 
 # -- reading ----------------------------------------------------------------------------------------------------
@@ -43,7 +49,10 @@ def _as_provider(d, booking: Booking) -> bool:
 
 
 def _zone(d, booking: Booking) -> str:
-    return d.provider.timezone if _as_provider(d, booking) else booking.customer_timezone
+    """The writer's current zone (a `time zone` change shows their own bookings in the new one at once)."""
+    if _as_provider(d, booking):
+        return d.provider.timezone
+    return d.contact.timezone or booking.customer_timezone
 
 
 def _when(d, booking: Booking) -> str:
@@ -61,7 +70,9 @@ def _where(d, booking: Booking) -> str:
     words = d.words(booking.offering.platform)
     if bookings.needs_meeting(booking.offering) and (meeting is None or not meeting.join_url):
         status = meeting.status if meeting is not None else "pending"
-        return {"waiting": msg.MB_WHERE_PLATFORM_WAITING, "failed": msg.MB_WHERE_PLATFORM_FAILED}.get(
+        yours = _as_provider(d, booking)  # (to the provider: "once *you* reconnect")
+        return {"waiting": msg.MB_WHERE_PLATFORM_WAITING_YOURS if yours else msg.MB_WHERE_PLATFORM_WAITING,
+                "failed": msg.MB_WHERE_PLATFORM_FAILED_YOURS if yours else msg.MB_WHERE_PLATFORM_FAILED}.get(
             status, msg.MB_WHERE_PLATFORM_PENDING).format(**words)
     return where_text(booking, meeting, words)[1]
 
@@ -138,6 +149,11 @@ def picked_booking(event: EventData) -> bool:
     return _picked_id(dialogue(event)) is not None
 
 
+def picked_changeable(event: EventData) -> bool:
+    d = dialogue(event)
+    return _changeable(d, booking_service.get_booking(d.session, _picked_id(d)))
+
+
 def keep_booking(event: EventData) -> None:
     d = dialogue(event)
     d.draft(MyBookingsDraft).booking_id = _picked_id(d)
@@ -151,6 +167,41 @@ def pick_rejected(event: EventData) -> None:
         d.say(msg.MB_NONE_PROVIDER_HINT if d.provider is not None else msg.MB_NONE_CUSTOMER_HINT)
         return
     d.say(msg.MB_PICK_REJECTED, count=count)
+
+
+def cancelling(event: EventData) -> bool:
+    return dialogue(event).draft(MyBookingsDraft).cancelling
+
+
+def _only_one(d) -> Booking | None:
+    rows = _upcoming(d)
+    listed = d.draft(MyBookingsDraft).listed
+    return rows[0] if len(rows) == 1 and rows[0].id in listed else None
+
+
+def only_one_changeable(event: EventData) -> bool:
+    """"cancel" in a list of one booking that can still be cancelled."""
+    d = dialogue(event)
+    booking = _only_one(d)
+    return booking is not None and _changeable(d, booking)
+
+
+def keep_only(event: EventData) -> None:
+    d = dialogue(event)
+    d.draft(MyBookingsDraft).booking_id = _only_one(d).id
+
+
+def which_to_cancel(event: EventData) -> None:
+    """"cancel" in the list: ask which of several; the next pick goes straight to cancelling it."""
+    d = dialogue(event)
+    count = len(d.draft(MyBookingsDraft).listed)
+    if count == 0 or not _upcoming(d):
+        pick_rejected(event)
+    elif (booking := _only_one(d)) is not None:
+        _refuse(d, booking)
+    else:
+        d.draft(MyBookingsDraft).cancelling = True
+        d.say(msg.MB_WHICH_TO_CANCEL, count=count)
 
 
 # -- one booking --------------------------------------------------------------------------------------------------
@@ -194,7 +245,28 @@ def change_refused(event: EventData) -> None:
     _refuse(d, _current(d))
 
 
-# -- cancel -------------------------------------------------------------------------------------------------------
+# -- cancel: why (optional), then the confirmation ----------------------------------------------------------------
+
+def ask_reason(event: EventData) -> None:
+    d = dialogue(event)
+    booking = _current(d)
+    d.draft(MyBookingsDraft).reason = None
+    if not _changeable(d, booking):
+        _refuse(d, booking)
+        return
+    d.say(msg.MB_ASK_CANCEL_REASON, other=_other_party(d, booking))
+
+
+def keep_reason(event: EventData) -> None:
+    """The answer to "why?": a reason (cut to MAX_REASON characters), or none for *skip*."""
+    d = dialogue(event)
+    text = " ".join(d.text.split())
+    if normalise(text) in NO_REASON or not text:
+        reason = None
+    else:
+        reason = text if len(text) <= MAX_REASON else text[:MAX_REASON - 1] + "…"
+    d.draft(MyBookingsDraft).reason = reason
+
 
 def ask_cancel(event: EventData) -> None:
 
@@ -203,23 +275,27 @@ def ask_cancel(event: EventData) -> None:
     if not _changeable(d, booking):
         _refuse(d, booking)
         return
+    options = render_options("confirm_cancel_booking")
+    if (reason := d.draft(MyBookingsDraft).reason) is not None:
+        options = msg.MB_CONFIRM_CANCEL_REASON.format(reason=reason) + "\n" + options
     d.say(msg.MB_CONFIRM_CANCEL, session=booking.offering.name, when=_when(d, booking), reference=booking.reference,
-          other=_other_party(d, booking), options=render_options("confirm_cancel_booking"))
+          other=_other_party(d, booking), options=options)
 
 
 def cancel_booking(event: EventData) -> None:
     """Cancel through the use case (it tells the other side; after commit the meeting nobody uses any more is
     deleted and the cancellation emailed) and say so."""
     d = dialogue(event)
-    told = booking_service.cancel(d.session, d.services, booking_id=d.draft(MyBookingsDraft).booking_id,
-                                  contact=d.contact, now=d.now)
+    draft = d.draft(MyBookingsDraft)
+    told = booking_service.cancel(d.session, d.services, booking_id=draft.booking_id, contact=d.contact, now=d.now,
+                                  reason=draft.reason)
     if not told.done:
         _refuse(d, told.booking)
         return
     booking = told.booking
     d.say(msg.MB_CANCELLED, reference=booking.reference, session=booking.offering.name, when=_when(d, booking),
           other=_other_party(d, booking))
-    d.draft(MyBookingsDraft).booking_id = None
+    draft.booking_id, draft.reason = None, None
     d.later(told.then)
 
 

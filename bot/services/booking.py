@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bot.core import messages as msg
 from bot.core import slots
 from bot.core.sessions_text import place_text
-from bot.services import bookings, calendars, outbox, video_accounts
+from bot.services import bookings, calendars, meetings, outbox, video_accounts
 from bot.services.bookings import SlotUnavailable
 from bot.services.deps import Services
 from store.models import Booking, Contact, Meeting, Offering, Provider
@@ -159,6 +159,10 @@ def book(session: Session, services: Services, *, offering_id: int | None, custo
     told = outbox.tell(session, provider.contact, msg.BOOK_PROVIDER_NEW.format(
         customer=booking.customer_name, session=offering.name, reference=booking.reference, places=places,
         when=slots.format_slot_with_zone(start, provider.timezone)), now)
+    meeting = session.get(Meeting, booking.meeting_id) if booking.meeting_id else None
+    if meeting is not None and video_accounts.readiness(services, session, provider, offering.platform,
+                                                        now).connection != "connected":
+        told += meetings.wait_for_reconnect(services, session, meeting, now)  # (the customer is told it waits)
     return Told("booked", booking, then=_after_commit(services, told, booking.id, [booking.meeting_id]))
 
 
@@ -205,9 +209,10 @@ def reschedule(session: Session, services: Services, *, booking_id: int | None, 
                 then=_after_commit(services, told, booking.id, [meeting.id if meeting is not None else None, stale]))
 
 
-def cancel(session: Session, services: Services, *, booking_id: int | None, contact: Contact, now: datetime) -> Told:
+def cancel(session: Session, services: Services, *, booking_id: int | None, contact: Contact, now: datetime,
+           reason: str | None = None) -> Told:
     """Cancel the writer's booking (the row is locked: a provider and a customer cancelling at once cancel once)
-    and tell the other side; after commit the meeting nobody uses any more is deleted and the cancellation
+    and tell the other side, with the `reason` if one was given (it is stored on the booking); after commit the meeting nobody uses any more is deleted and the cancellation
     emailed. Not: "started" (under way), "gone" (cancelled, over, or not theirs)."""
     booking = session.get(Booking, booking_id, with_for_update=True, populate_existing=True) \
         if isinstance(booking_id, int) else None
@@ -219,6 +224,7 @@ def cancel(session: Session, services: Services, *, booking_id: int | None, cont
     offering, provider = booking.offering, booking.offering.provider
     meeting = bookings.cancel(session, booking, by="provider" if as_provider else "customer", now=now)
     booking.email_status = "pending"
+    booking.cancel_reason = reason or None
     if as_provider:
         other, text = booking.customer, msg.MB_TELL_CUSTOMER_CANCELLED.format(
             provider=provider.display_name, reference=booking.reference, session=offering.name,
@@ -227,6 +233,8 @@ def cancel(session: Session, services: Services, *, booking_id: int | None, cont
         other, text = provider.contact, msg.MB_TELL_PROVIDER_CANCELLED.format(
             customer=booking.customer_name, reference=booking.reference, session=offering.name,
             when=slots.format_slot_with_zone(booking.start_at, provider.timezone))
+    if reason:
+        text += "\n" + msg.MB_TELL_CANCEL_REASON.format(reason=reason)
     told = outbox.tell(session, other, text, now) if other.id != contact.id else []
     return Told("cancelled", booking, as_provider=as_provider,
                 then=_after_commit(services, told, booking.id, [meeting.id if meeting is not None else None]))

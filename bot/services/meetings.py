@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable, TypeVar
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
 
 from bot.core import messages as msg
 from bot.core.slots import format_slot_with_zone
@@ -308,6 +309,8 @@ def deliver_links(services: "Services", meeting_id: int) -> int:
                 session=offering.name, when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
                 join_url=meeting.join_url, passcode=meeting.password or "-", reference=booking.reference)], now)
             booking.link_sent_at = now
+            if booking.email_link_pending and booking.email_status != "pending":  # it went without the link
+                booking.email_status, booking.email_sequence = "pending", booking.email_sequence + 1
         booking_ids = [b.id for b in bookings]
     outbox.after_commit(services, ids)
     for booking_id in booking_ids:
@@ -339,6 +342,26 @@ def _tell_provider(services: "Services", meeting_id: int, template: str, *, with
             when=format_slot_with_zone(meeting.start_at, provider.timezone)))]
 
     outbox.announce(services, compose)
+
+
+def wait_for_reconnect(services: "Services", session: Session, meeting: Meeting, now: datetime) -> list[int]:
+    """Booked while the provider's platform is not connected (or broken): the meeting waits for the reconnect
+    from the start, in the booking's transaction. The customer hears it in their confirmation (so the worker
+    does not tell them again); the provider is asked to connect, once per meeting (a broken connection was already
+    sent a reconnect link). Returns the outbox ids to hand over after commit."""
+    if meeting.status == "waiting":
+        return []  # (another attendee of this occurrence booked while it waited: the provider knows)
+    provider = session.get(Provider, meeting.provider_id)
+    broken = video_accounts.connection(session, provider.id, meeting.platform) is not None
+    meeting.status, meeting.updated_at = "waiting", now
+    meeting.last_error = f"{meeting.platform} broken" if broken else f"{meeting.platform} not connected"
+    if broken:
+        return []
+    offering = session.get(Offering, meeting.offering_id)
+    link = video_accounts.new_connect_link(services, session, provider, meeting.platform, now)
+    return outbox.tell(session, provider.contact, msg.PROVIDER_PLATFORM_NEEDED_FOR_BOOKING.format(
+        **video_accounts.words(services, meeting.platform), session=offering.name, link=link,
+        when=format_slot_with_zone(meeting.start_at, provider.timezone)), now)
 
 
 def _tell_waiting(services: "Services", meeting_id: int, broken: bool) -> None:

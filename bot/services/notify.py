@@ -35,9 +35,16 @@ def where_text(booking: Booking, meeting: Meeting | None, words: dict[str, str])
     values = {**words, "join_url": join_url or "", "passcode": (meeting.password if meeting else None) or "-"}
     location = place_text(offering, in_person="{address}", own_link="{url}", per_booking="{join_url}",
                           missing="", **values)
+    pending = msg.WHERE_PLATFORM_WAITING if _link_later(meeting) else msg.WHERE_PLATFORM_PENDING
     line = place_text(offering, in_person=msg.WHERE_ADDRESS, own_link=msg.WHERE_MEET,
-                      per_booking=msg.WHERE_PLATFORM if join_url else msg.WHERE_PLATFORM_PENDING, **values)
+                      per_booking=msg.WHERE_PLATFORM if join_url else pending, **values)
     return location, line
+
+
+def _link_later(meeting: Meeting | None) -> bool:
+    """The meeting waits for the provider to reconnect (or the platform refused it): its link is not coming in a
+    moment, so the confirmation goes without it and an update follows with the link."""
+    return meeting is not None and not meeting.join_url and meeting.status in ("waiting", "failed")
 
 
 def send_booking_email(services: "Services", booking_id: int) -> str:
@@ -52,8 +59,9 @@ def send_booking_email(services: "Services", booking_id: int) -> str:
         if cancelled and not booking.invited:
             booking.email_status = "none"
             return "nothing-to-send"
-        if not cancelled and needs_meeting(booking.offering) and (meeting is None or not meeting.join_url):
-            return "waiting-for-link"
+        without_link = not cancelled and needs_meeting(booking.offering) and (meeting is None or not meeting.join_url)
+        if without_link and not _link_later(meeting):
+            return "waiting-for-link"  # (being created: the email waits a moment for its link)
         claimed = session.execute(update(Booking).where(Booking.id == booking_id,
                                                         Booking.email_status == "pending")
                                   .values(email_status="sending", email_claimed_at=now)).rowcount
@@ -69,8 +77,8 @@ def send_booking_email(services: "Services", booking_id: int) -> str:
                     if getattr(exc, "maybe_sent", False) else "", exc)
         _finish(services, booking_id, seen, "pending")
         return "kept"
-    if not cancelled:
-        _set(services, booking_id, invited=True)  # whatever happens next, this invitation went out
+    if not cancelled:  # whatever happens next, this invitation went out (without the link: an update follows)
+        _set(services, booking_id, invited=True, email_link_pending=without_link)
     _finish(services, booking_id, seen, "sent")
     return "sent"
 
@@ -109,6 +117,8 @@ def _build(services: "Services", booking: Booking, meeting: Meeting | None, canc
         attendee_name=booking.customer_name, sequence=sequence, method=method, now=now)
     if cancelled:
         template_subject, template_body = msg.EMAIL_CANCELLED_SUBJECT, msg.EMAIL_CANCELLED_BODY
+    elif booking.invited and booking.email_link_pending and meeting is not None and meeting.join_url:
+        template_subject, template_body = msg.EMAIL_LINK_SUBJECT, msg.EMAIL_LINK_BODY  # the link that waited
     elif booking.invited:  # a confirmation went out before: this one tells of the new time
         template_subject, template_body = msg.EMAIL_MOVED_SUBJECT, msg.EMAIL_MOVED_BODY
     else:
