@@ -199,9 +199,13 @@ TRANSITIONS: list[dict] = [
     {"trigger": "resume_session", "source": "session_detail", "dest": "session_detail", "before": manage.resume},
     {"trigger": "edit_capacity", "source": "session_detail", "dest": None, "unless": manage.is_group_session,
      "after": manage.capacity_not_for_one},
+    {"trigger": "edit_where", "source": "session_detail", "dest": "session_detail", "conditions": manage.place_is_kept,
+     "before": manage.place_kept},
     *({"trigger": f"edit_{field}", "source": "session_detail", "dest": "edit_value",
        "before": manage.start_edit(field)}
       for field in manage.EDITABLE),
+    {"trigger": "answer", "source": "edit_value", "dest": "session_detail",
+     "conditions": manage.capacity_below_booked, "before": manage.capacity_kept},
     *asked("edit_value", "session_detail", manage.EDIT),
     {"trigger": "agenda", "source": "*", "dest": None, "unless": common.is_provider,
      "after": agenda.explain_providers_only},

@@ -14,6 +14,7 @@ from bot.core import messages as msg
 from bot.core import sessions_text
 from bot.dialogue.intents import render_options
 from bot.flows import session_fields
+from bot.flows.manage_sessions import ONE_TO_ONE_OPTIONS
 from bot.services import bookings
 from integrations.video import VideoProviderRegistry
 from integrations.zoom.platform import ZOOM
@@ -364,16 +365,21 @@ def test_plan_without_zoom_offers_meet_or_in_person(services, whatsapp):
     chat.send("hi")
     create_until_platform(chat)
     reply = chat.send("zoom")
-    alternatives = msg.SESSION_PLATFORM_ALTERNATIVES.format(
-        options="\n".join(line for line in zoom_options("new_platform_needed").split("\n")
-                          if line.startswith(("3.", "4."))))
+    alternatives = msg.SESSION_PLATFORM_ALTERNATIVES.format(options="\n".join((
+        msg.OPTION_LINE.format(number=1, label=msg.OPT_PLATFORM_MEET),
+        msg.OPTION_LINE.format(number=2, label=msg.OPT_MODE_IN_PERSON))))  # numbered from 1 as shown
     assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
     assert alternatives in reply and zoom_text(msg.OPT_SEND_PLATFORM_LINK) not in reply
-    reply = chat.send("1")  # a connect link is no use on this plan: the same explanation, no link
+    reply = chat.send("link")  # a connect link is no use on this plan: the same explanation, no link
     assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
     assert zoom_text(msg.PLATFORM_LINK).split("{link}")[0] not in reply
     assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in chat.send("done")
-    assert msg.SESSION_ASK_ADDRESS in chat.send("4")
+    reply = chat.send("3")  # only two were shown
+    assert msg.NOT_UNDERSTOOD.format(text="3") in reply and alternatives.split("\n", 1)[1] in reply
+    assert msg.SESSION_ASK_MEET_URL in chat.send("1")
+    chat.send("back")
+    chat.send("zoom")
+    assert msg.SESSION_ASK_ADDRESS in chat.send("2")
 
 
 def test_server_without_zoom_offers_meet_or_in_person(chat, services, monkeypatch):
@@ -382,8 +388,8 @@ def test_server_without_zoom_offers_meet_or_in_person(chat, services, monkeypatc
     reply = chat.send("zoom")
     assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in reply
     assert zoom_text(msg.OPT_SEND_PLATFORM_LINK) not in reply and msg.OPT_PLATFORM_MEET in reply
-    assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in chat.send("1")
-    assert msg.SESSION_ASK_MEET_URL in chat.send("meet")
+    assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in chat.send("link")
+    assert msg.SESSION_ASK_MEET_URL in chat.send("1")
 
 
 def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, client, services):
@@ -482,7 +488,8 @@ def detail(services, offering_id: int) -> str:
         lines += [msg.SESSION_FIELD_NOTICE.format(notice=sessions_text.format_notice(o.min_notice_minutes)),
                   msg.SESSION_FIELD_STATUS.format(status=msg.SESSION_STATUS_PAUSED if o.status == "paused"
                                                   else msg.SESSION_STATUS_ACTIVE)]
-        return msg.SESSION_DETAIL.format(details="\n".join(lines), options=render_options("session_detail"))
+        shown = None if o.kind == "group" else ONE_TO_ONE_OPTIONS  # a 1:1 session is not offered the capacity
+        return msg.SESSION_DETAIL.format(details="\n".join(lines), options=render_options("session_detail", None, shown))
 
 
 def test_no_sessions_yet(chat):
@@ -580,8 +587,11 @@ def test_capacity_only_for_groups_and_never_below_places_booked(chat, services, 
         bookings.cancel(session, booking, by="customer", now=clock())
     assert msg.SESSION_EDIT_CURRENT.format(current="5") in chat.send("7")
     assert msg.SESSION_BAD_CAPACITY in chat.send("1")
-    assert msg.SESSION_CAPACITY_BELOW_BOOKED.format(
-        booked=3, when=slots.format_slot(start, "Asia/Kolkata")) in chat.send("2")
+    reply = chat.send("2")
+    assert msg.SESSION_CAPACITY_BELOW_BOOKED.format(booked=3, when=slots.format_slot(start, "Asia/Kolkata")) in reply
+    assert detail(services, group) in reply  # said once, back at the session's options
+    assert offerings(services)[1].capacity == 5
+    chat.send("capacity")
     assert msg.SESSION_UPDATED in chat.send("3")
     assert offerings(services)[1].capacity == 3
     # once that occurrence is over, its bookings no longer hold the capacity up
@@ -599,7 +609,7 @@ def test_share_link_from_menu_and_from_a_session(chat, services):
     seed_session(services)
     chat.send("my sessions")
     chat.send("1")
-    assert share_text(services) in chat.send("9")
+    assert share_text(services) in chat.send("8")  # a 1:1 session: numbered as shown, without the capacity
     assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("1")  # still on the session
 
 
@@ -731,5 +741,7 @@ def test_the_place_of_a_session_with_upcoming_bookings_does_not_change(chat, ser
                              email="priya@example.com", timezone="Europe/London", now=services.clock())
     reply = where_detail(chat)
     assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in reply and zoom_text(msg.SESSION_ASK_WHERE) not in reply
-    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in chat.send("in person, 12 MG Road, Bengaluru")
+    assert detail(services, offering_id) in reply  # said once, back at the session's options
+    reply = chat.send("2")  # the options work again: "2" is the name
+    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) not in reply and msg.SESSION_ASK_NAME in reply
     assert offerings(services)[0].mode == "online"

@@ -147,7 +147,8 @@ class ConversationHandler:
             dialogue.say(msg.EMPTY_MESSAGE)
             return
         try:
-            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words())
+            intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words(),
+                                  dialogue.shown(state))
         except Exception:  # noqa: BLE001 - whatever the text, the user gets an answer
             log.exception("could not parse a message in state %s", state)
             intent = Intent("unknown", dialogue.text)

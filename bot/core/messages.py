@@ -193,7 +193,7 @@ OPT_EDIT_PRICE = "Change the price"
 OPT_EDIT_DURATION = "Change the duration"
 OPT_EDIT_AVAILABILITY = "Change the availability"
 OPT_EDIT_NOTICE = "Change the minimum notice"
-OPT_EDIT_CAPACITY = "Change the capacity (group sessions)"
+OPT_EDIT_CAPACITY = "Change the capacity"
 
 # --- booking (customer) and my bookings ---------------------------------------------------------------------------
 OPT_BOOK = "Book a session (you'll need the provider's booking code)"
@@ -493,7 +493,7 @@ BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER = ("Move {customer}'s booking {reference} (*
 OPT_EDIT_WHERE = "Change where it happens"
 SESSION_WHERE_HAS_BOOKINGS = ("This session has {count} upcoming booking(s), and their customers were told where it "
                               "happens, so the place can't change under them. Cancel or move those bookings first, "
-                              "or create a new session for the new place. Send *back* to return to the session.")
+                              "or create a new session for the new place.")
 SESSION_ASK_WHERE = ("Send *{command_word}*, your Google Meet link (https://meet.google.com/...), or *in person* followed by "
                      "the address (for example: in person, 12 MG Road, Bengaluru).")
 SESSION_WHERE_UNCLEAR = "I couldn't tell from “{text}” where the session happens."

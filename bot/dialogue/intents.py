@@ -7,7 +7,7 @@ caller passes in."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -215,12 +215,20 @@ class Intent:
     arg: str | None = None
 
 
+def shown_options(state: str, shown: Collection[str] | None = None) -> tuple[Option, ...]:
+    """The state's options as shown, in order: all of them, or those whose trigger is in `shown`."""
+    options = MENUS.get(state, ())
+    return options if shown is None else tuple(o for o in options if o.trigger in shown)
+
+
 def parse_intent(text: str, state: str, payload: str | None = None,
-                 platform: Mapping[str, str] | None = None) -> Intent:
+                 platform: Mapping[str, str] | None = None, shown: Collection[str] | None = None) -> Intent:
     """Turn what the user sent in `state` into the trigger to fire. Pure: no database, no machine. `platform`: the
     words of the platform people connect here ({platform}, {command_word}: PlatformInfo.words) for the labels,
-    keywords and connect commands that name it."""
+    keywords and connect commands that name it. `shown`: the triggers of the options the person was shown when
+    only some were (numbers count from 1 over those; an option's words work either way)."""
     options = MENUS.get(state, ())
+    numbered = shown_options(state, shown)
     if payload and (carried := BOOKING_PAYLOAD.match(payload)):
         return Intent(carried["trigger"], carried["arg"].lower())
     if payload:
@@ -231,12 +239,12 @@ def parse_intent(text: str, state: str, payload: str | None = None,
     picked = number(words)
     if state in TEXT_STATES and picked is not None:
         return Intent("answer", text.strip())  # "0" is a price or a number of hours here, not the menu
-    if picked == 0 and options and state not in MAIN_MENUS:
+    if picked == 0 and numbered and state not in MAIN_MENUS:
         return Intent("unknown", text.strip())  # a step that lists options: 0 is a wrong pick, like 99
     if words in GLOBAL_WORDS:
         return Intent(GLOBAL_WORDS[words])
-    if picked is not None and 1 <= picked <= len(options):
-        return Intent(options[picked - 1].trigger)
+    if picked is not None and 1 <= picked <= len(numbered):
+        return Intent(numbered[picked - 1].trigger)
     for option in options:  # what a word means here wins over the commands that work everywhere
         if (words == normalise(fill(option.label, platform)) or words == option.trigger
                 or words in (fill(k, platform) for k in option.keywords)):
@@ -263,6 +271,7 @@ def parse_intent(text: str, state: str, payload: str | None = None,
     return Intent("unknown", text.strip())
 
 
-def render_options(state: str, words: Mapping[str, str] | None = None) -> str:
+def render_options(state: str, words: Mapping[str, str] | None = None, shown: Collection[str] | None = None) -> str:
+    """The state's options (those in `shown`, when given), numbered from 1 as shown."""
     return "\n".join(msg.OPTION_LINE.format(number=i, label=fill(o.label, words))
-                     for i, o in enumerate(MENUS[state], 1))
+                     for i, o in enumerate(shown_options(state, shown), 1))
