@@ -35,6 +35,13 @@ def test_help_from_a_menu_and_back_goes_to_the_menu(whatsapp):
     assert msg.OPT_BOOK in chat.send("back")
 
 
+def test_at_the_menu_nothing_is_offered_to_stop(whatsapp):
+    chat = whatsapp("+447700900504")
+    chat.send("hi")
+    reply = chat.send("flibbertigibbet")
+    assert msg.MENU_HINT in reply and msg.GLOBAL_HINT not in reply
+
+
 def test_help_answers_where_the_link_is(whatsapp):
     chat = whatsapp("+447700900502")
     chat.send("hi")

@@ -392,6 +392,18 @@ def test_server_without_zoom_offers_meet_or_in_person(chat, services, monkeypatc
     assert msg.SESSION_ASK_MEET_URL in chat.send("1")
 
 
+def test_a_group_zoom_session_says_its_attendees_share_one_meeting_per_time(chat, client, services):
+    click_through(client, link_in(chat.send("connect zoom")))
+    chat.send("menu")
+    create_until_platform(chat, kind="2", name="Yoga class")
+    chat.send("zoom")
+    chat.send(HOURS)
+    chat.send("12")  # places
+    reply = chat.send("2")  # notice: the summary
+    assert msg.SESSION_FIELD_WHERE.format(where=zoom_text(msg.SESSION_WHERE_PLATFORM_GROUP)) in reply
+    assert zoom_text(msg.SESSION_WHERE_PLATFORM) not in reply
+
+
 def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, client, services):
     click_through(client, link_in(chat.send("connect zoom")))
     chat.send("menu")

@@ -168,10 +168,12 @@ def format_hours(stored: list[Any] | None) -> str:
     return availability.format_availability(availability.from_json(stored))
 
 
-def where(place: Place, words: dict[str, str]) -> str:
-    """Where a session happens, as its provider sees it (`words`: its platform's template variables)."""
-    return place_text(place, in_person=msg.SESSION_WHERE_ADDRESS, own_link=msg.SESSION_WHERE_MEET,
-                      per_booking=msg.SESSION_WHERE_PLATFORM, **words)
+def where(values: SessionValues, words: dict[str, str]) -> str:
+    """Where a session happens, as its provider sees it (`words`: its platform's template variables). A group's
+    attendees share one meeting per occurrence, a 1:1's each get their own."""
+    meetings = msg.SESSION_WHERE_PLATFORM_GROUP if values.kind == GROUP else msg.SESSION_WHERE_PLATFORM
+    return place_text(values, in_person=msg.SESSION_WHERE_ADDRESS, own_link=msg.SESSION_WHERE_MEET,
+                      per_booking=meetings, **words)
 
 
 def kind_label(kind: str | None) -> str:
