@@ -71,6 +71,12 @@ def create_until_platform(chat, *, kind="1", name="Career coaching", duration="1
     return chat.send("online")
 
 
+def notice(chat, hours: str, description: str = "skip") -> str:
+    """Answer the notice question, then the description one (*skip*: none); the reply to the description."""
+    assert msg.SESSION_ASK_DESCRIPTION in chat.send(hours)
+    return chat.send(description)
+
+
 # -- pure parsers ---------------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, minutes", [
@@ -167,7 +173,7 @@ def test_one_to_one_on_google_meet_with_every_kind_of_mistake(chat, services):
     assert msg.SESSION_ASK_NOTICE in chat.send(HOURS)
     assert msg.SESSION_BAD_NOTICE.format(text="soon") in chat.send("soon")
     assert msg.SESSION_BAD_NOTICE.format(text="1000") in chat.send("1000")
-    reply = chat.send("1.5")
+    reply = notice(chat, "1.5")
     assert reply == summary(services, [
         "*Career coaching*", msg.SESSION_FIELD_KIND.format(kind=msg.SESSION_KIND_ONE),
         msg.SESSION_FIELD_DURATION.format(duration="1 h 30 min"), msg.SESSION_FIELD_PRICE.format(price=inr(1500)),
@@ -201,7 +207,7 @@ def test_group_in_person_free_with_capacity_and_no_notice(chat, services):
     for bad in ("1", "501", "lots"):
         assert msg.SESSION_BAD_CAPACITY in chat.send(bad)
     assert msg.SESSION_ASK_NOTICE in chat.send("12")
-    reply = chat.send("none")
+    reply = notice(chat, "none")
     assert reply == summary(services, [
         "*Sunrise yoga*", msg.SESSION_FIELD_KIND.format(kind=msg.SESSION_KIND_GROUP),
         msg.SESSION_FIELD_DURATION.format(duration="1 h"), msg.SESSION_FIELD_PRICE.format(price=money.FREE),
@@ -228,7 +234,7 @@ def test_currency_follows_the_providers_country(services, whatsapp):
     chat.send("in person")
     chat.send("Hauptstraße 1, Berlin")
     chat.send("Mon 16-19")
-    reply = chat.send("24")
+    reply = notice(chat, "24")
     assert msg.SESSION_FIELD_PRICE.format(price=money.format_price(3950, "EUR", "DE")) in reply
     chat.send("yes")
     assert (offerings(services)[0].price_minor, offerings(services)[0].currency) == (3950, "EUR")
@@ -280,7 +286,7 @@ def test_back_goes_to_the_step_just_before(chat, services):
     chat.send("meet")
     chat.send(MEET)
     chat.send(HOURS)
-    assert msg.SESSION_SUMMARY.split("\n")[0] in chat.send("2")
+    assert msg.SESSION_SUMMARY.split("\n")[0] in notice(chat, "2")
     chat.send("yes")
     [offering] = offerings(services)
     assert (offering.kind, offering.platform, offering.meet_url, offering.min_notice_minutes) == \
@@ -292,7 +298,7 @@ def test_start_over_from_the_summary_clears_the_draft(chat, services):
     chat.send("meet")
     chat.send(MEET)
     chat.send(HOURS)
-    assert msg.SESSION_SUMMARY.split("\n")[0] in chat.send("2")
+    assert msg.SESSION_SUMMARY.split("\n")[0] in notice(chat, "2")
     assert msg.SESSION_ASK_KIND.format(options=render_options("new_kind")) in chat.send("start over")
     assert offerings(services) == []
 
@@ -308,7 +314,7 @@ def test_switching_from_group_to_one_to_one_keeps_one_place(chat, services):
     chat.send("in person")
     chat.send("Cafe Nero, High Street")
     assert msg.SESSION_ASK_NOTICE in chat.send("Tue 18-20")  # no capacity question for 1:1
-    assert msg.SESSION_FIELD_CAPACITY.split(":")[0] not in chat.send("2")
+    assert msg.SESSION_FIELD_CAPACITY.split(":")[0] not in notice(chat, "2")
     chat.send("save")
     assert offerings(services)[0].capacity == 1
 
@@ -334,7 +340,7 @@ def test_zoom_not_connected_connect_now_and_continue(chat, client, services, fak
         chat.new_replies())
     assert msg.SESSION_ASK_AVAILABILITY.format(timezone="Asia/Kolkata") in chat.send("done")
     chat.send(HOURS)
-    reply = chat.send("2")
+    reply = notice(chat, "2")
     assert msg.SESSION_FIELD_WHERE.format(where=zoom_text(msg.SESSION_WHERE_PLATFORM)) in reply
     assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply
     reply = chat.send("yes")
@@ -399,7 +405,7 @@ def test_a_group_zoom_session_says_its_attendees_share_one_meeting_per_time(chat
     chat.send("zoom")
     chat.send(HOURS)
     chat.send("12")  # places
-    reply = chat.send("2")  # notice: the summary
+    reply = notice(chat, "2")  # notice: the summary
     assert msg.SESSION_FIELD_WHERE.format(where=zoom_text(msg.SESSION_WHERE_PLATFORM_GROUP)) in reply
     assert zoom_text(msg.SESSION_WHERE_PLATFORM) not in reply
 
@@ -412,9 +418,9 @@ def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, cl
     chat.send(HOURS)
     with unit_of_work(services.sessions) as session:
         session.scalars(select(VideoConnection)).one().status = "broken"
-    reply = chat.send("2")
+    reply = notice(chat, "2")
     assert msg.SESSION_SUMMARY.split("\n")[0] in reply and zoom_text(msg.SESSION_PLATFORM_WARNING) in reply
-    for _ in range(3):  # summary -> notice -> availability -> the platform (Zoom was the step before)
+    for _ in range(4):  # summary -> description -> notice -> availability -> the platform (Zoom was the step before)
         reply = chat.send("back")
     assert msg.SESSION_ASK_PLATFORM.format(options=zoom_options("new_platform")) in reply
     assert zoom_needed("broken") in chat.send("zoom")
@@ -426,13 +432,13 @@ def test_disconnect_puts_a_reconnect_warning_on_zoom_sessions(chat, client, serv
     create_until_platform(chat)
     chat.send("zoom")
     chat.send(HOURS)
-    chat.send("2")
+    notice(chat, "2")
     chat.send("yes")
     create_until_platform(chat, name="Quick question", duration="15", price="free")
     chat.send("meet")
     chat.send(MEET)
     chat.send(HOURS)
-    chat.send("0.5")
+    notice(chat, "0.5")
     chat.send("yes")
     reply = chat.send("my sessions")
     assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply and zoom_text(msg.SESSION_LIST_PLATFORM_MARK) not in reply
@@ -456,7 +462,7 @@ def test_trial_end_warns_on_zoom_sessions(chat, client, services, clock):
     create_until_platform(chat)
     chat.send("zoom")
     chat.send(HOURS)
-    chat.send("2")
+    notice(chat, "2")
     chat.send("yes")
     clock.advance(days=15)
     reply = chat.send("my sessions")
@@ -530,7 +536,7 @@ def test_list_open_pause_and_resume(chat, services):
     chat.send("1")
     assert msg.SESSION_RESUMED.format(name="Career coaching") in chat.send("1")
     assert offerings(services)[0].status == "active"
-    assert msg.NOT_UNDERSTOOD.format(text="delete") in chat.send("delete")
+    assert msg.NOT_UNDERSTOOD.format(text="duplicate") in chat.send("duplicate")
     assert msg.SESSION_ALREADY_ACTIVE.format(name="Career coaching") in chat.send("resume")
     assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("pause")
     assert msg.SESSION_ALREADY_PAUSED.format(name="Career coaching") in chat.send("pause")

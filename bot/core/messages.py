@@ -195,6 +195,11 @@ OPT_EDIT_DURATION = "Change the duration"
 OPT_EDIT_AVAILABILITY = "Change the availability"
 OPT_EDIT_NOTICE = "Change the minimum notice"
 OPT_EDIT_CAPACITY = "Change the capacity"
+OPT_EDIT_DESCRIPTION = "Change the description"
+OPT_DELETE_SESSION = "Delete the session"
+OPT_YES_DELETE_SESSION = "Yes, delete it"
+OPT_YES_CANCEL_AND_DELETE = "Yes, cancel those bookings and delete it"
+OPT_NO_KEEP_SESSION = "No, keep it"
 
 # --- booking (customer) and my bookings ---------------------------------------------------------------------------
 OPT_BOOK = "Book a session (you'll need the provider's booking code)"
@@ -359,6 +364,20 @@ SESSION_ASK_NOTICE = ("How much notice do you need before a booking? Send hours,
                       "or *none* (0 to 720 hours).")
 SESSION_BAD_NOTICE = ("I couldn't read “{text}” as hours of notice. Send a number of hours from 0 to 720, for "
                       "example _2_, _24_ or _1.5_, or *none*.")
+SESSION_ASK_DESCRIPTION = ("Describe the session for your customers in a sentence or two (what it is, who it's for, "
+                           "what to bring; up to 500 characters), or send *skip* for none. They see it when they "
+                           "choose the session.")
+SESSION_BAD_DESCRIPTION = "Please send a description of 3 to 500 characters, or *skip* for none."
+SESSION_NO_DESCRIPTION = "no description"
+SESSION_FIELD_DESCRIPTION = "• Description: {description}"
+SESSION_CONFIRM_DELETE = ("Delete *{name}*? Customers can't book it any more; past bookings stay in your records."
+                          "\n{options}")
+SESSION_CONFIRM_DELETE_BOOKINGS = ("*{name}* has {count} upcoming booking(s), so it can't be deleted as it is. Cancel "
+                                   "them and delete it? Each customer is told, and their meeting is deleted.\n{options}")
+SESSION_DELETED = "🗑️ *{name}* is deleted: customers can no longer book it."
+SESSION_DELETED_CANCELLED = ("🗑️ *{name}* is deleted and its {count} upcoming booking(s) cancelled; each customer has "
+                             "been told.")
+SESSION_KEPT = "OK, *{name}* stays as it is."
 SESSION_SUMMARY = "Please check your new session:\n{details}\n\n{options}"
 SESSION_FIELD_NAME = "*{name}*"
 SESSION_FIELD_KIND = "• Type: {kind}"
@@ -414,6 +433,7 @@ BOOK_CODE_NOT_FOUND = ("I couldn't find a provider with the code “{code}”. P
 BOOK_NOTHING_OPEN = "Sorry, this provider ({provider}) has no sessions open for booking right now."
 BOOK_SESSIONS = "Sessions with *{provider}*:\n{options}\n\nReply with the number of the session you'd like to book."
 BOOK_SESSION_LINE = "{number}. *{name}* · {duration} · {price} · {where}"
+BOOK_SESSION_DESCRIPTION = "*{session}*: {description}"
 BOOK_MODE_PLATFORM = "online ({platform})"
 BOOK_MODE_MEET = "online (Google Meet)"
 BOOK_MODE_IN_PERSON = "in person"

@@ -87,6 +87,14 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("edit_capacity", msg.OPT_EDIT_CAPACITY, ("capacity", "places", "seats")),
         Option("edit_where", msg.OPT_EDIT_WHERE, ("where", "place", "location", "address", "venue", "platform")),
         Option("share_link", msg.OPT_SHARE_LINK, ("share", "link")),
+        Option("edit_description", msg.OPT_EDIT_DESCRIPTION, ("description", "describe", "about")),
+        Option("delete_session", msg.OPT_DELETE_SESSION, ("delete", "remove", "archive", "delete session")),
+    ),
+    "confirm_delete_session": (
+        Option("confirm_delete", msg.OPT_YES_DELETE_SESSION, ("yes", "y", "delete", "confirm", "ok")),
+        Option("confirm_cancel_delete", msg.OPT_YES_CANCEL_AND_DELETE, ("cancel them", "cancel bookings",
+                                                                        "cancel them and delete")),
+        Option("decline", msg.OPT_NO_KEEP_SESSION, ("no", "n", "keep", "don't")),
     ),
     "booking_detail": (
         Option("reschedule_booking", msg.OPT_RESCHEDULE, ("reschedule", "change", "move", "change time")),
@@ -124,11 +132,12 @@ WORDS: dict[str, dict[str, str]] = {
 
 # States that take free text: anything that is not a global word becomes the `answer` trigger.
 # Of those, the ones where the answer is any text (a name, an address, a description): commands don't apply there.
-FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_address", "new_meet_url",
+FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_description", "new_address",
+                              "new_meet_url",
                               "new_availability", "edit_value", "book_name", "book_email", "set_timezone"})
 TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe", "set_timezone",
                          "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
-                         "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
+                         "new_capacity", "new_notice", "new_description", "sessions_list", "edit_value", "bookings_list",
                          "book_code", "book_session", "book_timezone", "book_day", "book_time", "book_name",
                          "book_email"})
 

@@ -258,9 +258,12 @@ def session_closed(event: EventData) -> None:
 def keep_session(event: EventData) -> None:
     d = dialogue(event)
     draft = _draft(d)
-    draft.offering_id = _picked_offering(d).id
+    picked = _picked_offering(d)
+    draft.offering_id = picked.id
     if d.contact.timezone:
         draft.timezone = d.contact.timezone
+    if picked.description:  # what the provider wrote about it, before the times
+        d.say(msg.BOOK_SESSION_DESCRIPTION, session=picked.name, description=picked.description)
 
 
 def pick_rejected(event: EventData) -> None:

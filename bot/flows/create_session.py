@@ -1,5 +1,6 @@
 """Providers create a session by chat: 1:1 or group, name, duration, price, online (Zoom or Google Meet) or in
-person, weekly availability, capacity (groups), minimum notice, then a summary to save or start again.
+person, weekly availability, capacity (groups), minimum notice, a description for customers (optional), then a
+summary to save or start again.
 
 The guide's "Creating an Online Session with Zoom", moved into chat, for the platform providers connect
 here: it must be connected before a session on it is created (the bot offers the connect link on the spot);
@@ -38,6 +39,7 @@ class SessionDraft(Draft):
     availability: list[Any] | None = None
     capacity: int | None = None
     min_notice_minutes: int | None = None
+    description: str | None = None
 
 
 def _draft(d: Dialogue) -> SessionDraft:
@@ -73,6 +75,7 @@ ADDRESS = ask_value(Ask(msg.SESSION_ASK_ADDRESS, read=lambda d, s: st.parse_addr
 AVAILABILITY = ask_value(fields.AVAILABILITY, _draft, _into("availability"))
 CAPACITY = ask_value(fields.CAPACITY, _draft, _into("capacity"))
 NOTICE = ask_value(fields.NOTICE, _draft, _into("min_notice_minutes"))
+DESCRIPTION = ask_value(fields.DESCRIPTION, _draft, lambda d, draft, value: setattr(draft, "description", value or None))
 
 
 # -- kind, mode, platform ------------------------------------------------------------------------------------------

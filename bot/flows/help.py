@@ -15,8 +15,8 @@ from bot.services import plans, support, video_accounts
 # Steps a user may ask for help in the middle of; `back` from the help menu returns there with what they typed.
 RESUMABLE = ("signup_name", "signup_timezone", "integrations", "confirm_disconnect", "new_kind", "new_name",
              "new_duration", "new_price", "new_mode", "new_platform", "new_platform_needed", "new_meet_url",
-             "new_address", "new_availability", "new_capacity", "new_notice", "new_confirm", "sessions_list",
-             "session_detail", "edit_value", "book_code", "book_session", "book_timezone", "book_day", "book_time",
+             "new_address", "new_availability", "new_capacity", "new_notice", "new_description", "new_confirm", "sessions_list",
+             "session_detail", "edit_value", "confirm_delete_session", "book_code", "book_session", "book_timezone", "book_day", "book_time",
              "book_name", "book_email", "book_confirm", "bookings_list", "booking_detail", "confirm_cancel_booking")
 
 

@@ -1,7 +1,8 @@
 """Providers see their sessions ("my sessions"), open one, pause or resume it, change one of its details, and
 share their booking link.
 
-Edits are driven by one table, `EDITS`: each editable field has its asked value (how it is asked, read and
+Deleting a session archives it (`offerings.archive`): with upcoming bookings only when the provider chooses to
+cancel them too. Edits are driven by one table, `EDITS`: each editable field has its asked value (how it is asked, read and
 refused, about the saved Offering) and the columns the new value sets; the edit state looks the field up there.
 A session on a platform that can't make this provider's meetings shows a warning wherever the provider sees it."""
 from __future__ import annotations
@@ -135,6 +136,51 @@ def pause(event: EventData) -> None:
 
 def resume(event: EventData) -> None:
     _set_status(dialogue(event), "active")
+
+
+# -- delete (archive) -------------------------------------------------------------------------------------------------
+
+def ask_delete(event: EventData) -> None:
+    """Delete it? With upcoming bookings, only by cancelling them (the option says so)."""
+    d = dialogue(event)
+    offering = _offering(d)
+    upcoming = offerings.upcoming_bookings(d.session, offering.id, d.now)
+    if upcoming:
+        d.say(msg.SESSION_CONFIRM_DELETE_BOOKINGS, name=offering.name, count=upcoming,
+              options=d.options("confirm_delete_session", ("confirm_cancel_delete", "decline")))
+    else:
+        d.say(msg.SESSION_CONFIRM_DELETE, name=offering.name,
+              options=d.options("confirm_delete_session", ("confirm_delete", "decline")))
+
+
+def has_no_upcoming_bookings(event: EventData) -> bool:
+    d = dialogue(event)
+    return offerings.upcoming_bookings(d.session, _memory(d).session_id, d.now) == 0
+
+
+def _delete(d: Dialogue, cancel_bookings: bool) -> None:
+    offering = _offering(d)
+    done = offerings.archive(d.session, d.services, offering, contact=d.contact, now=d.now,
+                             cancel_bookings=cancel_bookings)
+    _memory(d).session_id = None
+    if done.cancelled:
+        d.say(msg.SESSION_DELETED_CANCELLED, name=offering.name, count=done.cancelled)
+    else:
+        d.say(msg.SESSION_DELETED, name=offering.name)
+    d.later(done.then)
+
+
+def delete(event: EventData) -> None:
+    _delete(dialogue(event), cancel_bookings=False)
+
+
+def cancel_bookings_and_delete(event: EventData) -> None:
+    _delete(dialogue(event), cancel_bookings=True)
+
+
+def keep_session(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_KEPT, name=_offering(d).name)
 
 
 # -- edit: where it happens ------------------------------------------------------------------------------------------
@@ -271,6 +317,8 @@ EDITS: dict[str, Edit] = {
                      lambda d, o: str(o.capacity), lambda v: {"capacity": v}),
     "where": Edit(Ask(_where_prompt, read=_new_where, error=_where_refused),
                   lambda d, o: st.where(o, d.words(o.platform)), lambda v: v),
+    "description": Edit(fields.DESCRIPTION, lambda d, o: o.description or msg.SESSION_NO_DESCRIPTION,
+                        lambda v: {"description": v or None}),
 }
 EDITABLE = tuple(EDITS)
 

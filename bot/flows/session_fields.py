@@ -144,4 +144,6 @@ PRICE = Ask(msg.SESSION_ASK_PRICE, read=lambda d, s: money.parse_price(d.text, c
 AVAILABILITY = Ask(msg.SESSION_ASK_AVAILABILITY, read=_hours, error=_bad_hours,
                    values=lambda d, s: {"timezone": d.provider.timezone})
 CAPACITY = Ask(msg.SESSION_ASK_CAPACITY, read=lambda d, s: st.parse_capacity(d.text), error=msg.SESSION_BAD_CAPACITY)
+DESCRIPTION = Ask(msg.SESSION_ASK_DESCRIPTION, read=lambda d, s: st.parse_description(d.text),
+                  error=msg.SESSION_BAD_DESCRIPTION)
 NOTICE = Ask(msg.SESSION_ASK_NOTICE, read=lambda d, s: st.parse_notice(d.text), error=msg.SESSION_BAD_NOTICE)
