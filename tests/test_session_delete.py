@@ -77,14 +77,9 @@ def test_a_description_is_asked_edited_and_shown_to_customers(services, whatsapp
     provider_id = make_provider(services, country="IN")
     chat = whatsapp(PROVIDER_PHONE)
     chat.send("hi")
-    chat.send("create session")
-    chat.send("1:1")
-    chat.send("Career coaching")
-    chat.send("1 h")
-    chat.send("1500")
-    chat.send("in person")
-    chat.send("12 MG Road, Bengaluru")
-    chat.send("daily 09:00-17:00")
+    for answer in ("create session", "1:1", "Career coaching", "1 h", "1500", "in person", "12 MG Road, Bengaluru",
+                   "daily 09:00-17:00"):
+        chat.send(answer)
     assert msg.SESSION_ASK_DESCRIPTION in chat.send("none")
     assert msg.SESSION_BAD_DESCRIPTION in chat.send("x")
     reply = chat.send("A 1:1 call to plan your next career step.")
