@@ -1,7 +1,7 @@
 """session description; archived sessions
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 Create Date: 2026-12-03 08:15:00.000000
 
 A session may carry a description (shown to customers when they pick it). A deleted session is archived: its
@@ -10,8 +10,8 @@ status becomes `archived` (the column already holds any short word), so its rows
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
