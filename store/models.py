@@ -224,7 +224,8 @@ class Offering(Base):
     capacity: Mapped[int] = mapped_column(default=1)
     min_notice_minutes: Mapped[int] = mapped_column(default=0)
     availability: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    status: Mapped[str] = mapped_column(String(10), default="active")  # active | paused
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | paused | archived (deleted)
+    description: Mapped[str | None] = mapped_column(String(500))  # shown to customers when they pick it
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -63,7 +63,7 @@ def test_zoom_booking_end_to_end(provider, services, whatsapp, fake_zoom, smtp_s
     replies = book(customer, provider.code.lower())  # codes are case-insensitive
 
     # the sessions, then the time zone guessed from the +91 number, then the days and times in it
-    line = msg.BOOK_SESSION_LINE.format(number=1, name="Career coaching", duration=60, price="₹1,500",
+    line = msg.BOOK_SESSION_LINE.format(number=1, name="Career coaching", duration="1 h", price="₹1,500",
                                         where=zoom_text(msg.BOOK_MODE_PLATFORM))
     assert line in replies["sessions"]
     assert read(msg.BOOK_ASK_TIMEZONE, replies["timezone"])["timezone"] == "Asia/Kolkata"
@@ -181,10 +181,10 @@ def test_only_active_sessions_are_listed_with_their_details(provider, services, 
                  meet_url="https://meet.google.com/abc-defg-hij", duration=30, price_minor=0)
     reply = whatsapp(CUSTOMER).send(f"book {provider.code}")
     assert "Paused one" not in reply
-    assert msg.BOOK_SESSION_LINE.format(number=1, name="Yoga class", duration=45, price="₹500",
+    assert msg.BOOK_SESSION_LINE.format(number=1, name="Yoga class", duration="45 min", price="₹500",
                                         where=msg.BOOK_MODE_IN_PERSON + msg.BOOK_GROUP_SUFFIX.format(capacity=8)) \
         in reply
-    assert msg.BOOK_SESSION_LINE.format(number=2, name="Quick call", duration=30, price="Free",
+    assert msg.BOOK_SESSION_LINE.format(number=2, name="Quick call", duration="30 min", price="Free",
                                         where=msg.BOOK_MODE_MEET) in reply
 
 

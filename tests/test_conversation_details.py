@@ -35,17 +35,24 @@ def test_help_from_a_menu_and_back_goes_to_the_menu(whatsapp):
     assert msg.OPT_BOOK in chat.send("back")
 
 
+def test_at_the_menu_nothing_is_offered_to_stop(whatsapp):
+    chat = whatsapp("+447700900504")
+    chat.send("hi")
+    reply = chat.send("flibbertigibbet")
+    assert msg.MENU_HINT in reply and msg.GLOBAL_HINT not in reply
+
+
 def test_help_answers_where_the_link_is(whatsapp):
     chat = whatsapp("+447700900502")
     chat.send("hi")
     chat.send("help")
-    assert zoom_text(msg.HELP_LINK) in chat.send("6")
+    assert zoom_text(msg.HELP_LINK) in chat.send("3")  # a customer's third topic
 
 
 def test_a_one_word_request_for_a_person_asks_for_a_sentence(whatsapp, smtp_server):
     chat = whatsapp("+447700900503")
     chat.send("help")
-    chat.send("4")
+    chat.send("1")  # a customer's first topic: a person
     assert zoom_text(msg.SUPPORT_TOO_SHORT) in chat.send("link?")
     assert "MNS-" in chat.send("I did not get the zoom link for my yoga class on friday")
     (mail,) = smtp_server.wait_for(1)

@@ -77,7 +77,7 @@ def test_provider_sees_customer_names_and_links_in_their_zone(services, zoom_ses
     detail = provider_chat.send("1")
     assert msg.MB_DETAIL.format(session="Career coaching", reference=load(services, Booking, booking_id).reference,
                                 who=msg.MB_DETAIL_WITH_CUSTOMER.format(customer="Ravi Kumar", email="ravi@example.com"),
-                                when=when(start, PROVIDER_TZ), duration=60,
+                                when=when(start, PROVIDER_TZ), duration="1 h",
                                 where=where_zoom(services, booking_id)) in detail
     assert msg.OPT_RESCHEDULE in detail and msg.OPT_CANCEL_BOOKING in detail
 

@@ -50,11 +50,13 @@ def test_customer_reschedules_a_zoom_booking(services, zoom_session, customer_ch
     customer_chat.send("1")
     days = customer_chat.send("reschedule")
     assert msg.MB_RESCHEDULE_START.format(session="Career coaching", when=when(start, CUSTOMER_TZ)) in days
-    assert CUSTOMER_TZ in days
+    assert CUSTOMER_TZ in days and "))" not in days  # the time with its zone, no parentheses in parentheses
     new_start = second_day_first_time(services, zoom_session, booking_id, CUSTOMER_TZ)
     customer_chat.send("2")
     customer_chat.send("1")
     done = customer_chat.send("yes")
+    # the meeting moved with the booking: its link is the one the customer has, not one "to follow"
+    assert zoom_text(msg.BOOK_MOVED_SAME_LINK) in done and zoom_text(msg.BOOK_CONFIRMED_PLATFORM) not in done
 
     moved = load(services, Booking, booking_id)
     assert moved.status == "confirmed" and moved.start_at == new_start

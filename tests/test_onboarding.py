@@ -54,6 +54,15 @@ def test_indian_number_gets_one_zone_confirmed_with_yes(whatsapp, services, cloc
     assert provider.trial_ends_at == clock.now + timedelta(days=14)
 
 
+def test_a_country_is_named_as_said_in_a_sentence(whatsapp, clock):
+    user = whatsapp("+447700900777")
+    start_signup(user)
+    reply = user.send("Bondi Yoga")
+    assert msg.SIGNUP_ASK_TIMEZONE.format(name="Bondi Yoga", country="the United Kingdom", timezone="Europe/London",
+                                          local_time=timezones.local_time("Europe/London", clock.now)) in reply
+    assert "looks like it's from the United Kingdom" in reply
+
+
 def test_australian_mobile_chooses_from_numbered_zones(whatsapp, services, clock):
     user = whatsapp(AUSTRALIA)
     start_signup(user)

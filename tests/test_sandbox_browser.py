@@ -149,7 +149,8 @@ def test_a_booking_by_clicks_and_taps_in_chromium(browser, sandbox, tmp_path):
     provider.tap(label("new_mode", "mode_online"), shown(msg.SESSION_ASK_PLATFORM))
     provider.tap(label("new_platform", "platform_meetings"), shown(msg.SESSION_ASK_AVAILABILITY))
     provider.type("Mon-Sun 00:00-23:59", shown(msg.SESSION_ASK_NOTICE))
-    provider.type("none", shown(msg.SESSION_SUMMARY))
+    provider.type("none", shown(msg.SESSION_ASK_DESCRIPTION))
+    provider.type("skip", shown(msg.SESSION_SUMMARY))
     live = provider.tap(label("new_confirm", "save"), shown(msg.SESSION_CREATED))
     code = re.search(r"book ([A-Z0-9]{4,})\b", live).group(1)
     qr = browser.find_elements(By.CSS_SELECTOR, "#messages-provider img.media")[-1]
@@ -158,7 +159,7 @@ def test_a_booking_by_clicks_and_taps_in_chromium(browser, sandbox, tmp_path):
 
     # The customer books it: sessions, time zone, day, time, name, email, confirm.
     customer.type(f"book {code}", shown(msg.BOOK_SESSIONS))
-    customer.tap("Career coaching · 60 min · ₹1,500 · " + zoom_text(msg.BOOK_MODE_PLATFORM),
+    customer.tap("Career coaching · 1 h · ₹1,500 · " + zoom_text(msg.BOOK_MODE_PLATFORM),
                  shown(msg.BOOK_ASK_TIMEZONE))
     customer.type("yes", shown(msg.BOOK_DAYS))
     first_day = browser.find_elements(By.CSS_SELECTOR, "#messages-customer .msg.bot button.option")[0].text

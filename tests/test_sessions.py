@@ -14,6 +14,7 @@ from bot.core import messages as msg
 from bot.core import sessions_text
 from bot.dialogue.intents import render_options
 from bot.flows import session_fields
+from bot.flows.manage_sessions import ONE_TO_ONE_OPTIONS
 from bot.services import bookings
 from integrations.video import VideoProviderRegistry
 from integrations.zoom.platform import ZOOM
@@ -68,6 +69,12 @@ def create_until_platform(chat, *, kind="1", name="Career coaching", duration="1
     assert msg.SESSION_ASK_PRICE.split("{")[0] in chat.send(duration)
     assert msg.SESSION_ASK_MODE.format(options=render_options("new_mode")) in chat.send(price)
     return chat.send("online")
+
+
+def notice(chat, hours: str, description: str = "skip") -> str:
+    """Answer the notice question, then the description one (*skip*: none); the reply to the description."""
+    assert msg.SESSION_ASK_DESCRIPTION in chat.send(hours)
+    return chat.send(description)
 
 
 # -- pure parsers ---------------------------------------------------------------------------------------------------
@@ -166,7 +173,7 @@ def test_one_to_one_on_google_meet_with_every_kind_of_mistake(chat, services):
     assert msg.SESSION_ASK_NOTICE in chat.send(HOURS)
     assert msg.SESSION_BAD_NOTICE.format(text="soon") in chat.send("soon")
     assert msg.SESSION_BAD_NOTICE.format(text="1000") in chat.send("1000")
-    reply = chat.send("1.5")
+    reply = notice(chat, "1.5")
     assert reply == summary(services, [
         "*Career coaching*", msg.SESSION_FIELD_KIND.format(kind=msg.SESSION_KIND_ONE),
         msg.SESSION_FIELD_DURATION.format(duration="1 h 30 min"), msg.SESSION_FIELD_PRICE.format(price=inr(1500)),
@@ -200,7 +207,7 @@ def test_group_in_person_free_with_capacity_and_no_notice(chat, services):
     for bad in ("1", "501", "lots"):
         assert msg.SESSION_BAD_CAPACITY in chat.send(bad)
     assert msg.SESSION_ASK_NOTICE in chat.send("12")
-    reply = chat.send("none")
+    reply = notice(chat, "none")
     assert reply == summary(services, [
         "*Sunrise yoga*", msg.SESSION_FIELD_KIND.format(kind=msg.SESSION_KIND_GROUP),
         msg.SESSION_FIELD_DURATION.format(duration="1 h"), msg.SESSION_FIELD_PRICE.format(price=money.FREE),
@@ -227,7 +234,7 @@ def test_currency_follows_the_providers_country(services, whatsapp):
     chat.send("in person")
     chat.send("Hauptstraße 1, Berlin")
     chat.send("Mon 16-19")
-    reply = chat.send("24")
+    reply = notice(chat, "24")
     assert msg.SESSION_FIELD_PRICE.format(price=money.format_price(3950, "EUR", "DE")) in reply
     chat.send("yes")
     assert (offerings(services)[0].price_minor, offerings(services)[0].currency) == (3950, "EUR")
@@ -279,7 +286,7 @@ def test_back_goes_to_the_step_just_before(chat, services):
     chat.send("meet")
     chat.send(MEET)
     chat.send(HOURS)
-    assert msg.SESSION_SUMMARY.split("\n")[0] in chat.send("2")
+    assert msg.SESSION_SUMMARY.split("\n")[0] in notice(chat, "2")
     chat.send("yes")
     [offering] = offerings(services)
     assert (offering.kind, offering.platform, offering.meet_url, offering.min_notice_minutes) == \
@@ -291,7 +298,7 @@ def test_start_over_from_the_summary_clears_the_draft(chat, services):
     chat.send("meet")
     chat.send(MEET)
     chat.send(HOURS)
-    assert msg.SESSION_SUMMARY.split("\n")[0] in chat.send("2")
+    assert msg.SESSION_SUMMARY.split("\n")[0] in notice(chat, "2")
     assert msg.SESSION_ASK_KIND.format(options=render_options("new_kind")) in chat.send("start over")
     assert offerings(services) == []
 
@@ -307,7 +314,7 @@ def test_switching_from_group_to_one_to_one_keeps_one_place(chat, services):
     chat.send("in person")
     chat.send("Cafe Nero, High Street")
     assert msg.SESSION_ASK_NOTICE in chat.send("Tue 18-20")  # no capacity question for 1:1
-    assert msg.SESSION_FIELD_CAPACITY.split(":")[0] not in chat.send("2")
+    assert msg.SESSION_FIELD_CAPACITY.split(":")[0] not in notice(chat, "2")
     chat.send("save")
     assert offerings(services)[0].capacity == 1
 
@@ -333,7 +340,7 @@ def test_zoom_not_connected_connect_now_and_continue(chat, client, services, fak
         chat.new_replies())
     assert msg.SESSION_ASK_AVAILABILITY.format(timezone="Asia/Kolkata") in chat.send("done")
     chat.send(HOURS)
-    reply = chat.send("2")
+    reply = notice(chat, "2")
     assert msg.SESSION_FIELD_WHERE.format(where=zoom_text(msg.SESSION_WHERE_PLATFORM)) in reply
     assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply
     reply = chat.send("yes")
@@ -364,16 +371,21 @@ def test_plan_without_zoom_offers_meet_or_in_person(services, whatsapp):
     chat.send("hi")
     create_until_platform(chat)
     reply = chat.send("zoom")
-    alternatives = msg.SESSION_PLATFORM_ALTERNATIVES.format(
-        options="\n".join(line for line in zoom_options("new_platform_needed").split("\n")
-                          if line.startswith(("3.", "4."))))
+    alternatives = msg.SESSION_PLATFORM_ALTERNATIVES.format(options="\n".join((
+        msg.OPTION_LINE.format(number=1, label=msg.OPT_PLATFORM_MEET),
+        msg.OPTION_LINE.format(number=2, label=msg.OPT_MODE_IN_PERSON))))  # numbered from 1 as shown
     assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
     assert alternatives in reply and zoom_text(msg.OPT_SEND_PLATFORM_LINK) not in reply
-    reply = chat.send("1")  # a connect link is no use on this plan: the same explanation, no link
+    reply = chat.send("link")  # a connect link is no use on this plan: the same explanation, no link
     assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in reply
     assert zoom_text(msg.PLATFORM_LINK).split("{link}")[0] not in reply
     assert zoom_text(msg.PLATFORM_NEEDS_PLAN, support_email=services.config.support_email) in chat.send("done")
-    assert msg.SESSION_ASK_ADDRESS in chat.send("4")
+    reply = chat.send("3")  # only two were shown
+    assert msg.NOT_UNDERSTOOD.format(text="3") in reply and alternatives.split("\n", 1)[1] in reply
+    assert msg.SESSION_ASK_MEET_URL in chat.send("1")
+    chat.send("back")
+    chat.send("zoom")
+    assert msg.SESSION_ASK_ADDRESS in chat.send("2")
 
 
 def test_server_without_zoom_offers_meet_or_in_person(chat, services, monkeypatch):
@@ -382,8 +394,20 @@ def test_server_without_zoom_offers_meet_or_in_person(chat, services, monkeypatc
     reply = chat.send("zoom")
     assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in reply
     assert zoom_text(msg.OPT_SEND_PLATFORM_LINK) not in reply and msg.OPT_PLATFORM_MEET in reply
-    assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in chat.send("1")
-    assert msg.SESSION_ASK_MEET_URL in chat.send("meet")
+    assert zoom_text(msg.PLATFORM_NOT_CONFIGURED, support_email=services.config.support_email) in chat.send("link")
+    assert msg.SESSION_ASK_MEET_URL in chat.send("1")
+
+
+def test_a_group_zoom_session_says_its_attendees_share_one_meeting_per_time(chat, client, services):
+    click_through(client, link_in(chat.send("connect zoom")))
+    chat.send("menu")
+    create_until_platform(chat, kind="2", name="Yoga class")
+    chat.send("zoom")
+    chat.send(HOURS)
+    chat.send("12")  # places
+    reply = notice(chat, "2")  # notice: the summary
+    assert msg.SESSION_FIELD_WHERE.format(where=zoom_text(msg.SESSION_WHERE_PLATFORM_GROUP)) in reply
+    assert zoom_text(msg.SESSION_WHERE_PLATFORM) not in reply
 
 
 def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, client, services):
@@ -394,9 +418,9 @@ def test_broken_connection_is_named_and_shown_as_warning_in_the_summary(chat, cl
     chat.send(HOURS)
     with unit_of_work(services.sessions) as session:
         session.scalars(select(VideoConnection)).one().status = "broken"
-    reply = chat.send("2")
+    reply = notice(chat, "2")
     assert msg.SESSION_SUMMARY.split("\n")[0] in reply and zoom_text(msg.SESSION_PLATFORM_WARNING) in reply
-    for _ in range(3):  # summary -> notice -> availability -> the platform (Zoom was the step before)
+    for _ in range(4):  # summary -> description -> notice -> availability -> the platform (Zoom was the step before)
         reply = chat.send("back")
     assert msg.SESSION_ASK_PLATFORM.format(options=zoom_options("new_platform")) in reply
     assert zoom_needed("broken") in chat.send("zoom")
@@ -408,13 +432,13 @@ def test_disconnect_puts_a_reconnect_warning_on_zoom_sessions(chat, client, serv
     create_until_platform(chat)
     chat.send("zoom")
     chat.send(HOURS)
-    chat.send("2")
+    notice(chat, "2")
     chat.send("yes")
     create_until_platform(chat, name="Quick question", duration="15", price="free")
     chat.send("meet")
     chat.send(MEET)
     chat.send(HOURS)
-    chat.send("0.5")
+    notice(chat, "0.5")
     chat.send("yes")
     reply = chat.send("my sessions")
     assert zoom_text(msg.SESSION_PLATFORM_WARNING) not in reply and zoom_text(msg.SESSION_LIST_PLATFORM_MARK) not in reply
@@ -438,7 +462,7 @@ def test_trial_end_warns_on_zoom_sessions(chat, client, services, clock):
     create_until_platform(chat)
     chat.send("zoom")
     chat.send(HOURS)
-    chat.send("2")
+    notice(chat, "2")
     chat.send("yes")
     clock.advance(days=15)
     reply = chat.send("my sessions")
@@ -482,7 +506,8 @@ def detail(services, offering_id: int) -> str:
         lines += [msg.SESSION_FIELD_NOTICE.format(notice=sessions_text.format_notice(o.min_notice_minutes)),
                   msg.SESSION_FIELD_STATUS.format(status=msg.SESSION_STATUS_PAUSED if o.status == "paused"
                                                   else msg.SESSION_STATUS_ACTIVE)]
-        return msg.SESSION_DETAIL.format(details="\n".join(lines), options=render_options("session_detail"))
+        shown = None if o.kind == "group" else ONE_TO_ONE_OPTIONS  # a 1:1 session is not offered the capacity
+        return msg.SESSION_DETAIL.format(details="\n".join(lines), options=render_options("session_detail", None, shown))
 
 
 def test_no_sessions_yet(chat):
@@ -511,7 +536,7 @@ def test_list_open_pause_and_resume(chat, services):
     chat.send("1")
     assert msg.SESSION_RESUMED.format(name="Career coaching") in chat.send("1")
     assert offerings(services)[0].status == "active"
-    assert msg.NOT_UNDERSTOOD.format(text="delete") in chat.send("delete")
+    assert msg.NOT_UNDERSTOOD.format(text="duplicate") in chat.send("duplicate")
     assert msg.SESSION_ALREADY_ACTIVE.format(name="Career coaching") in chat.send("resume")
     assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("pause")
     assert msg.SESSION_ALREADY_PAUSED.format(name="Career coaching") in chat.send("pause")
@@ -580,8 +605,11 @@ def test_capacity_only_for_groups_and_never_below_places_booked(chat, services, 
         bookings.cancel(session, booking, by="customer", now=clock())
     assert msg.SESSION_EDIT_CURRENT.format(current="5") in chat.send("7")
     assert msg.SESSION_BAD_CAPACITY in chat.send("1")
-    assert msg.SESSION_CAPACITY_BELOW_BOOKED.format(
-        booked=3, when=slots.format_slot(start, "Asia/Kolkata")) in chat.send("2")
+    reply = chat.send("2")
+    assert msg.SESSION_CAPACITY_BELOW_BOOKED.format(booked=3, when=slots.format_slot(start, "Asia/Kolkata")) in reply
+    assert detail(services, group) in reply  # said once, back at the session's options
+    assert offerings(services)[1].capacity == 5
+    chat.send("capacity")
     assert msg.SESSION_UPDATED in chat.send("3")
     assert offerings(services)[1].capacity == 3
     # once that occurrence is over, its bookings no longer hold the capacity up
@@ -599,7 +627,7 @@ def test_share_link_from_menu_and_from_a_session(chat, services):
     seed_session(services)
     chat.send("my sessions")
     chat.send("1")
-    assert share_text(services) in chat.send("9")
+    assert share_text(services) in chat.send("8")  # a 1:1 session: numbered as shown, without the capacity
     assert msg.SESSION_PAUSED.format(name="Career coaching") in chat.send("1")  # still on the session
 
 
@@ -731,5 +759,7 @@ def test_the_place_of_a_session_with_upcoming_bookings_does_not_change(chat, ser
                              email="priya@example.com", timezone="Europe/London", now=services.clock())
     reply = where_detail(chat)
     assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in reply and zoom_text(msg.SESSION_ASK_WHERE) not in reply
-    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) in chat.send("in person, 12 MG Road, Bengaluru")
+    assert detail(services, offering_id) in reply  # said once, back at the session's options
+    reply = chat.send("2")  # the options work again: "2" is the name
+    assert msg.SESSION_WHERE_HAS_BOOKINGS.format(count=1) not in reply and msg.SESSION_ASK_NAME in reply
     assert offerings(services)[0].mode == "online"

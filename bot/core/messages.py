@@ -18,6 +18,7 @@ OPTED_IN = "Welcome back: messages are on again."
 NOTHING_TO_GO_BACK_TO = "You're at the start already."
 MENU_HINT = "Send *menu* for the menu."
 GLOBAL_HINT = "Send *menu* for the menu, *cancel* to stop, *help* for help."
+MENU_HINT = "Send *menu* to see the menu again, *help* for help."  # at a menu there is nothing to stop
 INTERNAL_ERROR = ("Sorry, something went wrong on our side and nothing was changed. Please try again in a "
                   "moment, or send *help* to reach a person.")
 EMPTY_MESSAGE = "I can only read text messages for now. " + GLOBAL_HINT
@@ -39,7 +40,7 @@ ALREADY_PROVIDER = "You're already registered as a provider, {name}."
 SIGNUP_ASK_NAME = ("Great! Let's set you up as a provider.\nWhat name should customers see? "
                    "(your name or your business name)")
 SIGNUP_BAD_NAME = "Please send a name between 2 and 80 characters (letters, not only numbers or symbols)."
-SIGNUP_ASK_TIMEZONE = ("Thanks, {name}. Your number looks like {country}, so I'd use the time zone "
+SIGNUP_ASK_TIMEZONE = ("Thanks, {name}. Your number looks like it's from {country}, so I'd use the time zone "
                        "*{timezone}* (it's {local_time} there now).\nReply *1* or *yes* to confirm, or type your "
                        "city or time zone (for example _London_ or _America/New_York_).")
 SIGNUP_ASK_TIMEZONE_UNKNOWN = ("Thanks, {name}. Which time zone do you work in? Type your city or time zone "
@@ -194,7 +195,12 @@ OPT_EDIT_PRICE = "Change the price"
 OPT_EDIT_DURATION = "Change the duration"
 OPT_EDIT_AVAILABILITY = "Change the availability"
 OPT_EDIT_NOTICE = "Change the minimum notice"
-OPT_EDIT_CAPACITY = "Change the capacity (group sessions)"
+OPT_EDIT_CAPACITY = "Change the capacity"
+OPT_EDIT_DESCRIPTION = "Change the description"
+OPT_DELETE_SESSION = "Delete the session"
+OPT_YES_DELETE_SESSION = "Yes, delete it"
+OPT_YES_CANCEL_AND_DELETE = "Yes, cancel those bookings and delete it"
+OPT_NO_KEEP_SESSION = "No, keep it"
 
 # --- booking (customer) and my bookings ---------------------------------------------------------------------------
 OPT_BOOK = "Book a session (you'll need the provider's booking code)"
@@ -232,7 +238,7 @@ EMAIL_CONFIRMED_BODY = """Hi {name},
 Your booking is confirmed.
 
 Session: {session} with {provider}
-When: {when} ({duration} minutes)
+When: {when} ({duration})
 Price: {price}
 {where}
 Booking reference: {reference}
@@ -248,7 +254,7 @@ EMAIL_MOVED_BODY = """Hi {name},
 Your booking {reference} has moved. The new time:
 
 Session: {session} with {provider}
-When: {when} ({duration} minutes)
+When: {when} ({duration})
 Price: {price}
 {where}
 
@@ -297,7 +303,7 @@ MB_WHERE_PLATFORM_WAITING_YOURS = "{platform}: link being created once you recon
 MB_WHERE_PLATFORM_FAILED = "{platform}: the meeting couldn't be created; the provider will send a link"
 MB_PLATFORM_RECONNECT = ("⚠️ {platform} isn't connected (or stopped working), so your {platform} sessions can't get meeting links. "
                      "Send *connect {command_word}* to reconnect it.")
-MB_DETAIL = "*{session}* · booking {reference}\n{who}\nWhen: {when} · {duration} min\n{where}"
+MB_DETAIL = "*{session}* · booking {reference}\n{who}\nWhen: {when} · {duration}\n{where}"
 MB_DETAIL_WITH_PROVIDER = "With: {provider}"
 MB_DETAIL_WITH_CUSTOMER = "Customer: {customer} ({email})"
 MB_DETAIL_OPTIONS = "What would you like to do?\n{options}\n\n*back* for the list, *menu* for the menu."
@@ -314,7 +320,7 @@ MB_TELL_PROVIDER_CANCELLED = ("❌ {customer} cancelled booking {reference}: *{s
                               "to book again.")
 MB_TELL_CUSTOMER_CANCELLED = ("❌ {provider} cancelled your booking {reference}: *{session}* on {when}. Send *my "
                               "bookings* to see your bookings, or book another time with *book {code}*.")
-MB_RESCHEDULE_START = ("Let's find a new time for *{session}* (now {when}). The booking stays as it is until you "
+MB_RESCHEDULE_START = ("Let's find a new time for *{session}*, now on {when}. The booking stays as it is until you "
                        "confirm the new time.")
 
 # --- sessions (provider): create, list, pause/resume, edit, share ------------------------------------------------
@@ -380,6 +386,20 @@ SESSION_ASK_NOTICE = ("How much notice do you need before a booking? Send hours,
                       "or *none* (0 to 720 hours).")
 SESSION_BAD_NOTICE = ("I couldn't read “{text}” as hours of notice. Send a number of hours from 0 to 720, for "
                       "example _2_, _24_ or _1.5_, or *none*.")
+SESSION_ASK_DESCRIPTION = ("Describe the session for your customers in a sentence or two (what it is, who it's for, "
+                           "what to bring; up to 500 characters), or send *skip* for none. They see it when they "
+                           "choose the session.")
+SESSION_BAD_DESCRIPTION = "Please send a description of 3 to 500 characters, or *skip* for none."
+SESSION_NO_DESCRIPTION = "no description"
+SESSION_FIELD_DESCRIPTION = "• Description: {description}"
+SESSION_CONFIRM_DELETE = ("Delete *{name}*? Customers can't book it any more; past bookings stay in your records."
+                          "\n{options}")
+SESSION_CONFIRM_DELETE_BOOKINGS = ("*{name}* has {count} upcoming booking(s), so it can't be deleted as it is. Cancel "
+                                   "them and delete it? Each customer is told, and their meeting is deleted.\n{options}")
+SESSION_DELETED = "🗑️ *{name}* is deleted: customers can no longer book it."
+SESSION_DELETED_CANCELLED = ("🗑️ *{name}* is deleted and its {count} upcoming booking(s) cancelled; each customer has "
+                             "been told.")
+SESSION_KEPT = "OK, *{name}* stays as it is."
 SESSION_SUMMARY = "Please check your new session:\n{details}\n\n{options}"
 SESSION_FIELD_NAME = "*{name}*"
 SESSION_FIELD_KIND = "• Type: {kind}"
@@ -393,6 +413,8 @@ SESSION_FIELD_STATUS = "• Status: {status}"
 SESSION_KIND_ONE = "1:1"
 SESSION_KIND_GROUP = "group"
 SESSION_WHERE_PLATFORM = "online, {platform} (a meeting link is created for each booking)"
+SESSION_WHERE_PLATFORM_GROUP = ("online, {platform} (one meeting for each time the session happens, shared by "
+                                "everyone booked into it)")
 SESSION_WHERE_MEET = "online, Google Meet {url}"
 SESSION_WHERE_ADDRESS = "in person, {address}"
 SESSION_MINUTES = "{minutes} min"
@@ -432,7 +454,8 @@ BOOK_CODE_NOT_FOUND = ("I couldn't find a provider with the code “{code}”. P
                        "example *ABC123*) or ask the provider for their booking link.")
 BOOK_NOTHING_OPEN = "Sorry, this provider ({provider}) has no sessions open for booking right now."
 BOOK_SESSIONS = "Sessions with *{provider}*:\n{options}\n\nReply with the number of the session you'd like to book."
-BOOK_SESSION_LINE = "{number}. *{name}* · {duration} min · {price} · {where}"
+BOOK_SESSION_LINE = "{number}. *{name}* · {duration} · {price} · {where}"
+BOOK_SESSION_DESCRIPTION = "*{session}*: {description}"
 BOOK_MODE_PLATFORM = "online ({platform})"
 BOOK_MODE_MEET = "online (Google Meet)"
 BOOK_MODE_IN_PERSON = "in person"
@@ -467,7 +490,7 @@ BOOK_DAY_PAST = "{day} has already passed. Please pick one of the days listed (1
 BOOK_DAY_NOT_LISTED = ("There are no free times on {day}. Please pick one of the days listed (1 to {count}), or "
                        "*back* to choose another session.")
 BOOK_BAD_EMAIL = "“{text}” doesn't look like an email address. Please send one like _name@example.com_."
-BOOK_SUMMARY = ("Please check your booking:\n*{session}* with {provider}\nWhen: {when}\nDuration: {duration} min\n"
+BOOK_SUMMARY = ("Please check your booking:\n*{session}* with {provider}\nWhen: {when}\nDuration: {duration}\n"
                 "Price: {price}\n{where}\nName: {name}\nEmail: {email}\n\n{options}\nReply *1* or *yes* to book, "
                 "*back* to change something, *cancel* to stop.")
 BOOK_SUMMARY_WHERE_PLATFORM = "Where: online on {platform} (your own meeting link follows once you've booked)"
@@ -479,6 +502,7 @@ BOOK_RESCHEDULE_SUMMARY = ("Move your booking {reference} (*{session}* with {pro
 BOOK_CONFIRMED = ("✅ Booked! *{session}* with {provider} on {when}.\nBooking reference: *{reference}*\n{where}\n"
                   "A confirmation email with a calendar invitation is on its way to {email}.")
 BOOK_CONFIRMED_PLATFORM = "Your {platform} link follows in a moment."
+BOOK_MOVED_SAME_LINK = "Your {platform} link stays the same: the meeting moved with the booking."
 BOOK_CONFIRMED_MEET = "Google Meet link: {url}"
 BOOK_CONFIRMED_ADDRESS = "Address: {address}"
 BOOK_PROVIDER_NEW = ("📅 New booking: {customer} booked *{session}* on {when}. Reference {reference}.{places}\n"
@@ -515,7 +539,7 @@ BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER = ("Move {customer}'s booking {reference} (*
 OPT_EDIT_WHERE = "Change where it happens"
 SESSION_WHERE_HAS_BOOKINGS = ("This session has {count} upcoming booking(s), and their customers were told where it "
                               "happens, so the place can't change under them. Cancel or move those bookings first, "
-                              "or create a new session for the new place. Send *back* to return to the session.")
+                              "or create a new session for the new place.")
 SESSION_ASK_WHERE = ("Send *{command_word}*, your Google Meet link (https://meet.google.com/...), or *in person* followed by "
                      "the address (for example: in person, 12 MG Road, Bengaluru).")
 SESSION_WHERE_UNCLEAR = "I couldn't tell from “{text}” where the session happens."

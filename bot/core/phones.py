@@ -59,6 +59,19 @@ def country_name(region: str | None) -> str | None:
     return _english().territories.get(region.upper()) or None
 
 
+# Countries whose English name takes "the" ("it's from the United States"); names with these words always do.
+_WITH_THE = frozenset({"BS", "GM", "KM", "MV", "NL", "PH", "VA"})
+_THE_WORDS = ("United ", "Republic", "Islands", "Kingdom", "Emirates", "States")
+
+
+def country_phrase(region: str | None) -> str | None:
+    """The country's name as said in a sentence, with "the" where English puts it: "the United States", "India"."""
+    name = country_name(region)
+    if name is None:
+        return None
+    return f"the {name}" if region.upper() in _WITH_THE or any(w in name for w in _THE_WORDS) else name
+
+
 def timezones_for(phone: str) -> list[str]:
     """IANA zones the number may be in (one for most countries, several for the US, Brazil, Australia...)."""
     try:

@@ -134,6 +134,7 @@ class SessionValues(Place, Protocol):
     availability: list[Any] | None
     capacity: int | None
     min_notice_minutes: int | None
+    description: str | None
 
 
 def place_text(place: Place, *, in_person: str, own_link: str, per_booking: str, missing: str = "-",
@@ -146,6 +147,17 @@ def place_text(place: Place, *, in_person: str, own_link: str, per_booking: str,
     if place.meet_url:
         return own_link.format(**{**values, "url": place.meet_url})
     return per_booking.format(**values)
+
+
+_NO_DESCRIPTION = frozenset({"skip", "none", "no", "-", "nothing", "no description"})
+
+
+def parse_description(text: str) -> str | None:
+    """A session's description: 3 to 500 characters; "" for *skip*/*none* (no description); None if unusable."""
+    cleaned = clean_input(text, 600).strip()
+    if cleaned.casefold().rstrip(".!") in _NO_DESCRIPTION:
+        return ""
+    return cleaned if 3 <= len(cleaned) <= 500 else None
 
 
 def format_duration(minutes: int) -> str:
@@ -169,10 +181,12 @@ def format_hours(stored: list[Any] | None) -> str:
     return availability.format_availability(availability.from_json(stored))
 
 
-def where(place: Place, words: dict[str, str]) -> str:
-    """Where a session happens, as its provider sees it (`words`: its platform's template variables)."""
-    return place_text(place, in_person=msg.SESSION_WHERE_ADDRESS, own_link=msg.SESSION_WHERE_MEET,
-                      per_booking=msg.SESSION_WHERE_PLATFORM, **words)
+def where(values: SessionValues, words: dict[str, str]) -> str:
+    """Where a session happens, as its provider sees it (`words`: its platform's template variables). A group's
+    attendees share one meeting per occurrence, a 1:1's each get their own."""
+    meetings = msg.SESSION_WHERE_PLATFORM_GROUP if values.kind == GROUP else msg.SESSION_WHERE_PLATFORM
+    return place_text(values, in_person=msg.SESSION_WHERE_ADDRESS, own_link=msg.SESSION_WHERE_MEET,
+                      per_booking=meetings, **words)
 
 
 def kind_label(kind: str | None) -> str:
@@ -200,4 +214,6 @@ def details(values: SessionValues, country: str | None, timezone: str, words: di
     if values.kind == GROUP:
         lines.append(msg.SESSION_FIELD_CAPACITY.format(capacity=values.capacity))
     lines.append(msg.SESSION_FIELD_NOTICE.format(notice=format_notice(values.min_notice_minutes)))
+    if values.description:
+        lines.append(msg.SESSION_FIELD_DESCRIPTION.format(description=values.description))
     return lines

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy.orm import Session
 
+from bot.dialogue.intents import render_options
 from bot.services import video_accounts
 from store.models import Contact, Provider
 
@@ -52,6 +53,7 @@ D = TypeVar("D", bound=Draft)
 # another version, in the middle of a journey, starts again at the menu instead of reading what it cannot.
 CONTEXT_VERSION = 2
 VERSION_KEY = "_v"
+SHOWN_KEY = "_shown"  # {"state": ..., "triggers": [...]}: the options shown when a step showed only some
 
 
 @dataclass
@@ -117,6 +119,22 @@ class Dialogue:
         """A platform's template variables ({platform}, {command_word}, its own texts); without `platform`, those
         of the platform providers connect here."""
         return video_accounts.words(self.services, platform)
+
+    def options(self, state: str, only: tuple[str, ...] | None = None) -> str:
+        """The state's options, numbered from 1 as shown; with `only`, just those triggers, and the numbers the
+        person types next map to them (remembered with the state, see `shown`)."""
+        if only is None:
+            self.context.pop(SHOWN_KEY, None)
+        else:
+            self.context[SHOWN_KEY] = {"state": state, "triggers": list(only)}
+        return render_options(state, self.words(), only)
+
+    def shown(self, state: str) -> tuple[str, ...] | None:
+        """The triggers of `state`'s options last shown, when a step showed only some (None: all of them)."""
+        remembered = self.context.get(SHOWN_KEY)
+        if isinstance(remembered, dict) and remembered.get("state") == state:
+            return tuple(remembered.get("triggers") or ())
+        return None
 
     def say_sealed(self, template: str, **values: Any) -> None:
         """A reply naming personal data of a connected account (its email): this message's stored body is

@@ -7,7 +7,7 @@ caller passes in."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -87,6 +87,14 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("edit_capacity", msg.OPT_EDIT_CAPACITY, ("capacity", "places", "seats")),
         Option("edit_where", msg.OPT_EDIT_WHERE, ("where", "place", "location", "address", "venue", "platform")),
         Option("share_link", msg.OPT_SHARE_LINK, ("share", "link")),
+        Option("edit_description", msg.OPT_EDIT_DESCRIPTION, ("description", "describe", "about")),
+        Option("delete_session", msg.OPT_DELETE_SESSION, ("delete", "remove", "archive", "delete session")),
+    ),
+    "confirm_delete_session": (
+        Option("confirm_delete", msg.OPT_YES_DELETE_SESSION, ("yes", "y", "delete", "confirm", "ok")),
+        Option("confirm_cancel_delete", msg.OPT_YES_CANCEL_AND_DELETE, ("cancel them", "cancel bookings",
+                                                                        "cancel them and delete")),
+        Option("decline", msg.OPT_NO_KEEP_SESSION, ("no", "n", "keep", "don't")),
     ),
     "booking_detail": (
         Option("reschedule_booking", msg.OPT_RESCHEDULE, ("reschedule", "change", "move", "change time")),
@@ -132,12 +140,12 @@ IN_CONTEXT: dict[str, dict[str, str]] = {state: dict.fromkeys(CANCEL_BOOKING_WOR
 
 # States that take free text: anything that is not a global word becomes the `answer` trigger.
 # Of those, the ones where the answer is any text (a name, an address, a description): commands don't apply there.
-FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_address", "new_meet_url",
-                              "new_availability", "edit_value", "book_name", "book_email", "set_timezone",
-                              "cancel_reason"})
+FREE_TEXT_STATES = frozenset({"signup_name", "support_describe", "new_name", "new_description", "new_address",
+                              "new_meet_url", "new_availability", "edit_value", "book_name", "book_email",
+                              "set_timezone", "cancel_reason"})
 TEXT_STATES = frozenset({"signup_name", "signup_timezone", "support_describe", "set_timezone",
                          "new_name", "new_duration", "new_price", "new_meet_url", "new_address", "new_availability",
-                         "new_capacity", "new_notice", "sessions_list", "edit_value", "bookings_list",
+                         "new_capacity", "new_notice", "new_description", "sessions_list", "edit_value", "bookings_list",
                          "book_code", "book_session", "book_timezone", "book_day", "book_time", "book_name",
                          "book_email", "cancel_reason"})
 
@@ -224,13 +232,23 @@ class Intent:
     arg: str | None = None
 
 
+def shown_options(state: str, shown: Collection[str] | None = None) -> tuple[Option, ...]:
+    """The state's options as shown, in order: all of them, or those whose trigger is in `shown`."""
+    options = MENUS.get(state, ())
+    return options if shown is None else tuple(o for o in options if o.trigger in shown)
+
+
 def parse_intent(text: str, state: str, payload: str | None = None,
-                 platform: Mapping[str, str] | None = None, connect_words: Sequence[str] = ()) -> Intent:
+                 platform: Mapping[str, str] | None = None, connect_words: Sequence[str] = (),
+                 shown: Collection[str] | None = None) -> Intent:
     """Turn what the user sent in `state` into the trigger to fire. Pure: no database, no machine. `platform`: the
     words of the platform people connect here ({platform}, {command_word}: PlatformInfo.words) for the labels,
     keywords and connect commands that name it; `connect_words`: the command words of every platform that can be
-    connected ("connect <word>" of another than the primary carries the word as the intent's arg)."""
+    connected ("connect <word>" of another than the primary carries the word as the intent's arg). `shown`: the
+    triggers of the options the person was shown when only some were (numbers count from 1 over those; an
+    option's words work either way)."""
     options = MENUS.get(state, ())
+    numbered = shown_options(state, shown)
     if payload and (carried := BOOKING_PAYLOAD.match(payload)):
         return Intent(carried["trigger"], carried["arg"].lower())
     if payload:
@@ -241,14 +259,14 @@ def parse_intent(text: str, state: str, payload: str | None = None,
     picked = number(words)
     if state in TEXT_STATES and picked is not None:
         return Intent("answer", text.strip())  # "0" is a price or a number of hours here, not the menu
-    if picked == 0 and options and state not in MAIN_MENUS:
+    if picked == 0 and numbered and state not in MAIN_MENUS:
         return Intent("unknown", text.strip())  # a step that lists options: 0 is a wrong pick, like 99
     if words in IN_CONTEXT.get(state, {}):
         return Intent(IN_CONTEXT[state][words])
     if words in GLOBAL_WORDS:
         return Intent(GLOBAL_WORDS[words])
-    if picked is not None and 1 <= picked <= len(options):
-        return Intent(options[picked - 1].trigger)
+    if picked is not None and 1 <= picked <= len(numbered):
+        return Intent(numbered[picked - 1].trigger)
     for option in options:  # what a word means here wins over the commands that work everywhere
         if (words == normalise(fill(option.label, platform)) or words == option.trigger
                 or words in (fill(k, platform) for k in option.keywords)):
@@ -277,6 +295,7 @@ def parse_intent(text: str, state: str, payload: str | None = None,
     return Intent("unknown", text.strip())
 
 
-def render_options(state: str, words: Mapping[str, str] | None = None) -> str:
+def render_options(state: str, words: Mapping[str, str] | None = None, shown: Collection[str] | None = None) -> str:
+    """The state's options (those in `shown`, when given), numbered from 1 as shown."""
     return "\n".join(msg.OPTION_LINE.format(number=i, label=fill(o.label, words))
-                     for i, o in enumerate(MENUS[state], 1))
+                     for i, o in enumerate(shown_options(state, shown), 1))

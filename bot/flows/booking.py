@@ -16,7 +16,7 @@ from transitions import EventData
 from bot.core import messages as msg
 from bot.core import money, slots, timezones, when
 from bot.core.addresses import suggest_domain
-from bot.core.sessions_text import place_text
+from bot.core.sessions_text import format_duration, place_text
 from bot.core.text import YES, clean_input, normalise, person_name
 from bot.core.text import number as read_number
 from bot.dialogue.context import Dialogue, Draft, Listed
@@ -213,7 +213,7 @@ def show_sessions(event: EventData) -> None:
     lines = []
     for number, o in enumerate(offerings, 1):
         group = msg.BOOK_GROUP_SUFFIX.format(capacity=o.capacity) if o.capacity > 1 else ""
-        lines.append(msg.BOOK_SESSION_LINE.format(number=number, name=o.name, duration=o.duration_minutes,
+        lines.append(msg.BOOK_SESSION_LINE.format(number=number, name=o.name, duration=format_duration(o.duration_minutes),
                                                   price=_price(o), where=_mode(d, o) + group))
     d.say(msg.BOOK_SESSIONS, provider=provider.display_name, options="\n".join(lines))
 
@@ -262,9 +262,12 @@ def session_closed(event: EventData) -> None:
 def keep_session(event: EventData) -> None:
     d = dialogue(event)
     draft = _draft(d)
-    draft.offering_id = _picked_offering(d).id
+    picked = _picked_offering(d)
+    draft.offering_id = picked.id
     if d.contact.timezone:
         draft.timezone = d.contact.timezone
+    if picked.description:  # what the provider wrote about it, before the times
+        d.say(msg.BOOK_SESSION_DESCRIPTION, session=picked.name, description=picked.description)
 
 
 def pick_rejected(event: EventData) -> None:
@@ -542,7 +545,7 @@ def show_summary(event: EventData) -> None:
     where = place_text(offering, in_person=msg.BOOK_SUMMARY_WHERE_ADDRESS, own_link=msg.BOOK_SUMMARY_WHERE_MEET,
                        per_booking=per_booking, **d.words(offering.platform))
     d.say(msg.BOOK_SUMMARY, session=offering.name, provider=provider.display_name,
-          when=slots.format_slot_with_zone(start, zone), duration=offering.duration_minutes, price=_price(offering),
+          when=slots.format_slot_with_zone(start, zone), duration=format_duration(offering.duration_minutes), price=_price(offering),
           where=where, name=_draft(d).name, email=_draft(d).email, options=render_options("book_confirm"))
 
 
@@ -607,7 +610,7 @@ def say_rescheduled(event: EventData) -> None:
         d.say(msg.BOOK_RESCHEDULED, reference=booking.reference, session=offering.name,
               provider=provider.display_name, when=slots.format_slot_with_zone(booking.start_at,
                                                                                booking.customer_timezone),
-              where=booking_service.where_booked(d.services, offering))
+              where=booking_service.where_booked(d.services, offering, same_link=told.same_link))
     _draft(d).reschedule_booking_id = None
 
 

@@ -101,10 +101,15 @@ def cancelled(event: EventData) -> None:
     dialogue(event).say(msg.CANCELLED)
 
 
+def say_hint(d: Dialogue) -> None:
+    """The one line of what works everywhere; at a menu, nothing to stop."""
+    d.say(msg.MENU_HINT if d.state in MAIN_MENUS else msg.GLOBAL_HINT)
+
+
 def nothing_to_go_back_to(event: EventData) -> None:
     d = dialogue(event)
     d.say(msg.NOTHING_TO_GO_BACK_TO)
-    d.say(msg.GLOBAL_HINT)
+    say_hint(d)
 
 
 def not_understood(event: EventData) -> None:
@@ -113,8 +118,8 @@ def not_understood(event: EventData) -> None:
     shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."
     if d.state in MENUS:
         d.say(msg.NOT_UNDERSTOOD, text=shown)
-        d.say(render_options(d.state, d.words()))
-    d.say(msg.GLOBAL_HINT)
+        d.say(render_options(d.state, d.words(), d.shown(d.state)))
+    say_hint(d)
 
 
 def you_are_welcome(event: EventData) -> None:

@@ -1,5 +1,6 @@
 """Providers create a session by chat: 1:1 or group, name, duration, price, online (Zoom or Google Meet) or in
-person, weekly availability, capacity (groups), minimum notice, then a summary to save or start again.
+person, weekly availability, capacity (groups), minimum notice, a description for customers (optional), then a
+summary to save or start again.
 
 The guide's "Creating an Online Session with Zoom", moved into chat, for the platform providers connect
 here: it must be connected before a session on it is created (the bot offers the connect link on the spot);
@@ -38,6 +39,7 @@ class SessionDraft(Draft):
     availability: list[Any] | None = None
     capacity: int | None = None
     min_notice_minutes: int | None = None
+    description: str | None = None
 
 
 def _draft(d: Dialogue) -> SessionDraft:
@@ -73,6 +75,7 @@ ADDRESS = ask_value(Ask(msg.SESSION_ASK_ADDRESS, read=lambda d, s: st.parse_addr
 AVAILABILITY = ask_value(fields.AVAILABILITY, _draft, _into("availability"))
 CAPACITY = ask_value(fields.CAPACITY, _draft, _into("capacity"))
 NOTICE = ask_value(fields.NOTICE, _draft, _into("min_notice_minutes"))
+DESCRIPTION = ask_value(fields.DESCRIPTION, _draft, lambda d, draft, value: setattr(draft, "description", value or None))
 
 
 # -- kind, mode, platform ------------------------------------------------------------------------------------------
@@ -98,7 +101,7 @@ def is_in_person_draft(event: EventData) -> bool:
 
 def ask_kind(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.SESSION_ASK_KIND, options=fields.options(d, "new_kind"))
+    d.say(msg.SESSION_ASK_KIND, options=d.options("new_kind"))
 
 
 def keep_kind_one(event: EventData) -> None:
@@ -113,7 +116,7 @@ def keep_kind_group(event: EventData) -> None:
 
 def ask_mode(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.SESSION_ASK_MODE, options=fields.options(d, "new_mode"))
+    d.say(msg.SESSION_ASK_MODE, options=d.options("new_mode"))
 
 
 def keep_online(event: EventData) -> None:
@@ -128,7 +131,7 @@ def keep_in_person(event: EventData) -> None:
 
 def ask_platform(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.SESSION_ASK_PLATFORM, options=fields.options(d, "new_platform"))
+    d.say(msg.SESSION_ASK_PLATFORM, options=d.options("new_platform"))
 
 
 # -- the platform providers connect here (it makes a meeting for each booking) ------------------------------------
@@ -151,10 +154,10 @@ def explain_platform_needed(event: EventData) -> None:
     if readiness is None or not readiness.can_link:
         fields.explain_cannot_link(d, readiness)
         d.say(msg.SESSION_PLATFORM_ALTERNATIVES,
-              options=fields.options(d, "new_platform_needed", ("platform_meet", "mode_in_person")))
+              options=d.options("new_platform_needed", ("platform_meet", "mode_in_person")))
         return
     template = msg.SESSION_PLATFORM_NEEDED_BROKEN if readiness.broken else msg.SESSION_PLATFORM_NEEDED
-    d.say(template, **d.words(), options=fields.options(d, "new_platform_needed"))
+    d.say(template, **d.words(), options=d.options("new_platform_needed"))
 
 
 def after_platform_link(event: EventData) -> None:
@@ -182,7 +185,7 @@ def show_summary(event: EventData) -> None:
     d = dialogue(event)
     draft = _draft(d)
     details = st.details(draft, d.provider.country, d.provider.timezone, d.words(draft.platform))
-    d.say(msg.SESSION_SUMMARY, details="\n".join(details), options=fields.options(d, "new_confirm"))
+    d.say(msg.SESSION_SUMMARY, details="\n".join(details), options=d.options("new_confirm"))
     fields.say_warning(d, draft)
 
 

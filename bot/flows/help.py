@@ -9,16 +9,19 @@ from transitions import EventData
 from bot.core import messages as msg
 from bot.core.text import clean_input
 from bot.dialogue.context import Draft
-from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
 from bot.services import plans, support, video_accounts
 
 # Steps a user may ask for help in the middle of; `back` from the help menu returns there with what they typed.
 RESUMABLE = ("signup_name", "signup_timezone", "integrations", "confirm_disconnect", "new_kind", "new_name",
              "new_duration", "new_price", "new_mode", "new_platform", "new_platform_needed", "new_meet_url",
-             "new_address", "new_availability", "new_capacity", "new_notice", "new_confirm", "sessions_list",
-             "session_detail", "edit_value", "book_code", "book_session", "book_timezone", "book_day", "book_time",
+             "new_address", "new_availability", "new_capacity", "new_notice", "new_description", "new_confirm", "sessions_list",
+             "session_detail", "edit_value", "confirm_delete_session", "book_code", "book_session", "book_timezone", "book_day", "book_time",
              "book_name", "book_email", "book_confirm", "bookings_list", "booking_detail", "confirm_cancel_booking")
+
+
+# What customers are shown (connecting a platform is for providers; its words still answer if typed).
+CUSTOMER_TOPICS = ("help_bookings", "help_link", "talk_to_person")
 
 
 @dataclass
@@ -53,7 +56,8 @@ def show_help_menu(event: EventData) -> None:
 
     d = dialogue(event)
     config = d.services.config
-    d.say(msg.HELP_MENU, options=render_options("help_menu", d.words()), support_email=config.support_email,
+    topics = None if d.provider is not None else CUSTOMER_TOPICS
+    d.say(msg.HELP_MENU, options=d.options("help_menu", topics), support_email=config.support_email,
           support_whatsapp=config.support_whatsapp)
     if d.draft(HelpDraft).place:
         d.say(msg.HELP_BACK_TO_STEP)
@@ -65,11 +69,13 @@ def explain_plan(event: EventData) -> None:
     if d.provider is None:
         d.say(msg.HELP_PLAN_NOT_PROVIDER, **words)
     else:
-        d.say(msg.HELP_PLAN, **words, plan_status=plans.describe(d.provider, d.now, words))
+        status = plans.describe(d.provider, d.now, words)
         platform = video_accounts.primary_platform(d.services)
         if platform and video_accounts.readiness(d.services, d.session, d.provider, platform, d.now).allowed:
+            d.say(msg.HELP_PLAN, **words, plan_status=status)
             d.say(msg.HELP_PLAN_HOW_TO_CONNECT, **words)
-        else:
+        else:  # the plan's own status already says what connecting needs
+            d.say(status)
             d.say(msg.PLAN_UPGRADE, support_email=d.services.config.support_email)
     d.say(msg.HELP_MORE)
 

@@ -1,7 +1,8 @@
 """Providers see their sessions ("my sessions"), open one, pause or resume it, change one of its details, and
 share their booking link.
 
-Edits are driven by one table, `EDITS`: each editable field has its asked value (how it is asked, read and
+Deleting a session archives it (`offerings.archive`): with upcoming bookings only when the provider chooses to
+cancel them too. Edits are driven by one table, `EDITS`: each editable field has its asked value (how it is asked, read and
 refused, about the saved Offering) and the columns the new value sets; the edit state looks the field up there.
 A session on a platform that can't make this provider's meetings shows a warning wherever the provider sees it."""
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.core import money, slots
 from bot.core import sessions_text as st
 from bot.core.text import clean_input, number
 from bot.dialogue.context import Dialogue, Draft
-from bot.dialogue.intents import fill
+from bot.dialogue.intents import MENUS, fill
 from bot.dialogue.steps import Ask, Steps, ask_value
 from bot.flows import session_fields as fields
 from bot.flows import video_connect
@@ -98,12 +99,17 @@ def keep_picked_session(event: EventData) -> None:
     _memory(d).session_id = _picked(d)
 
 
+# A 1:1 session always has one place: its options leave the capacity out (numbered as shown).
+ONE_TO_ONE_OPTIONS = tuple(o.trigger for o in MENUS["session_detail"] if o.trigger != "edit_capacity")
+
+
 def show_detail(event: EventData) -> None:
     d = dialogue(event)
     offering = _offering(d)
     lines = st.details(offering, d.provider.country, d.provider.timezone, d.words(offering.platform))
     lines.append(msg.SESSION_FIELD_STATUS.format(status=st.status_label(offering.status)))
-    d.say(msg.SESSION_DETAIL, details="\n".join(lines), options=fields.options(d, "session_detail"))
+    d.say(msg.SESSION_DETAIL, details="\n".join(lines),
+          options=d.options("session_detail", None if offering.kind == st.GROUP else ONE_TO_ONE_OPTIONS))
     fields.say_warning(d, offering)
 
 
@@ -132,6 +138,51 @@ def resume(event: EventData) -> None:
     _set_status(dialogue(event), "active")
 
 
+# -- delete (archive) -------------------------------------------------------------------------------------------------
+
+def ask_delete(event: EventData) -> None:
+    """Delete it? With upcoming bookings, only by cancelling them (the option says so)."""
+    d = dialogue(event)
+    offering = _offering(d)
+    upcoming = offerings.upcoming_bookings(d.session, offering.id, d.now)
+    if upcoming:
+        d.say(msg.SESSION_CONFIRM_DELETE_BOOKINGS, name=offering.name, count=upcoming,
+              options=d.options("confirm_delete_session", ("confirm_cancel_delete", "decline")))
+    else:
+        d.say(msg.SESSION_CONFIRM_DELETE, name=offering.name,
+              options=d.options("confirm_delete_session", ("confirm_delete", "decline")))
+
+
+def has_no_upcoming_bookings(event: EventData) -> bool:
+    d = dialogue(event)
+    return offerings.upcoming_bookings(d.session, _memory(d).session_id, d.now) == 0
+
+
+def _delete(d: Dialogue, cancel_bookings: bool) -> None:
+    offering = _offering(d)
+    done = offerings.archive(d.session, d.services, offering, contact=d.contact, now=d.now,
+                             cancel_bookings=cancel_bookings)
+    _memory(d).session_id = None
+    if done.cancelled:
+        d.say(msg.SESSION_DELETED_CANCELLED, name=offering.name, count=done.cancelled)
+    else:
+        d.say(msg.SESSION_DELETED, name=offering.name)
+    d.later(done.then)
+
+
+def delete(event: EventData) -> None:
+    _delete(dialogue(event), cancel_bookings=False)
+
+
+def cancel_bookings_and_delete(event: EventData) -> None:
+    _delete(dialogue(event), cancel_bookings=True)
+
+
+def keep_session(event: EventData) -> None:
+    d = dialogue(event)
+    d.say(msg.SESSION_KEPT, name=_offering(d).name)
+
+
 # -- edit: where it happens ------------------------------------------------------------------------------------------
 
 _WHERE_PLATFORM = ("{command_word}", "on {command_word}", "{command_word} meeting", "online {command_word}",
@@ -157,12 +208,21 @@ def _where_wanted(d: Dialogue) -> tuple[str | None, str | None]:
     return None, None
 
 
+def place_is_kept(event: EventData) -> bool:
+    """The session has upcoming bookings: their customers were told the place (bookings carry none of their own,
+    so it would change under them), and the edit is not opened."""
+    d = dialogue(event)
+    return offerings.upcoming_bookings(d.session, _memory(d).session_id, d.now) > 0
+
+
+def place_kept(event: EventData) -> None:
+    """Why the place can't change, said once; the session's options follow (the detail is shown again)."""
+    d = dialogue(event)
+    d.say(msg.SESSION_WHERE_HAS_BOOKINGS, count=offerings.upcoming_bookings(d.session, _memory(d).session_id, d.now))
+
+
 def _where_prompt(d: Dialogue, offering: Offering) -> None:
-    upcoming = offerings.upcoming_bookings(d.session, offering.id, d.now)
-    if upcoming:  # bookings carry no place of their own: they would change silently
-        d.say(msg.SESSION_WHERE_HAS_BOOKINGS, count=upcoming)
-    else:
-        d.say(msg.SESSION_ASK_WHERE, **d.words())
+    d.say(msg.SESSION_ASK_WHERE, **d.words())
 
 
 def _new_where(d: Dialogue, offering: Offering) -> dict[str, Any] | None:
@@ -215,11 +275,20 @@ def _new_capacity(d: Dialogue, offering: Offering) -> int | None:
     return capacity
 
 
-def _capacity_refused(d: Dialogue, offering: Offering) -> None:
-    if st.parse_capacity(d.text) is None:
-        d.say(msg.SESSION_BAD_CAPACITY)
-        return
-    booked, start = offerings.most_booked(d.session, offering.id, d.now)
+def capacity_below_booked(event: EventData) -> bool:
+    """The new capacity is a number, but fewer than the places already booked in one occurrence."""
+    d = dialogue(event)
+    if _memory(d).editing != "capacity":
+        return False
+    capacity = st.parse_capacity(d.text)
+    return capacity is not None and capacity < offerings.most_booked(d.session, _memory(d).session_id, d.now)[0]
+
+
+def capacity_kept(event: EventData) -> None:
+    """Why the capacity stays, said once; the session's options follow."""
+    d = dialogue(event)
+    booked, start = offerings.most_booked(d.session, _memory(d).session_id, d.now)
+    _memory(d).editing = None
     d.say(msg.SESSION_CAPACITY_BELOW_BOOKED, booked=booked, when=slots.format_slot(start, d.provider.timezone))
 
 
@@ -244,10 +313,12 @@ EDITS: dict[str, Edit] = {
                          lambda v: {"availability": v}),
     "notice": Edit(fields.NOTICE, lambda d, o: st.format_notice(o.min_notice_minutes),
                    lambda v: {"min_notice_minutes": v}),
-    "capacity": Edit(Ask(msg.SESSION_ASK_CAPACITY, read=_new_capacity, error=_capacity_refused),
+    "capacity": Edit(Ask(msg.SESSION_ASK_CAPACITY, read=_new_capacity, error=msg.SESSION_BAD_CAPACITY),
                      lambda d, o: str(o.capacity), lambda v: {"capacity": v}),
     "where": Edit(Ask(_where_prompt, read=_new_where, error=_where_refused),
                   lambda d, o: st.where(o, d.words(o.platform)), lambda v: v),
+    "description": Edit(fields.DESCRIPTION, lambda d, o: o.description or msg.SESSION_NO_DESCRIPTION,
+                        lambda v: {"description": v or None}),
 }
 EDITABLE = tuple(EDITS)
 

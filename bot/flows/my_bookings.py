@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from transitions import EventData
 
 from bot.core import messages as msg
+from bot.core.sessions_text import format_duration
 from bot.core.slots import format_slot_with_zone
 from bot.core.text import normalise
 from bot.dialogue.context import Draft, Listed
@@ -218,7 +219,7 @@ def show_detail(event: EventData) -> None:
            if _as_provider(d, booking) else
            msg.MB_DETAIL_WITH_PROVIDER.format(provider=booking.offering.provider.display_name))
     d.say(msg.MB_DETAIL, session=booking.offering.name, reference=booking.reference, who=who, when=_when(d, booking),
-          duration=booking.offering.duration_minutes, where=_where(d, booking))
+          duration=format_duration(booking.offering.duration_minutes), where=_where(d, booking))
     platform = _reconnect_platform(d, [booking])
     if platform:
         d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))

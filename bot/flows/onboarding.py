@@ -9,7 +9,7 @@ from bot.core import messages as msg
 from bot.core import phones, timezones
 from bot.core.text import clean_input, person_name
 from bot.dialogue.context import Draft
-from bot.flows.common import ZoneGuess, dialogue
+from bot.flows.common import ZoneGuess, dialogue, say_hint
 from bot.services import contacts, plans
 
 
@@ -24,7 +24,7 @@ class SignupDraft(ZoneGuess, Draft):
 def already_provider(event: EventData) -> None:
     d = dialogue(event)
     d.say(msg.ALREADY_PROVIDER, name=d.provider.display_name)
-    d.say(msg.GLOBAL_HINT)
+    say_hint(d)
 
 
 def ask_name(event: EventData) -> None:
@@ -51,7 +51,7 @@ def ask_timezone(event: EventData) -> None:
     draft.offer(guesses)
     name = draft.name
     if len(guesses) == 1:
-        d.say(msg.SIGNUP_ASK_TIMEZONE, name=name, country=phones.country_name(d.contact.country) or "your country",
+        d.say(msg.SIGNUP_ASK_TIMEZONE, name=name, country=phones.country_phrase(d.contact.country) or "your country",
               timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
     elif guesses:
         d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)

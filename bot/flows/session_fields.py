@@ -1,5 +1,5 @@
 """What creating and managing sessions share: the spec of each value a provider types (bot.dialogue.steps.Ask,
-about a subject that is a draft or a saved Offering: both have the Offering's attribute names), the options line,
+about a subject that is a draft or a saved Offering: both have the Offering's attribute names),
 the share message, the warning next to a session whose bookings can't get a meeting link, and the provider's own
 Google Meet link (a session with a link of its own, `meet_url`, rather than a platform making one per booking)."""
 from __future__ import annotations
@@ -15,7 +15,6 @@ from bot.core import messages as msg
 from bot.core import sessions_text as st
 from bot.core.text import clean_input, person_name
 from bot.dialogue.context import Dialogue
-from bot.dialogue.intents import MENUS, fill
 from bot.dialogue.steps import Ask
 from bot.flows.common import dialogue
 from bot.services import sharing, video_accounts
@@ -30,13 +29,6 @@ def parse_meet_url(text: str) -> str | None:
     match = re.fullmatch(r"(?:https?://)?meet\.google\.com/([a-z]{3}-[a-z]{4}-[a-z]{3})/?(?:[?#]\S*)?",
                          clean_input(text, 300).casefold())
     return f"https://meet.google.com/{match[1]}" if match else None
-
-
-def options(d: Dialogue, state: str, only: tuple[str, ...] | None = None) -> str:
-    """The state's options with their real numbers; `only` keeps some of them (the numbers still work)."""
-    words = d.words()
-    return "\n".join(msg.OPTION_LINE.format(number=i, label=fill(o.label, words))
-                     for i, o in enumerate(MENUS[state], 1) if only is None or o.trigger in only)
 
 
 def explain_providers_only(event: EventData) -> None:
@@ -153,4 +145,6 @@ PRICE = Ask(msg.SESSION_ASK_PRICE, read=lambda d, s: money.parse_price(d.text, c
 AVAILABILITY = Ask(msg.SESSION_ASK_AVAILABILITY, read=_hours, error=_bad_hours,
                    values=lambda d, s: {"timezone": d.provider.timezone})
 CAPACITY = Ask(msg.SESSION_ASK_CAPACITY, read=lambda d, s: st.parse_capacity(d.text), error=msg.SESSION_BAD_CAPACITY)
+DESCRIPTION = Ask(msg.SESSION_ASK_DESCRIPTION, read=lambda d, s: st.parse_description(d.text),
+                  error=msg.SESSION_BAD_DESCRIPTION)
 NOTICE = Ask(msg.SESSION_ASK_NOTICE, read=lambda d, s: st.parse_notice(d.text), error=msg.SESSION_BAD_NOTICE)

@@ -36,6 +36,7 @@ class Told:
     booking: Booking | None = None
     old_start: datetime | None = None  # a reschedule: where the booking was
     as_provider: bool = False  # the person talking acted as the session's provider
+    same_link: bool = False  # a reschedule kept the booking's meeting, whose link the customer already has
     then: Callable[[], None] = field(default=_nothing, repr=False)
 
     @property
@@ -189,6 +190,7 @@ def reschedule(session: Session, services: Services, *, booking_id: int | None, 
         return Told("gone" if reason == "started" else reason, booking)
     offering, provider = booking.offering, booking.offering.provider
     zone = booking.customer_timezone
+    same_link = meeting is not None and meeting.id == old_meeting_id and meeting.join_url is not None
     if customer_acts:
         other, text = provider.contact, msg.BOOK_PROVIDER_RESCHEDULED.format(
             customer=booking.customer_name, reference=booking.reference, session=offering.name,
@@ -198,14 +200,14 @@ def reschedule(session: Session, services: Services, *, booking_id: int | None, 
         other, text = booking.customer, msg.BOOK_CUSTOMER_RESCHEDULED_BY_PROVIDER.format(
             provider=provider.display_name, reference=booking.reference, session=offering.name,
             old=slots.format_slot_with_zone(old_start, zone), new=slots.format_slot_with_zone(start, zone),
-            where=where_booked(services, offering))
+            where=where_booked(services, offering, same_link=same_link))
     told = outbox.tell(session, other, text, now)
     if not bookings.needs_meeting(offering):
         booking.link_sent_at = now
     # the old occurrence's meeting, if the booking left it and nobody else uses it, is deleted at Zoom too
     old = session.get(Meeting, old_meeting_id) if old_meeting_id else None
     stale = old_meeting_id if old is not None and old.status == "deleting" else None
-    return Told("rescheduled", booking, old_start=old_start, as_provider=not customer_acts,
+    return Told("rescheduled", booking, old_start=old_start, as_provider=not customer_acts, same_link=same_link,
                 then=_after_commit(services, told, booking.id, [meeting.id if meeting is not None else None, stale]))
 
 
@@ -240,8 +242,11 @@ def cancel(session: Session, services: Services, *, booking_id: int | None, cont
                 then=_after_commit(services, told, booking.id, [meeting.id if meeting is not None else None]))
 
 
-def where_booked(services: Services, offering: Offering) -> str:
-    """What a customer is told about the place of a booking (a group shares one meeting per occurrence)."""
+def where_booked(services: Services, offering: Offering, *, same_link: bool = False) -> str:
+    """What a customer is told about the place of a booking (a group shares one meeting per occurrence); after a
+    move that kept the meeting (`same_link`), that its link stays the same."""
     per_booking = msg.BOOK_CONFIRMED_PLATFORM_GROUP if offering.capacity > 1 else msg.BOOK_CONFIRMED_PLATFORM
+    if same_link:
+        per_booking = msg.BOOK_MOVED_SAME_LINK
     return place_text(offering, in_person=msg.BOOK_CONFIRMED_ADDRESS, own_link=msg.BOOK_CONFIRMED_MEET,
                       per_booking=per_booking, **video_accounts.words(services, offering.platform))

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from bot.core import messages as msg
 from bot.core import money
-from bot.core.sessions_text import place_text
+from bot.core.sessions_text import format_duration, place_text
 from bot.core.slots import format_slot_with_zone
 from bot.services import video_accounts
 from bot.services.bookings import needs_meeting
@@ -124,7 +124,7 @@ def _build(services: "Services", booking: Booking, meeting: Meeting | None, canc
     else:
         template_subject, template_body = msg.EMAIL_CONFIRMED_SUBJECT, msg.EMAIL_CONFIRMED_BODY
     values = dict(name=booking.customer_name, session=offering.name, provider=provider.display_name, when=when,
-                  duration=offering.duration_minutes, price=price, where=where_line, reference=booking.reference,
+                  duration=format_duration(offering.duration_minutes), price=price, where=where_line, reference=booking.reference,
                   support_email=services.config.support_email)
     return Email(to=booking.customer_email, subject=template_subject.format(**values),
                  text=template_body.format(**values), reply_to=services.config.support_email,
