@@ -551,3 +551,13 @@ def test_the_providers_day_view_lists_occurrences_with_people_and_links(provider
         for booking in session.scalars(select(Booking)):
             booking.status = "cancelled"
     assert "Nothing booked" in provider.send("today")
+
+
+def test_no_at_the_time_zone_question_asks_for_the_city(provider, services, whatsapp):
+    make_offering(services, provider.id)
+    chat = whatsapp("+13125550123")  # the zone guessed is Chicago's
+    chat.send(f"book {provider.code}")
+    assert has(msg.BOOK_ASK_TIMEZONE, chat.send("1"))
+    reply = chat.send("no")
+    assert msg.ASK_ZONE_AFTER_NO in reply and "couldn't find" not in reply
+    assert read(msg.BOOK_DAYS, chat.send("London"))["timezone"] == "Europe/London"

@@ -465,6 +465,8 @@ BOOK_ASK_TIMEZONE = ("I'll show the times in *{timezone}* (it's {local_time} the
 BOOK_ASK_TIMEZONE_CHOICES = "Which time zone are you in? Reply with a number, or type your city:\n{options}"
 BOOK_ASK_TIMEZONE_UNKNOWN = ("Which time zone are you in? Type your city or time zone (for example _London_, "
                              "_Kolkata_ or _America/New_York_).")
+ASK_ZONE_AFTER_NO = ("OK. Which city are you in? Type a big city near you (for example _London_, _Mumbai_, _Chicago_), "
+                     "a zone like _Europe/Paris_, or an abbreviation like _EST_.")
 BOOK_BAD_TIMEZONE = ("I couldn't find a time zone for “{text}”. Type a big city near you (for example _Mumbai_, "
                      "_Berlin_, _Chicago_) or a zone like _Europe/Paris_.")
 BOOK_DAYS = ("Free days for *{session}* over the next {days} days (times in {timezone}):\n{options}\n\n"

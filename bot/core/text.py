@@ -36,8 +36,9 @@ def number(text: str) -> int | None:
     return int(words) if _NUMBER.fullmatch(words) else None
 
 
-# What counts as "yes" when the bot asks to confirm a guess.
+# What counts as "yes" when the bot asks to confirm a guess, and as "no".
 YES = frozenset({"1", "yes", "y", "ok", "okay", "confirm", "correct", "si", "sure", "yep"})
+NO = frozenset({"no", "n", "nope", "not", "wrong", "not really", "no thanks", "incorrect"})
 
 
 def person_name(text: str) -> str | None:

@@ -17,7 +17,7 @@ from bot.core import messages as msg
 from bot.core import money, slots, timezones, when
 from bot.core.addresses import suggest_domain
 from bot.core.sessions_text import format_duration, place_text
-from bot.core.text import YES, clean_input, normalise, person_name
+from bot.core.text import NO, YES, clean_input, normalise, person_name
 from bot.core.text import number as read_number
 from bot.dialogue.context import Dialogue, Draft, Listed
 from bot.dialogue.intents import render_options
@@ -303,7 +303,7 @@ def timezone_chosen(event: EventData) -> bool:
 
 def timezone_rejected(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.BOOK_BAD_TIMEZONE, text=_shown(d.text))
+    d.say(msg.ASK_ZONE_AFTER_NO if normalise(d.text) in NO else msg.BOOK_BAD_TIMEZONE, text=_shown(d.text))
 
 
 def keep_timezone(event: EventData) -> None:

@@ -7,7 +7,7 @@ from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core import phones, timezones
-from bot.core.text import clean_input, person_name
+from bot.core.text import NO, clean_input, normalise, person_name
 from bot.dialogue.context import Draft
 from bot.flows.common import ZoneGuess, dialogue, say_hint
 from bot.services import contacts, plans
@@ -67,7 +67,8 @@ def timezone_chosen(event: EventData) -> bool:
 
 def timezone_not_understood(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.SIGNUP_BAD_TIMEZONE, text=clean_input(d.text, 40))
+    d.say(msg.ASK_ZONE_AFTER_NO if normalise(d.text) in NO else msg.SIGNUP_BAD_TIMEZONE,
+          text=clean_input(d.text, 40))
 
 
 def create_provider(event: EventData) -> None:
