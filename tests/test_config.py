@@ -5,8 +5,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.bootstrap import create_app
-from bot.bootstrap import load_config
+from bot.bootstrap import build_services, create_app, load_config
 from bot.core.config import DEV_SECRET, DEV_TOKEN_KEY, Config, ConfigError
 from integrations.google_meet.settings import GoogleSettings
 from integrations.zoom.settings import ZoomSettings
@@ -174,3 +173,10 @@ def test_an_unknown_env_in_code_is_refused_too():
 def test_the_sandbox_default_follows_the_normalised_env():
     assert load_config({"APP_ENV": "Development"}).platform("zoom").sandbox is True
     assert load_config({"APP_ENV": "test"}).platform("zoom").sandbox is False
+
+
+def test_services_build_from_a_config_made_in_code_without_platform_settings(tmp_path):
+    """Benchmarks and operators' scripts build Config(...) directly: no platform is then set up, nothing fails."""
+    services = build_services(Config(env="test", database_url=f"sqlite:///{tmp_path / 'x.db'}",
+                                     task_queue_url="immediate"))
+    assert services.video.names() == []

@@ -22,8 +22,9 @@ SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = "sandbox-client", "sandbox-secret"
 SANDBOX_USER = "you@zoom-sandbox.mynextslot.test"
 
 
-def register(video: VideoProviderRegistry, settings: ZoomSettings, *, public_base_url: str,
+def register(video: VideoProviderRegistry, settings: ZoomSettings | None, *, public_base_url: str,
              clock: Callable[[], datetime]) -> None:
+    settings = settings or ZoomSettings()  # a Config made without Zoom's settings: not set up
     video.describe(ZOOM)  # known even when not set up here (the bot then says so)
     if settings.sandbox:  # the local fake Zoom, mounted under /sandbox/zoom (see `mounts`)
         video.register(ZoomProvider(SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET,
@@ -36,9 +37,9 @@ def register(video: VideoProviderRegistry, settings: ZoomSettings, *, public_bas
     video.add_webhook(ZOOM.name, partial(webhooks.parse, settings.webhook_secret_token))
 
 
-def mounts(settings: ZoomSettings, *, public_base_url: str) -> dict[str, object]:
+def mounts(settings: ZoomSettings | None, *, public_base_url: str) -> dict[str, object]:
     """WSGI apps to serve beside the bot, by path prefix: the sandbox's fake Zoom (development only)."""
-    if not settings.sandbox:
+    if settings is None or not settings.sandbox:
         return {}
     from integrations.zoom.fake import FakeZoom, body_validation_available  # the fake only when asked for
 
