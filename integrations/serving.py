@@ -3,7 +3,8 @@ tests use it so clients talk real HTTP to them."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,3 +44,14 @@ class Switchboard:
             start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
             return [b"nothing plugged in"]
         return app(environ, start_response)
+
+
+@contextmanager
+def switchboard_served() -> Iterator[tuple[str, Switchboard]]:
+    """One loopback server around an empty Switchboard for as long as the block lasts: (its URL, the switchboard)."""
+    switch = Switchboard()
+    served = serve_wsgi(switch)
+    try:
+        yield served.url, switch
+    finally:
+        served.stop()
