@@ -8,7 +8,8 @@ from importlib import resources
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.core import messages as msg
-from bot.core import phones
+from bot.core import choices, phones
+from bot.core.choices import Choice, Numbered
 from bot.core.text import YES, normalise, number
 
 # Big cities that are not zone names, by their normalised spelling.
@@ -123,7 +124,8 @@ def choose(text: str, guess: str | None, choices: list[str]) -> str | None:
     return lookup(text)
 
 
-def numbered(zones: list[str], now: datetime) -> str:
-    """'1. Australia/Perth (17:00)' lines for a pick list."""
-    return "\n".join(msg.OPTION_LINE.format(number=i, label=f"{z} ({local_time(z, now)})")
-                     for i, z in enumerate(zones, 1))
+def numbered(zones: list[str], now: datetime) -> Numbered:
+    """'1. Australia/Perth (17:00)' lines for a pick list (a list row each: the zone, and its time now)."""
+    return choices.numbered([Choice(z, z, local_time(z, now)) for z in zones],
+                            [msg.OPTION_LINE.format(number=i, label=f"{z} ({local_time(z, now)})")
+                             for i, z in enumerate(zones, 1)])

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from sqlalchemy.orm import Session
 
-from bot.dialogue.intents import render_options
+from bot.core.choices import Choice, Numbered, Offer, numbered
+from bot.dialogue.intents import fill, shown_options
 from bot.services import video_accounts
 from store.models import Contact, Provider
 
@@ -76,6 +77,8 @@ class Dialogue:
     arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
     sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted
     media_url: str | None = None  # an image sent with the reply (see `attach`)
+    offered: tuple[int, str, tuple[Choice, ...]] | None = None  # (reply index, its text without the options, choices)
+    link: tuple[str, str] | None = None  # (button title, url): a link the reply is about (see `button`)
     outcome: Any = None  # what this message's use case returned (set before the guards that read it)
     _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
 
@@ -113,21 +116,52 @@ class Dialogue:
         return self.inbound.text.strip()
 
     def say(self, template: str, **values: Any) -> None:
+        """Queue a reply. A value made by `options` or `listing` is numbered text that remembers its choices: the
+        reply then offers them (WhatsApp draws them as buttons or a list where it can, see bot/core/choices.py)."""
+        offered = [v for v in values.values() if isinstance(v, Numbered)]
+        if offered:
+            plain = template.format(**{k: v.lead if isinstance(v, Numbered) else v for k, v in values.items()})
+            self.offered = (len(self.replies), _tidy(plain), offered[-1].choices)
         self.replies.append(template.format(**values) if values else template)
+
+    def offer(self) -> Offer | None:
+        """What this message's replies offer, for the state the conversation is in now (the last offer said)."""
+        if self.offered is None:
+            return None
+        index, body, choices = self.offered
+        replies = [body if i == index else reply for i, reply in enumerate(self.replies)]
+        return Offer(body=_tidy("\n\n".join(r for r in replies if r)), choices=choices, state=self.state)
+
+    def also_offer(self, choices: list[Choice]) -> None:
+        """The last reply asks a question whose answers it names in its text ("Reply *1* or *yes*"): offer them as
+        buttons too."""
+        self.offered = (len(self.replies) - 1, self.replies[-1], tuple(choices))
+
+    def listing(self, choices: list[Choice], lines: list[str] | None = None, lead: str = "") -> Numbered:
+        """Choices the step lists (sessions, days, times, bookings), for a template's {options}: `lines` are their
+        numbered text when it says more than "N. title"; `lead`, a line before them."""
+        return numbered(choices, lines, lead)
+
+    def button(self, title: str, url: str) -> None:
+        """The reply is about this link (connect an account, join a meeting): WhatsApp shows it as a button too."""
+        self.link = (title, url)
 
     def words(self, platform: str | None = None) -> dict[str, str]:
         """A platform's template variables ({platform}, {command_word}, its own texts); without `platform`, those
         of the platform providers connect here."""
         return video_accounts.words(self.services, platform)
 
-    def options(self, state: str, only: tuple[str, ...] | None = None) -> str:
+    def options(self, state: str, only: tuple[str, ...] | None = None, *, platform: str | None = None,
+                lead: str = "") -> Numbered:
         """The state's options, numbered from 1 as shown; with `only`, just those triggers, and the numbers the
-        person types next map to them (remembered with the state, see `shown`)."""
+        person types next map to them (remembered with the state, see `shown`). `platform`: whose words fill the
+        labels (the one connected here by default); `lead`: a line of the question before them."""
         if only is None:
             self.context.pop(SHOWN_KEY, None)
         else:
             self.context[SHOWN_KEY] = {"state": state, "triggers": list(only)}
-        return render_options(state, self.words(), only)
+        words = self.words(platform)
+        return numbered([Choice(o.trigger, fill(o.label, words)) for o in shown_options(state, only)], lead=lead)
 
     def shown(self, state: str) -> tuple[str, ...] | None:
         """The triggers of `state`'s options last shown, when a step showed only some (None: all of them)."""
@@ -149,3 +183,10 @@ class Dialogue:
     def later(self, job: Callable[[], None]) -> None:
         """Run `job` once this message's transaction has committed (sending mail, calling the video platform...)."""
         self.after_commit.append(job)
+
+
+def _tidy(text: str) -> str:
+    """A reply whose options were taken out: no run of blank lines left where they were."""
+    lines = [line.rstrip() for line in text.strip().split("\n")]
+    kept = [line for i, line in enumerate(lines) if line or (i and lines[i - 1])]
+    return "\n".join(kept).strip()

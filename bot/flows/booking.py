@@ -16,11 +16,11 @@ from transitions import EventData
 from bot.core import messages as msg
 from bot.core import money, slots, timezones, when
 from bot.core.addresses import suggest_domain
+from bot.core.choices import Choice
 from bot.core.sessions_text import format_duration, place_text
 from bot.core.text import NO, YES, clean_input, normalise, person_name
 from bot.core.text import number as read_number
 from bot.dialogue.context import Dialogue, Draft, Listed
-from bot.dialogue.intents import render_options
 from bot.flows.common import ZoneGuess, dialogue
 from bot.services import booking as booking_service
 from bot.services import bookings, calendars, contacts, video_accounts
@@ -210,12 +210,13 @@ def show_sessions(event: EventData) -> None:
         d.say(msg.BOOK_NOTHING_OPEN, provider=provider.display_name)
         d.say(msg.GLOBAL_HINT)
         return
-    lines = []
+    lines, choices = [], []
     for number, o in enumerate(offerings, 1):
         group = msg.BOOK_GROUP_SUFFIX.format(capacity=o.capacity) if o.capacity > 1 else ""
-        lines.append(msg.BOOK_SESSION_LINE.format(number=number, name=o.name, duration=format_duration(o.duration_minutes),
-                                                  price=_price(o), where=_mode(d, o) + group))
-    d.say(msg.BOOK_SESSIONS, provider=provider.display_name, options="\n".join(lines))
+        facts = dict(duration=format_duration(o.duration_minutes), price=_price(o), where=_mode(d, o) + group)
+        lines.append(msg.BOOK_SESSION_LINE.format(number=number, name=o.name, **facts))
+        choices.append(Choice(str(o.id), o.name, msg.BOOK_SESSION_ROW.format(**facts)))
+    d.say(msg.BOOK_SESSIONS, provider=provider.display_name, options=d.listing(choices, lines))
 
 
 def _picked_offering(d: Dialogue) -> Offering | None:
@@ -290,6 +291,7 @@ def ask_timezone(event: EventData) -> None:
     _draft(d).offer(guesses)
     if len(guesses) == 1:
         d.say(msg.BOOK_ASK_TIMEZONE, timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
+        d.also_offer([Choice("yes", msg.OPT_YES)])
     elif guesses:
         d.say(msg.BOOK_ASK_TIMEZONE_CHOICES, options=timezones.numbered(guesses, d.now))
     else:
@@ -330,11 +332,20 @@ def show_days(event: EventData) -> None:
         d.say(msg.BOOK_NO_DAYS_RESCHEDULE if _is_reschedule(d) else msg.BOOK_NO_DAYS, session=name,
               days=bookings.BOOKING_DAYS)
         return
-    lines = []
-    for number, (_, starts) in enumerate(days, 1):
-        lines.append(msg.BOOK_DAY_LINE.format(number=number, day=_day_label(starts[0], zone),
-                                              times=_times_preview(starts, zone)))
-    d.say(msg.BOOK_DAYS, session=name, days=bookings.BOOKING_DAYS, timezone=zone, options="\n".join(lines))
+    lines, choices = [], []
+    for number, (day, starts) in enumerate(days, 1):
+        label = _day_label(starts[0], zone)
+        lines.append(msg.BOOK_DAY_LINE.format(number=number, day=label, times=_times_preview(starts, zone)))
+        choices.append(Choice(day.isoformat(), label, _times_span(starts, zone)))
+    d.say(msg.BOOK_DAYS, session=name, days=bookings.BOOKING_DAYS, timezone=zone, options=d.listing(choices, lines))
+
+
+def _times_span(starts: list[datetime], zone: str) -> str:
+    """A day's times in a list row: "6 times, 10:00 to 15:00" or "1 time, 10:00"."""
+    first, last = _clock(starts[0], zone), _clock(starts[-1], zone)
+    if len(starts) == 1:
+        return msg.BOOK_DAY_ROW_ONE.format(time=first)
+    return msg.BOOK_DAY_ROW.format(count=len(starts), first=first, last=last)
 
 
 def _times_preview(starts: list[datetime], zone: str, shown: int = 4) -> str:
@@ -392,15 +403,18 @@ def show_times(event: EventData) -> None:
     if not starts:
         d.say(msg.BOOK_NO_TIMES, day=label)
         return
-    lines = []
-    for number, start in enumerate(starts, 1):
+    lines, choices = [], []
+    for number, (start, key) in enumerate(zip(starts, draft.listed), 1):
         if offering.capacity > 1:
             left = offering.capacity - bookings.seats_taken(d.session, offering.id, start)
             lines.append(msg.BOOK_TIME_LINE_GROUP.format(number=number, time=_clock(start, zone), left=left,
                                                          capacity=offering.capacity))
+            choices.append(Choice(key, _clock(start, zone), msg.BOOK_TIME_ROW_GROUP.format(
+                left=left, capacity=offering.capacity)))
         else:
             lines.append(msg.BOOK_TIME_LINE.format(number=number, time=_clock(start, zone)))
-    d.say(msg.BOOK_TIMES, session=offering.name, day=label, timezone=zone, options="\n".join(lines))
+            choices.append(Choice(key, _clock(start, zone)))
+    d.say(msg.BOOK_TIMES, session=offering.name, day=label, timezone=zone, options=d.listing(choices, lines))
 
 
 def _picked_start(d: Dialogue) -> str | None:
@@ -532,11 +546,11 @@ def show_summary(event: EventData) -> None:
         old, new = slots.format_slot_with_zone(booking.start_at, zone), slots.format_slot_with_zone(start, zone)
         if booking.customer_id == d.contact.id:  # (as `rescheduled` decides who acts)
             d.say(msg.BOOK_RESCHEDULE_SUMMARY, reference=booking.reference, session=offering.name,
-                  provider=provider.display_name, old=old, new=new, options=render_options("book_confirm"))
+                  provider=provider.display_name, old=old, new=new, options=d.options("book_confirm"))
         else:
             d.say(msg.BOOK_RESCHEDULE_SUMMARY_AS_PROVIDER, customer=booking.customer_name,
                   reference=booking.reference, session=offering.name, old=old, new=new,
-                  options=render_options("book_confirm"))
+                  options=d.options("book_confirm"))
         return
     if bookings.needs_meeting(offering) and not _makes_links(d, offering):
         per_booking = msg.BOOK_SUMMARY_WHERE_PLATFORM_DELAYED
@@ -546,7 +560,7 @@ def show_summary(event: EventData) -> None:
                        per_booking=per_booking, **d.words(offering.platform))
     d.say(msg.BOOK_SUMMARY, session=offering.name, provider=provider.display_name,
           when=slots.format_slot_with_zone(start, zone), duration=format_duration(offering.duration_minutes), price=_price(offering),
-          where=where, name=_draft(d).name, email=_draft(d).email, options=render_options("book_confirm"))
+          where=where, name=_draft(d).name, email=_draft(d).email, options=d.options("book_confirm"))
 
 
 def confirm(event: EventData) -> None:

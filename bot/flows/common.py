@@ -11,7 +11,7 @@ from bot.core import messages as msg
 from bot.core import timezones
 from bot.core.text import normalise
 from bot.dialogue.context import Dialogue
-from bot.dialogue.intents import MAIN_MENUS, MENUS, render_options
+from bot.dialogue.intents import MAIN_MENUS, MENUS
 from bot.services import contacts
 
 log = logging.getLogger(__name__)
@@ -75,9 +75,9 @@ def show_menu(event: EventData) -> None:
     if transition is not None and transition.source == "start":
         welcome(event)
     if d.state == "provider_menu" and d.provider is not None:
-        d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=render_options(d.state, d.words()))
+        d.say(msg.PROVIDER_MENU, name=d.provider.display_name, options=d.options(d.state))
     else:
-        d.say(msg.CUSTOMER_MENU, options=render_options("customer_menu"))
+        d.say(msg.CUSTOMER_MENU, options=d.options("customer_menu"))
 
 
 def opt_out(event: EventData) -> None:
@@ -118,7 +118,7 @@ def not_understood(event: EventData) -> None:
     shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."
     if d.state in MENUS:
         d.say(msg.NOT_UNDERSTOOD, text=shown)
-        d.say(render_options(d.state, d.words(), d.shown(d.state)))
+        d.say("{options}", options=d.options(d.state, d.shown(d.state)))
     say_hint(d)
 
 

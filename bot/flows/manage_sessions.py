@@ -17,6 +17,7 @@ from transitions import EventData
 from bot.core import messages as msg
 from bot.core import money, slots
 from bot.core import sessions_text as st
+from bot.core.choices import Choice
 from bot.core.text import clean_input, number
 from bot.dialogue.context import Dialogue, Draft
 from bot.dialogue.intents import MENUS, fill
@@ -59,17 +60,21 @@ def show_list(event: EventData) -> None:
     if not mine:
         d.say(msg.SESSION_LIST_EMPTY)
         return
-    lines, warnings = [], []
+    lines, choices, warnings = [], [], []
     for position, o in enumerate(mine, 1):
-        line = msg.SESSION_LIST_LINE.format(
-            number=position, name=o.name, kind=st.kind_label(o.kind), duration=st.format_duration(o.duration_minutes),
-            price=money.format_price(o.price_minor, o.currency, d.provider.country), status=st.status_label(o.status))
+        facts = dict(kind=st.kind_label(o.kind), duration=st.format_duration(o.duration_minutes),
+                     price=money.format_price(o.price_minor, o.currency, d.provider.country),
+                     status=st.status_label(o.status))
+        line = msg.SESSION_LIST_LINE.format(number=position, name=o.name, **facts)
+        row = msg.SESSION_LIST_ROW.format(**facts)
         warning = fields.warning_for(d, o)
         if warning:
-            line += msg.SESSION_LIST_PLATFORM_MARK.format(**d.words(o.platform))
+            mark = msg.SESSION_LIST_PLATFORM_MARK.format(**d.words(o.platform))
+            line, row = line + mark, row + mark
             warnings.append(warning)
         lines.append(line)
-    d.say(msg.SESSION_LIST, lines="\n".join(lines))
+        choices.append(Choice(str(o.id), o.name, row))
+    d.say(msg.SESSION_LIST, lines=d.listing(choices, lines))
     if warnings:
         d.say(warnings[0])
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from transitions import EventData
 
 from bot.core import messages as msg
+from bot.core.choices import Choice
 from bot.core.sessions_text import format_duration
 from bot.core.slots import format_slot_with_zone
 from bot.core.text import normalise
 from bot.dialogue.context import Draft, Listed
-from bot.dialogue.intents import render_options
 from bot.flows.booking import BookingDraft
 from bot.flows.common import dialogue
 from bot.services import booking as booking_service
@@ -104,17 +104,20 @@ def show_list(event: EventData) -> None:
         d.say(msg.MB_NONE)
         d.say(msg.MB_NONE_PROVIDER_HINT if d.provider is not None else msg.MB_NONE_CUSTOMER_HINT)
         return
-    lines = [msg.MB_LIST_HEADER]
+    lines, choices = [], []
     for number, booking in enumerate(rows[:MAX_LISTED], 1):
         values = dict(number=number, session=booking.offering.name, when=_when(d, booking), where=_where(d, booking))
         if _as_provider(d, booking):
-            lines.append(msg.MB_LINE_AS_PROVIDER.format(customer=booking.customer_name + _attending(booking),
-                                                        **values))
+            customer = booking.customer_name + _attending(booking)
+            lines.append(msg.MB_LINE_AS_PROVIDER.format(customer=customer, **values))
+            row = msg.MB_ROW_AS_PROVIDER.format(customer=customer, when=values["when"])
         else:
             lines.append(msg.MB_LINE_AS_CUSTOMER.format(provider=booking.offering.provider.display_name, **values))
+            row = msg.MB_ROW_AS_CUSTOMER.format(provider=booking.offering.provider.display_name, when=values["when"])
+        choices.append(Choice(str(booking.id), booking.offering.name, row))
     if len(rows) > MAX_LISTED:
         lines.append(msg.MB_LIST_MORE.format(count=len(rows) - MAX_LISTED))
-    d.say("\n".join(lines))
+    d.say("{options}", options=d.listing(choices, lines, lead=msg.MB_LIST_HEADER))
     platform = _reconnect_platform(d, rows)
     if platform:
         d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))
@@ -223,7 +226,7 @@ def show_detail(event: EventData) -> None:
     platform = _reconnect_platform(d, [booking])
     if platform:
         d.say(msg.MB_PLATFORM_RECONNECT, **d.words(platform))
-    d.say(msg.MB_DETAIL_OPTIONS, options=render_options("booking_detail"))
+    d.say(msg.MB_DETAIL_OPTIONS, options=d.options("booking_detail"))
 
 
 def _changeable(d, booking: Booking | None) -> bool:
@@ -276,9 +279,9 @@ def ask_cancel(event: EventData) -> None:
     if not _changeable(d, booking):
         _refuse(d, booking)
         return
-    options = render_options("confirm_cancel_booking")
-    if (reason := d.draft(MyBookingsDraft).reason) is not None:
-        options = msg.MB_CONFIRM_CANCEL_REASON.format(reason=reason) + "\n" + options
+    reason = d.draft(MyBookingsDraft).reason
+    options = d.options("confirm_cancel_booking",
+                        lead=msg.MB_CONFIRM_CANCEL_REASON.format(reason=reason) if reason is not None else "")
     d.say(msg.MB_CONFIRM_CANCEL, session=booking.offering.name, when=_when(d, booking), reference=booking.reference,
           other=_other_party(d, booking), options=options)
 

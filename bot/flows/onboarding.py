@@ -7,6 +7,7 @@ from transitions import EventData
 
 from bot.core import messages as msg
 from bot.core import phones, timezones
+from bot.core.choices import Choice
 from bot.core.text import NO, clean_input, normalise, person_name
 from bot.dialogue.context import Draft
 from bot.flows.common import ZoneGuess, dialogue, say_hint
@@ -53,6 +54,7 @@ def ask_timezone(event: EventData) -> None:
     if len(guesses) == 1:
         d.say(msg.SIGNUP_ASK_TIMEZONE, name=name, country=phones.country_phrase(d.contact.country) or "your country",
               timezone=guesses[0], local_time=timezones.local_time(guesses[0], d.now))
+        d.also_offer([Choice("yes", msg.OPT_YES)])
     elif guesses:
         d.say(msg.SIGNUP_ASK_TIMEZONE_UNKNOWN, name=name)
         d.say(msg.SIGNUP_TIMEZONE_CHOICES, options=timezones.numbered(guesses, d.now))

@@ -9,7 +9,6 @@ from transitions import EventData
 from bot.core import messages as msg
 from bot.core import reminders as schedule
 from bot.core.slots import format_slot_with_zone
-from bot.dialogue.intents import render_options
 from bot.flows import my_bookings
 from bot.flows.common import dialogue
 from bot.services import reminders
@@ -24,7 +23,7 @@ SETTING_LABELS = {"24h1h": msg.REMINDER_SETTING_24H1H, "1h": msg.REMINDER_SETTIN
 def show_settings(event: EventData) -> None:
     d = dialogue(event)
     d.say(msg.REMINDERS_SETTINGS, customers=SETTING_LABELS[d.provider.remind_customers],
-          me=SETTING_LABELS[d.provider.remind_self], options=render_options("reminder_settings"))
+          me=SETTING_LABELS[d.provider.remind_self], options=d.options("reminder_settings"))
 
 
 def explain_customers_only(event: EventData) -> None:

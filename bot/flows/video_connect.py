@@ -11,7 +11,6 @@ from transitions import EventData
 
 from bot.core import messages as msg
 from bot.dialogue.context import Dialogue, Draft
-from bot.dialogue.intents import render_options
 from bot.flows.common import dialogue
 from bot.services import video_accounts
 
@@ -102,7 +101,7 @@ def show_integrations(event: EventData) -> None:
         lines.append(status.format(**words, email=video_accounts.connected_email(d.services, conn)))
         sealed = True
     say = d.say_sealed if sealed else d.say
-    say(msg.INTEGRATIONS_MENU, status="\n".join(lines), options=render_options("integrations", d.words(named)))
+    say(msg.INTEGRATIONS_MENU, status="\n".join(lines), options=d.options("integrations", platform=named))
 
 
 def explain_not_connected(event: EventData) -> None:
@@ -116,7 +115,7 @@ def ask_disconnect(event: EventData) -> None:
     d.draft(ChosenPlatform).name = platform  # the yes/no that follows is about this one
     conn = _connection(d)
     d.say_sealed(msg.PLATFORM_CONFIRM_DISCONNECT, **d.words(platform),
-                 email=video_accounts.connected_email(d.services, conn), options=render_options("confirm_disconnect"))
+                 email=video_accounts.connected_email(d.services, conn), options=d.options("confirm_disconnect"))
 
 
 def disconnect(event: EventData) -> None:
