@@ -127,6 +127,9 @@ class OutboundMessage(Base):
     # rather than as the generic fallback template.
     template_sid: Mapped[str | None] = mapped_column(String(64))
     template_variables: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Inside the 24-hour window the message goes as WhatsApp buttons or a list (integrations/twilio/content.py, as
+    # JSON text; encrypted like the body when sealed), `body` being the same choices as numbered text.
+    rich: Mapped[str | None] = mapped_column(Text)
     error_code: Mapped[int | None] = mapped_column(Integer)
     error_message: Mapped[str | None] = mapped_column(String(255))
     attempts: Mapped[int] = mapped_column(default=0)
@@ -140,6 +143,19 @@ class OutboundMessage(Base):
         Index("ix_outbound_active", "to", "id", postgresql_where=text("status IN ('pending', 'claimed')"),
               sqlite_where=text("status IN ('pending', 'claimed')")),
     )
+
+
+class ContentTemplate(Base):
+    """A Content API resource the bot created for one shape of rich message (a list of 7 rows with descriptions,
+    two reply buttons...), keyed by a hash of its definition: created on first use, then reused by every message
+    of that shape."""
+
+    __tablename__ = "content_templates"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    sid: Mapped[str] = mapped_column(String(64))
+    friendly_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime]
 
 
 class SupportTicket(Base):

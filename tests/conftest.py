@@ -95,7 +95,8 @@ def config(database_url: str, fake_twilio, smtp_server, fake_zoom) -> Config:
                                                   webhook_secret_token=ZOOM_WEBHOOK_SECRET,
                                                   oauth_base_url=fake_zoom.oauth_base_url,
                                                   api_base_url=fake_zoom.api_base_url)},
-                  task_queue_url="immediate")
+                  task_queue_url="immediate",
+                  twilio_rich_messages=False)  # replies as numbered text; tests/test_rich_messages.py turns it on
 
 
 @pytest.fixture

@@ -13,12 +13,14 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 from transitions import MachineError
 
+from bot.core import choices
 from bot.core import messages as msg
 from bot.core import phones
+from bot.core.choices import Offer
 from bot.core.text import clean_input
-from bot.dialogue.context import CONTEXT_VERSION, VERSION_KEY, Dialogue, Inbound
+from bot.dialogue.context import CONTEXT_VERSION, OFFER_KEY, VERSION_KEY, Dialogue, Inbound
 from bot.dialogue.intents import Intent, parse_intent
-from bot.services import outbox, video_accounts
+from bot.services import outbox, rich, video_accounts
 from bot.services.deps import Services
 from bot.state_machine import MENU_STATES, STATES, build_machine, fire
 from store import repos
@@ -67,7 +69,8 @@ class ConversationHandler:
             dialogue = self._converse(session, contact, conv, inbound, now)
             repos.save_conversation(session, contact, conv, dialogue.state, dialogue.stored_context(), now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
-                               seal_with=services.cipher if dialogue.sealed else None, media_url=dialogue.media_url)
+                               seal_with=services.cipher if dialogue.sealed else None, media_url=dialogue.media_url,
+                               rich_form=self._rich_form(dialogue))
         return self._after_commit(dialogue, ids)
 
     def _handle_read_first(self, inbound: Inbound, now: datetime) -> Outcome | None:
@@ -101,7 +104,7 @@ class ConversationHandler:
                     raise _Duplicate  # rolls the conversation back
                 ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                    seal_with=services.cipher if dialogue.sealed else None,
-                                   media_url=dialogue.media_url)
+                                   media_url=dialogue.media_url, rich_form=self._rich_form(dialogue))
         except _Duplicate:
             log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
             return Outcome(duplicate=True)
@@ -130,7 +133,59 @@ class ConversationHandler:
             dialogue.forget()
             dialogue.context["_after_reset"] = True
         self._run(dialogue, stored)
+        self._remember_offer(dialogue)
         return dialogue
+
+    def _remember_offer(self, dialogue: Dialogue) -> None:
+        """Keep the choices this message sends with the state, so that a tap on them maps to the right one (and a
+        tap on older ones is known to be stale). A message that offers nothing new keeps the last offer while the
+        conversation stays in its state ("thanks" in the middle of picking a day)."""
+        if not self.services.config.twilio_rich_messages:
+            dialogue.context.pop(OFFER_KEY, None)
+            return
+        offer = dialogue.paged[0] if dialogue.paged is not None else dialogue.offer()
+        if offer is None:
+            kept = Offer.from_json(dialogue.context.get(OFFER_KEY))
+            offer = kept if kept is not None and kept.state == dialogue.state else None
+        if offer is None:
+            dialogue.context.pop(OFFER_KEY, None)
+        else:
+            dialogue.context[OFFER_KEY] = offer.to_json()
+
+    def _rich_form(self, dialogue: Dialogue):
+        """The reply as WhatsApp buttons or a list (or a link button), when rich messages are on."""
+        if not self.services.config.twilio_rich_messages:
+            return None
+        offer, page = dialogue.paged if dialogue.paged is not None else (dialogue.offer(), 1)
+        return rich.compose(offer, page, dialogue.link, "\n\n".join(r for r in dialogue.replies if r))
+
+    @staticmethod
+    def _answer_tap(dialogue: Dialogue, state: str) -> bool:
+        """A tapped button or row of ours: in the offer the person has now it is a number, and the message goes on
+        as if they had typed it (True); a "More…"/"Back" row sends that page of the list, and a tap on an older
+        message says so and offers the current choices (False: nothing else runs)."""
+        offer = Offer.from_json(dialogue.context.get(OFFER_KEY))
+        tap = choices.resolve(dialogue.inbound.payload, offer, state)
+        if not tap.ours:
+            return True
+        if tap.stale and dialogue.context.get("_after_reset"):  # the conversation started over: the menu
+            dialogue.inbound = replace(dialogue.inbound, text="menu", payload=None)
+            return True
+        if tap.number is not None:
+            dialogue.inbound = replace(dialogue.inbound, text=str(tap.number), payload=None)
+            return True
+        dialogue.state = state
+        if tap.page is not None and offer is not None:
+            dialogue.paged = (offer, tap.page)
+            dialogue.say(offer.page_text(tap.page))
+        elif offer is not None and offer.state == state:
+            again = Offer(body=f"{msg.STALE_CHOICE}\n\n{offer.body}", choices=offer.choices, state=state)
+            dialogue.paged = (again, 1)
+            dialogue.say(msg.STALE_CHOICE)
+            dialogue.say(offer.page_text())
+        else:
+            dialogue.say(msg.STALE_CHOICE_NO_LIST)
+        return False
 
     def _after_commit(self, dialogue: Dialogue, ids: list[int]) -> Outcome:
         outbox.after_commit(self.services, ids)
@@ -145,6 +200,8 @@ class ConversationHandler:
         if not dialogue.text and not dialogue.inbound.payload:
             dialogue.state = state
             dialogue.say(msg.EMPTY_MESSAGE)
+            return
+        if not self._answer_tap(dialogue, state):
             return
         try:
             intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words(),

@@ -113,24 +113,28 @@ class Offer:
         start = starts[page - 1]
         end = starts[page] if page < len(starts) else len(self.choices)
         rows = [_row(self, c) for c in self.choices[start:end]]
+        if any(row.description for row in rows):  # a list's rows all have a second line, or none has
+            rows = [row if row.description else Row(row.id, row.title, row.title) for row in rows]
+        described = bool(rows[0].description)
+        count = len(self.choices)
         if page < len(starts):
-            rows.append(Row(self.tap_id(f"{PAGE_MARK}{page + 1}"), msg.LIST_MORE,
-                            msg.LIST_MORE_DESCRIPTION.format(first=end + 1, last=_page_end(starts, page + 1,
-                                                                                            len(self.choices)),
-                                                             count=len(self.choices))))
+            rows.append(Row(self.tap_id(f"{PAGE_MARK}{page + 1}"), msg.LIST_MORE, msg.LIST_MORE_DESCRIPTION.format(
+                first=end + 1, last=_page_end(starts, page + 1, count), count=count) if described else ""))
         if page > 1:
-            rows.append(Row(self.tap_id(f"{PAGE_MARK}{page - 1}"), msg.LIST_BACK,
-                            msg.LIST_MORE_DESCRIPTION.format(first=starts[page - 2] + 1, last=start,
-                                                             count=len(self.choices))))
+            rows.append(Row(self.tap_id(f"{PAGE_MARK}{page - 1}"), msg.LIST_BACK, msg.LIST_MORE_DESCRIPTION.format(
+                first=starts[page - 2] + 1, last=start, count=count) if described else ""))
         return rows
 
-    def page_text(self, page: int) -> str:
-        """A page as numbered text (the numbers of the whole list), for when it cannot go as a list."""
+    def page_text(self, page: int | None = None) -> str:
+        """The offer as numbered text (one page of it, numbered as in the whole list), for when it cannot go as
+        buttons or a list."""
         starts = _page_starts(len(self.choices))
-        page = min(max(page, 1), len(starts))
-        end = starts[page] if page < len(starts) else len(self.choices)
+        first, end = 0, len(self.choices)
+        if page is not None:
+            page = min(max(page, 1), len(starts))
+            first, end = starts[page - 1], starts[page] if page < len(starts) else len(self.choices)
         lines = [msg.OPTION_LINE.format(number=i + 1, label=_label(c))
-                 for i, c in enumerate(self.choices) if starts[page - 1] <= i < end]
+                 for i, c in enumerate(self.choices) if first <= i < end]
         return "\n".join((self.body, "", *lines)) if self.body else "\n".join(lines)
 
 

@@ -59,6 +59,7 @@ class Config:
     twilio_api_base_url: str = "https://api.twilio.com"
     twilio_template_content_sid: str = ""
     twilio_reminder_content_sid: str = ""  # the approved reminder template (variables: see README)
+    twilio_rich_messages: bool = True  # menus and lists as WhatsApp buttons and lists (Content API); off: numbered text
     twilio_timeout_seconds: float = 10.0  # one Twilio API call; a sender's claim on a message lasts this + 5 s
     smtp_url: str = ""
     mail_from: str = "MyNextSlot <no-reply@mynextslot.com>"
@@ -186,6 +187,7 @@ def load_config(environ: Mapping[str, str] | None = None,
         twilio_api_base_url=get("TWILIO_API_BASE_URL", d.twilio_api_base_url).rstrip("/"),
         twilio_template_content_sid=get("TWILIO_TEMPLATE_CONTENT_SID", ""),
         twilio_reminder_content_sid=get("TWILIO_REMINDER_CONTENT_SID", ""),
+        twilio_rich_messages=_flag("TWILIO_RICH_MESSAGES", get("TWILIO_RICH_MESSAGES", ""), default=True),
         smtp_url=get("SMTP_URL", ""),
         mail_from=get("MAIL_FROM", d.mail_from),
         support_email=get("SUPPORT_EMAIL", d.support_email),

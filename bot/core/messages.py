@@ -14,6 +14,8 @@ LIST_BUTTON = "Choose"
 LIST_MORE = "More…"
 LIST_BACK = "Back"
 LIST_MORE_DESCRIPTION = "{first} to {last} of {count}"
+CONNECT_BUTTON = "Connect {platform}"  # a link button's title: at most 20 characters, else the next one that fits
+JOIN_BUTTONS = ("Join {platform} meeting", "Join {platform}", "Join the meeting")
 STALE_CHOICE = "That choice is from an earlier message, and things have moved on since. Here is what you can choose now:"
 STALE_CHOICE_NO_LIST = ("That choice is from an earlier message, and things have moved on since. Please answer the "
                         "last question, or send *menu* for the menu.")
@@ -42,6 +44,7 @@ OPT_HELP_AUTH = "{platform} authorization fails or times out"
 OPT_HELP_WRONG_ACCOUNT = "I connected the wrong {platform} account"
 OPT_HELP_PERSON = "Talk to a person"
 OPT_YES = "Yes"
+OPT_USE = "Use {value}"
 
 # --- provider sign-up ----------------------------------------------------------------------------------------
 ALREADY_PROVIDER = "You're already registered as a provider, {name}."

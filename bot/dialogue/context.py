@@ -54,6 +54,7 @@ D = TypeVar("D", bound=Draft)
 # another version, in the middle of a journey, starts again at the menu instead of reading what it cannot.
 CONTEXT_VERSION = 2
 VERSION_KEY = "_v"
+OFFER_KEY = "_offer"  # the choices last sent (bot.core.choices.Offer), which a tapped button or row refers to
 SHOWN_KEY = "_shown"  # {"state": ..., "triggers": [...]}: the options shown when a step showed only some
 
 
@@ -79,6 +80,7 @@ class Dialogue:
     media_url: str | None = None  # an image sent with the reply (see `attach`)
     offered: tuple[int, str, tuple[Choice, ...]] | None = None  # (reply index, its text without the options, choices)
     link: tuple[str, str] | None = None  # (button title, url): a link the reply is about (see `button`)
+    paged: tuple[Offer, int] | None = None  # the reply is a page of an offer sent before ("More…" tapped)
     outcome: Any = None  # what this message's use case returned (set before the guards that read it)
     _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
 

@@ -451,6 +451,7 @@ def _offer(d: Dialogue, key: str, known: str | None, ask_known: str, ask: str) -
     setattr(_draft(d), f"{key}_offer", known)
     if known:
         d.say(ask_known, **{key: known})
+        d.also_offer([Choice("yes", msg.OPT_USE.format(value=known))])
     else:
         d.say(ask)
 
@@ -525,6 +526,7 @@ def email_rejected(event: EventData) -> None:
         draft = _draft(d)
         draft.email_offer, draft.email_typed = suggestion, typed
         d.say(msg.BOOK_EMAIL_TYPO, suggestion=suggestion, typed=typed)
+        d.also_offer([Choice("yes", msg.OPT_USE.format(value=suggestion))])
         return
     d.say(msg.BOOK_BAD_EMAIL, text=_shown(d.text))
 

@@ -80,6 +80,7 @@ def say_connect_link(d: Dialogue) -> None:
     platform = _platform(d)
     link = video_accounts.new_connect_link(d.services, d.session, d.provider, platform, d.now)
     d.say(msg.PLATFORM_LINK, **d.words(platform), link=link)
+    d.button(msg.CONNECT_BUTTON.format(**d.words(platform)), link)
 
 
 def show_integrations(event: EventData) -> None:

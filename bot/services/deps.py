@@ -52,6 +52,8 @@ class Services:
     inline_delivery: bool = False
     # provider id -> (valid until, its calendar's busy times): bot.services.calendars' few-minute cache
     busy_cache: dict[int, tuple[datetime, Any]] = field(default_factory=dict)
+    # definition key -> content sid: bot.services.rich's memory of the content_templates table
+    content_sids: dict[str, str] = field(default_factory=dict)
 
     @property
     def status_callback_url(self) -> str | None:

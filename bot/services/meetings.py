@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from bot.core import messages as msg
 from bot.core.slots import format_slot_with_zone
-from bot.services import outbox, video_accounts
+from bot.services import outbox, rich, video_accounts
 from integrations.video import (
     MeetingNotFound,
     MeetingRequest,
@@ -304,10 +304,12 @@ def deliver_links(services: "Services", meeting_id: int) -> int:
         ids: list[int] = []
         for booking in bookings:
             offering = booking.offering
-            ids += outbox.queue(session, booking.customer, [msg.LINK_READY.format(
-                **video_accounts.words(services, meeting.platform),
-                session=offering.name, when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
-                join_url=meeting.join_url, passcode=meeting.password or "-", reference=booking.reference)], now)
+            words = video_accounts.words(services, meeting.platform)
+            text = msg.LINK_READY.format(
+                **words, session=offering.name, when=format_slot_with_zone(booking.start_at, booking.customer_timezone),
+                join_url=meeting.join_url, passcode=meeting.password or "-", reference=booking.reference)
+            ids += outbox.queue(session, booking.customer, [text], now,
+                                rich_form=rich.link_button(services, text, msg.JOIN_BUTTONS, meeting.join_url, **words))
             booking.link_sent_at = now
             if booking.email_link_pending and booking.email_status != "pending":  # it went without the link
                 booking.email_status, booking.email_sequence = "pending", booking.email_sequence + 1

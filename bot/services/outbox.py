@@ -12,6 +12,7 @@ which names our message, may already have told us), so a crash costs seconds and
 tell."""
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -22,6 +23,8 @@ from sqlalchemy import Row, bindparam, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import phones
+from bot.services import rich
+from integrations.twilio.content import Rich
 from integrations.twilio.messenger import MessengerUnavailable, SendResult, split_body
 from store.db import unit_of_work
 from store.models import Contact, OutboundMessage
@@ -45,12 +48,14 @@ _QUEUE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
           seal_with: "TokenCipher | None" = None, media_url: str | None = None,
-          template: tuple[str, dict[str, str]] | None = None) -> list[int]:
+          template: tuple[str, dict[str, str]] | None = None, rich_form: Rich | None = None) -> list[int]:
     """Write one WhatsApp message (split at 1,600 characters) holding all `texts`, in order. `reply`: it answers the
     recipient's own message (sent even to someone who opted out). `seal_with`: the texts name personal data of a
     connected account (its email), so the body is stored encrypted with this cipher (see `message_body`).
     `media_url`: an image sent with the last part (as its caption). `template`: (content sid, variables) of the
-    approved template this message goes as outside the 24-hour window, instead of the generic fallback."""
+    approved template this message goes as outside the 24-hour window, instead of the generic fallback. `rich_form`: the
+    same message as WhatsApp buttons or a list (bot/services/rich.py), sent instead of the text inside the window
+    (a message too long for one part goes as text)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
@@ -58,10 +63,13 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
     seal = seal_with.encrypt if seal_with is not None else str
     row = {"contact_id": contact.id, "to": phones.whatsapp(contact.phone), "reply": reply,
            "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now,
-           "template_sid": template[0] if template else None, "template_variables": template[1] if template else None}
+           "template_sid": template[0] if template else None, "template_variables": template[1] if template else None,
+           "rich": None}
     # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
     # unit of work for rows nothing else in the transaction touches.
     parts = split_body(body)
+    if rich_form is not None and len(parts) == 1 and media_url is None:
+        row["rich"] = seal(json.dumps(rich_form.to_json(), ensure_ascii=False, separators=(",", ":")))
     return [session.execute(_QUEUE, {**row, "body": seal(part),
                                      "media_url": media_url if number == len(parts) else None}).scalar_one()
             for number, part in enumerate(parts, 1)]
@@ -74,6 +82,16 @@ def message_body(services: "Services", row: OutboundMessage) -> str:
 
 def _plain(services: "Services", body: str, sealed: bool) -> str:
     return services.cipher.decrypt(body) if sealed else body
+
+
+def _rich(services: "Services", stored: str | None, sealed: bool) -> "Rich | None":
+    if stored is None:
+        return None
+    try:
+        return Rich.from_json(json.loads(_plain(services, stored, sealed)))
+    except (ValueError, TypeError, KeyError):  # a damaged or older shape: the numbered text still goes
+        log.warning("a stored rich message could not be read; sending its text")
+        return None
 
 
 def announce(services: "Services", compose: Callable[[Session, datetime], Iterable[tuple[Contact, str]]], *,
@@ -138,7 +156,7 @@ _DUE_SOME = _DUE.limit(bindparam("limit"))
 _ACTIVE_OF = (select(_messages.c.id, _messages.c.to, _messages.c.status, _messages.c.next_attempt_at,
                      _messages.c.claimed_until, _messages.c.updated_at, _messages.c.twilio_sid, _messages.c.attempts,
                      _messages.c.body, _messages.c.sealed, _messages.c.media_url, _messages.c.via_template,
-                     _messages.c.template_sid, _messages.c.template_variables, _messages.c.reply,
+                     _messages.c.template_sid, _messages.c.template_variables, _messages.c.reply, _messages.c.rich,
                      _contacts.c.last_inbound_at, _contacts.c.opted_out_at)
               .select_from(_messages.outerjoin(_contacts, _contacts.c.id == _messages.c.contact_id))
               .where(_messages.c.to.in_(bindparam("recipients", expanding=True)), _messages.c.status.in_(ACTIVE))
@@ -182,6 +200,7 @@ class _Claimed:
     media_url: str | None
     via_template: bool
     template: tuple[str, dict[str, str]] | None  # the message's own template (else the generic fallback)
+    rich: "Rich | None"  # the same message as buttons or a list, sent instead of the text inside the window
     in_window: bool
     opted_out: bool
     claimed_at: datetime  # when the Twilio calls for this message began (kept across a takeover)
@@ -265,6 +284,7 @@ def claim_in(session: Session, services: "Services", recipients: Sequence[str],
         claimed.append(_Claimed(id=row.id, to=to, body=_plain(services, row.body, row.sealed),
                                 media_url=row.media_url, via_template=row.via_template, in_window=in_window,
                                 template=(row.template_sid, row.template_variables or {}) if row.template_sid else None,
+                                rich=_rich(services, row.rich, row.sealed),
                                 opted_out=row.opted_out_at is not None and not row.reply, claimed_at=claimed_at,
                                 lease=lease, recovering=recovering, known_sid=row.twilio_sid,
                                 attempts=row.attempts + 1))
@@ -303,8 +323,14 @@ def send(services: "Services", claimed: _Claimed) -> dict:
         callback += f"?outbox={claimed.id}"  # the status callback names our message even if we never saw the sid
     try:
         if claimed.in_window:
-            result, via_template = services.messenger.send_text(claimed.to, claimed.body, status_callback=callback,
-                                                                media_url=claimed.media_url), False
+            result = None
+            if claimed.rich is not None and services.config.twilio_rich_messages \
+                    and getattr(services.messenger, "supports_content", False):
+                result = rich.send(services, claimed.to, claimed.rich, status_callback=callback)
+            if result is None:  # no rich form, or Twilio would not take it: the same choices as numbered text
+                result = services.messenger.send_text(claimed.to, claimed.body, status_callback=callback,
+                                                      media_url=claimed.media_url)
+            via_template = False
         elif claimed.template is not None:  # its own template (a reminder)
             result, via_template = services.messenger.send_template(claimed.to, *claimed.template,
                                                                     status_callback=callback), True

@@ -60,7 +60,7 @@ def incoming_message(form: Mapping[str, str]) -> IncomingMessage:
     if _CONTROL.search(profile) or len(profile) > PROFILE_NAME_LIMIT:
         profile = ""
     return IncomingMessage(message_sid=sid, sender=sender.group(1), body=form.get("Body", ""),
-                           button_payload=form.get("ButtonPayload") or None, profile_name=profile.strip() or None)
+                           button_payload=form.get("ButtonPayload") or form.get("ListId") or None, profile_name=profile.strip() or None)
 
 
 def status_callback(form: Mapping[str, str]) -> StatusCallback:
