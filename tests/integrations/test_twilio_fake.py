@@ -73,6 +73,7 @@ def test_bad_media_is_refused_as_twilio_does(fake_twilio: ServedFakeTwilio, medi
 
 
 def test_template_and_messaging_service_are_accepted(fake_twilio: ServedFakeTwilio) -> None:
+    fake_twilio.template(TEMPLATE_SID)
     data = {"To": CUSTOMER, "MessagingServiceSid": "MG" + "d" * 32, "ContentSid": TEMPLATE_SID,
             "ContentVariables": '{"1": "Yoga"}'}
 
@@ -106,7 +107,7 @@ def test_body_of_exactly_1600_chars_is_accepted(fake_twilio: ServedFakeTwilio) -
         ({"ContentSid": "HX123"}, 400, 21655),
         ({"ContentSid": TEMPLATE_SID, "ContentVariables": "not json"}, 400, 21656),
         ({"ContentSid": TEMPLATE_SID, "ContentVariables": '["a"]'}, 400, 21656),
-        ({"ContentVariables": '{"1": "a"}'}, 400, 21656),  # variables without a template
+        ({"ContentVariables": '{"1": "a"}'}, 400, 21654),  # variables without a template
         ({"StatusCallback": "/relative/path"}, 400, 21609),
         ({"ValidityPeriod": "soon"}, 400, 20422),
         ({"ForceDelivery": "yes"}, 400, 20422),
@@ -117,6 +118,7 @@ def test_body_of_exactly_1600_chars_is_accepted(fake_twilio: ServedFakeTwilio) -
 def test_invalid_requests_get_twilios_error(
     fake_twilio: ServedFakeTwilio, change: dict[str, str | None], status: int, code: int
 ) -> None:
+    fake_twilio.template(TEMPLATE_SID)
     data = {k: v for k, v in {**text(fake_twilio), **change}.items() if v is not None}
 
     assert_twilio_error(post(fake_twilio, data), status, code)
