@@ -135,7 +135,7 @@ def test_twilio_refusal_is_recorded_as_failed_and_not_retried(whatsapp, services
 def test_outside_24_hours_a_notification_goes_as_the_template(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
-    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    services.config = services.config.with_(twilio_template_content_sid=fake_twilio.template(TEMPLATE_SID))
     clock.advance(hours=24, minutes=1)
     notify(services, clock, "Your session with Asha starts at 10:00.")
     sent = fake_twilio.fake.messages[-1]
@@ -149,7 +149,7 @@ def test_outside_24_hours_a_notification_goes_as_the_template(whatsapp, services
 def test_inside_24_hours_a_notification_goes_as_text_even_with_a_template(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
-    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    services.config = services.config.with_(twilio_template_content_sid=fake_twilio.template(TEMPLATE_SID))
     clock.advance(hours=23, minutes=59)
     notify(services, clock, "Reminder")
     assert user.new_replies() == ["Reminder"]
@@ -159,7 +159,7 @@ def test_inside_24_hours_a_notification_goes_as_text_even_with_a_template(whatsa
 def test_long_notification_outside_24_hours_loses_nothing(whatsapp, services, clock, fake_twilio):
     user = whatsapp(PHONE)
     user.send("hi")
-    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    services.config = services.config.with_(twilio_template_content_sid=fake_twilio.template(TEMPLATE_SID))
     clock.advance(days=2)
     text = long_text(3500)
     before = len(fake_twilio.fake.messages)
@@ -302,7 +302,7 @@ def test_twilio_down_while_recovering_keeps_the_claim_until_twilio_can_tell(what
 
 
 def test_a_63016_refusal_is_sent_again_as_the_template(whatsapp, fake_twilio, services):
-    services.config = services.config.with_(twilio_template_content_sid="HX" + "b" * 32)
+    services.config = services.config.with_(twilio_template_content_sid=fake_twilio.template("HX" + "b" * 32))
     user = whatsapp("+447700900777")
     user.send("hi")
     first = fake_twilio.fake.messages[-1]
@@ -328,7 +328,7 @@ def test_a_63016_without_a_template_is_recorded(whatsapp, fake_twilio, services)
 
 def test_a_sealed_message_is_stored_encrypted_and_sent_in_clear_even_as_the_template(whatsapp, fake_twilio,
                                                                                      services, clock):
-    services.config = services.config.with_(twilio_template_content_sid=TEMPLATE_SID)
+    services.config = services.config.with_(twilio_template_content_sid=fake_twilio.template(TEMPLATE_SID))
     user = whatsapp(PHONE)
     user.send("hi")
     private = "Connected as someone.private@example.com."
@@ -386,7 +386,7 @@ def test_an_answer_lost_after_the_request_went_out_is_checked_before_sending_aga
 
 
 def test_a_63016_callback_received_twice_sends_the_template_once(whatsapp, fake_twilio, services):
-    services.config = services.config.with_(twilio_template_content_sid="HX" + "c" * 32)
+    services.config = services.config.with_(twilio_template_content_sid=fake_twilio.template("HX" + "c" * 32))
     user = whatsapp("+447700900779")
     user.send("hi")
     first = fake_twilio.fake.messages[-1]

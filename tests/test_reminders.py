@@ -251,7 +251,8 @@ def test_outside_the_window_a_reminder_goes_as_the_reminder_template(services, c
     start = ist(3, 14)
     booking = make_booking(services, in_person, start)
     configured = dataclasses.replace(services, config=services.config.with_(
-        twilio_reminder_content_sid=REMINDER_SID, twilio_template_content_sid=FALLBACK_SID))
+        twilio_reminder_content_sid=fake_twilio.reminder_template(REMINDER_SID),
+        twilio_template_content_sid=fake_twilio.template(FALLBACK_SID)))
     clock.now = start - timedelta(hours=24)
     wrote_in(services, CUSTOMER, ago=timedelta(hours=25))
     assert reminders.send_due(configured) == 1
@@ -267,7 +268,8 @@ def test_without_it_the_fallback_template_or_recorded_not_sendable(services, clo
     start = ist(3, 14)
     make_booking(services, in_person, start)
     make_booking(services, in_person, ist(3, 15), phone="+447700900555", name="Ravi")
-    fallback = dataclasses.replace(services, config=services.config.with_(twilio_template_content_sid=FALLBACK_SID))
+    fallback = dataclasses.replace(services, config=services.config.with_(
+        twilio_template_content_sid=fake_twilio.template(FALLBACK_SID)))
     clock.now = start - timedelta(hours=24)
     wrote_in(services, CUSTOMER, "+447700900555", ago=timedelta(hours=25))
     assert reminders.send_due(fallback) == 1

@@ -18,6 +18,7 @@ from bot.core.config import ConfigError, load_config
 from bot.web.sandbox import PAGE_CSP
 from integrations.clock import OffsetClock
 from integrations.mail import Attachment, Email, MailboxMailer
+from integrations.twilio.content import Item, Rich, definition
 from integrations.twilio.signing import sign
 
 PAGE = Path(__file__).resolve().parent.parent / "bot" / "web" / "static" / "sandbox" / "index.html"
@@ -167,6 +168,17 @@ def test_a_tapped_button_arrives_as_twilio_sends_a_quick_reply(sandbox):
     assert send("hi").status_code == 200
     assert send(msg.OPT_MY_BOOKINGS, "my_bookings").status_code == 200
     assert msg.MB_NONE in chat.twilio.bodies_to("whatsapp:+447700900123")[-1]
+
+
+def test_the_page_gets_every_content_the_fake_twilio_knows(sandbox):
+    """The page draws rich messages from their definitions: the sandbox's template, and what the bot creates through
+    the Content API (which the messenger sends to the fake under /sandbox/twilio, as it does the messages)."""
+    services = sandbox.services
+    payload, _ = definition(Rich("quick-reply", "Book it?", (Item("yes", "Yes"), Item("no", "No"))))
+    sid = services.messenger.create_content(payload)
+    content = requests.get(sandbox.url + "/sandbox/api/state", timeout=5).json()["content"]
+    assert content[sid] == payload
+    assert content[services.config.twilio_template_content_sid]["types"] == {"twilio/text": {"body": "{{1}}"}}
 
 
 def test_the_pages_files_are_package_data():

@@ -29,10 +29,10 @@ PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 's
             "base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 BODY_LIMIT = 4096  # WhatsApp's own limit for a typed message
 MAX_CLOCK_STEP = timedelta(days=60)
-# Content definitions the page can draw, by ContentSid, in the Content API's shape ("types" → "twilio/text",
-# "twilio/quick-reply", "twilio/list-picker"...): the sandbox's out-of-window template for now; rich messages
-# (issue 8) add theirs, and the page draws their buttons and list rows from them.
-TEMPLATE_CONTENT = {"friendly_name": "sandbox_template", "variables": {"1": "message"},
+# The sandbox's out-of-window template, as the real account's approved one would be defined (Content API shape). The
+# page draws every content the fake Twilio knows (this one, and the lists and buttons the bot creates) from their
+# definitions ("types" → "twilio/text", "twilio/quick-reply", "twilio/list-picker"...).
+TEMPLATE_CONTENT = {"friendly_name": "sandbox_template", "language": "en", "variables": {"1": "message"},
                     "types": {"twilio/text": {"body": "{{1}}"}}}
 
 
@@ -45,9 +45,13 @@ class Sandbox:
     sweep: Callable[[], dict[str, int]]  # the worker's periodic sweep, run now
     clock: OffsetClock | None = None  # the clock every process of the app reads, if it is the sandbox's
     mailbox: MailboxMailer | None = None  # where mail goes when SMTP_URL is unset
-    content: dict[str, dict[str, Any]] = field(default_factory=dict)
+    content: dict[str, dict[str, Any]] = field(default_factory=dict)  # approved templates the fake Twilio must know
     _typed: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        for sid, definition in self.content.items():
+            self.twilio.add_content(sid, definition)
 
     def send(self, phone: str, body: str, name: str | None, payload: str | None) -> requests.Response:
         """Write to the bot as `phone`: a signed webhook over HTTP, as Twilio delivers a WhatsApp message."""
@@ -107,7 +111,7 @@ def state() -> Response:
     return jsonify(now=services.clock().isoformat(timespec="seconds"),
                    clock_offset_hours=None if clock is None else clock.offset().total_seconds() / 3600,
                    chats={number: sandbox.transcript(number) for number in numbers}, mail=mail,
-                   content=sandbox.content)
+                   content=sandbox.twilio.contents())
 
 
 @bp.post("/api/send")

@@ -1,7 +1,9 @@
-"""Twilio: outbound WhatsApp messages (`messenger`), webhook signatures (`signing`) and a strict local fake of
-Twilio's Messages API for tests and the sandbox (`fake`, imported explicitly)."""
+"""Twilio: outbound WhatsApp messages and the Content API (`messenger`), rich messages and their Content definitions
+(`content`), webhook signatures (`signing`) and a strict local fake of Twilio's Messages and Content APIs for tests
+and the sandbox (`fake`, imported explicitly)."""
 from integrations.twilio.messenger import (
     ConsoleMessenger,
+    ContentRefused,
     Messenger,
     MessengerUnavailable,
     SendResult,
@@ -12,6 +14,7 @@ from integrations.twilio.messenger import (
 
 __all__ = [
     "ConsoleMessenger",
+    "ContentRefused",
     "Messenger",
     "MessengerUnavailable",
     "SendResult",

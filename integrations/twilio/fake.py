@@ -1,10 +1,21 @@
-"""A strict local fake of Twilio's Messages resource for tests and the sandbox: every create request is checked
-against the Messages create operation of Twilio's published OpenAPI spec, answered like Twilio (resource or error
-JSON), recorded, and can later be "delivered" through a signed status callback as Twilio would."""
+"""A strict local fake of Twilio's Messages resource and Content API for tests and the sandbox: every message create
+request is checked against the Messages create operation of Twilio's published OpenAPI spec, answered like Twilio
+(resource or error JSON), recorded, and can later be "delivered" through a signed status callback as Twilio would.
+
+The Content API (`/v1/Content`, which Twilio serves at https://content.twilio.com: the messenger sends both hosts to
+this one app when pointed at it) creates, lists, fetches and deletes contents, each definition checked against the
+documented limits of its types (twilio/text, twilio/list-picker, twilio/quick-reply, twilio/call-to-action). A
+message sent with a ContentSid is checked against its content: the sid must be known (21655), ContentVariables must
+fill exactly the content's variables (21656), the filled values must respect the same limits (21658), and a
+list-picker, quick-reply or call-to-action goes only to someone who wrote in the last 24 hours by the fake's clock
+(`received`). Twilio takes such a message and fails it later with 63016; the fake refuses it at once (HTTP 400,
+code 63016), so a test sees it where it was sent. A twilio/text content stands for an approved template: it goes
+anywhere. The approved templates of the real account are registered with `add_content`."""
 from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import hmac
 import json
 import os
@@ -14,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
@@ -35,6 +46,52 @@ DEFAULT_AUTH_TOKEN = "fake-twilio-auth-token"
 DEFAULT_SENDER = "whatsapp:+14155238886"
 BODY_LIMIT = 1600
 _PHONE = re.compile(r"^(?:whatsapp:)?\+[1-9]\d{6,14}$")
+
+CONTENT_HOST = "https://content.twilio.com"  # the Content API's own URLs in its answers, as Twilio gives them
+CONTENT_FIELDS = frozenset({"friendly_name", "language", "variables", "types"})
+SESSION_WINDOW = timedelta(hours=24)
+MAX_CONTENT_VARIABLES = 100
+RICH_BODY_LIMIT = 1024
+# Content types Twilio has that this fake does not model (refused, saying so), and the one Twilio no longer creates.
+UNMODELLED_TYPES = frozenset({"twilio/media", "twilio/location", "twilio/card", "twilio/catalog", "twilio/carousel",
+                              "twilio/flows", "twilio/schedule", "whatsapp/card", "whatsapp/authentication",
+                              "whatsapp/flows"})
+RETIRED_TYPES = frozenset({"twilio/button"})
+# Types WhatsApp shows only inside the 24-hour session (none of them is an approved template in this fake).
+SESSION_TYPES = ("twilio/list-picker", "twilio/quick-reply", "twilio/call-to-action")
+_PLACEHOLDER = re.compile(r"\{\{(\d+)\}\}")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")
+_CONTENT_SID = re.compile(r"^HX[0-9a-f]{32}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SPACES = re.compile(r" {5,}")
+
+
+@dataclass(frozen=True)
+class _Field:
+    """A string field of a content type: its key, its limit, whether it is required and may hold variables."""
+
+    key: str
+    limit: int
+    required: bool = True
+    variables: bool = True
+
+
+# Each modelled type: its string fields, and its list (key, item fields, allowed count) if it has one.
+_TYPE_FIELDS: dict[str, tuple[_Field, ...]] = {
+    "twilio/text": (_Field("body", BODY_LIMIT),),
+    "twilio/list-picker": (_Field("body", RICH_BODY_LIMIT), _Field("button", 20)),
+    "twilio/quick-reply": (_Field("body", RICH_BODY_LIMIT),),
+    "twilio/call-to-action": (_Field("body", RICH_BODY_LIMIT),),
+}
+_TYPE_LISTS: dict[str, tuple[str, tuple[_Field, ...], int, int]] = {
+    "twilio/list-picker": ("items", (_Field("item", 24), _Field("id", 200), _Field("description", 72, False)), 1, 10),
+    # WhatsApp shows at most 3 reply buttons in a session message.
+    "twilio/quick-reply": ("actions", (_Field("title", 20), _Field("id", 200)), 1, 3),
+}
+_CTA_ACTIONS = {
+    "URL": (_Field("title", 20, variables=False), _Field("url", 2000)),
+    "PHONE_NUMBER": (_Field("title", 20, variables=False), _Field("phone", 20, variables=False)),
+}
 
 
 def default_spec_path() -> Path:
@@ -98,7 +155,8 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 
 class FakeTwilio:
-    """Twilio's Messages resource as a Flask app (`.app`); thread-safe, so it can be served threaded."""
+    """Twilio's Messages resource and Content API as a Flask app (`.app`); thread-safe, so it can be served threaded.
+    `clock` (a callable giving an aware datetime) dates messages and contents and decides the 24-hour window."""
 
     def __init__(
         self,
@@ -116,9 +174,11 @@ class FakeTwilio:
         # How callbacks reach the bot: real HTTP by default; tests may route them to a Flask test client.
         self.transport: Callable[..., requests.Response] = requests.post
         self._operation = _CreateOperation.load(spec_path or default_spec_path())
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
+        self._contents: dict[str, dict[str, Any]] = {}  # sid -> {"payload", "created"}, in creation order
+        self._received: dict[str, datetime] = {}  # address -> when they last wrote
         self._failures: list[tuple[int, int]] = []
         self.latency = latency  # seconds each create request takes, as a real call from far away does
         self._in_flight = 0
@@ -131,7 +191,8 @@ class FakeTwilio:
         """Accepted messages, oldest first: sid, to, from, body, content_sid, media_urls, content_variables (dict
         or None), status_callback, status."""
         with self._lock:
-            return [{k: v for k, v in m.items() if k not in ("resource", "accepted_at")} for m in self._messages]
+            return [{k: v for k, v in m.items() if k not in ("resource", "accepted_at", "seen")}
+                    for m in self._messages]
 
     @property
     def in_flight(self) -> int:
@@ -142,7 +203,7 @@ class FakeTwilio:
     def log(self) -> list[dict[str, Any]]:
         """What `messages` gives, each with its accepted_at (epoch seconds): for the sandbox page's transcript."""
         with self._lock:
-            return [{k: v for k, v in m.items() if k != "resource"} for m in self._messages]
+            return [{k: v for k, v in m.items() if k not in ("resource", "seen")} for m in self._messages]
 
     def accepted(self) -> list[dict[str, Any]]:
         """to, body and accepted_at (epoch seconds) of each accepted message, oldest first: for benchmarks."""
@@ -153,8 +214,42 @@ class FakeTwilio:
         """Text bodies sent to `to`, oldest first (template messages have no body and are left out)."""
         return [m["body"] for m in self.messages if m["to"] == to and m["body"] is not None]
 
+    def seen(self, to: str) -> list[dict[str, Any]]:
+        """What `to` was shown, message by message, oldest first: sid, kind ("text", "list-picker", "quick-reply",
+        "call-to-action" or "template": a twilio/text content), body, items ([{id, title, description}]: list rows
+        or reply buttons), button (the list's), url and url_title (a call-to-action's), every variable filled in."""
+        with self._lock:
+            return [copy.deepcopy(m["seen"]) for m in self._messages if m["to"] == to]
+
+    def contents(self) -> dict[str, dict[str, Any]]:
+        """The contents the fake knows, by sid: their definitions as created (friendly_name, language, variables,
+        types), for the sandbox page to draw."""
+        with self._lock:
+            return {sid: copy.deepcopy(c["payload"]) for sid, c in self._contents.items()}
+
+    def add_content(self, sid: str, payload: dict[str, Any]) -> str:
+        """Know a content under `sid` (the account's approved templates, which exist before the bot starts), checked
+        as a create request is; ValueError with Twilio's message if Twilio would refuse it. Returns `sid`."""
+        if not _CONTENT_SID.match(sid):
+            raise ValueError(f"not a content sid: {sid!r}")
+        try:
+            definition = _checked_definition(payload)
+        except TwilioError as error:
+            raise ValueError(f"Twilio would refuse this content ({error.code}): {error.message}") from None
+        with self._lock:
+            self._contents[sid] = {"payload": definition, "created": self.clock()}
+        return sid
+
+    def received(self, address: str, at: datetime | None = None) -> None:
+        """`address` ("whatsapp:+4477...") wrote to us `at` (default: now by the fake's clock): their 24-hour
+        session window is open from then. send_inbound calls it; so does the tests' chat driver."""
+        when = at or self.clock()
+        with self._lock:
+            last = self._received.get(address)
+            self._received[address] = when if last is None or when > last else last
+
     def fail_next(self, status: int = 500, code: int = 20500, times: int = 1) -> None:
-        """Answer the next `times` requests (create or list) with this error, before any other check."""
+        """Answer the next `times` requests (any: messages or contents) with this error, before any other check."""
         with self._lock:
             self._failures.extend([(status, code)] * times)
 
@@ -205,8 +300,10 @@ class FakeTwilio:
         }
         if profile_name is not None:
             form["ProfileName"] = profile_name
-        if button_payload is not None:
+        if button_payload is not None:  # a tap: Twilio passes the button's (or row's) id and its title
             form["ButtonPayload"] = button_payload
+            form["ButtonText"] = body
+        self.received(from_)
         return self._post_signed(url, form)
 
     def _post_signed(self, url: str, form: dict[str, str]) -> requests.Response:
@@ -229,6 +326,37 @@ class FakeTwilio:
         def list_messages(account_sid: str) -> Response:
             try:
                 return jsonify(self._list(account_sid))
+            except TwilioError as error:
+                return error.response()
+
+        @app.post("/v1/Content")
+        def create_content() -> tuple[Response, int] | Response:
+            try:
+                return jsonify(self._create_content()), 201
+            except TwilioError as error:
+                return error.response()
+
+        @app.get("/v1/Content")
+        def list_contents() -> Response:
+            try:
+                return jsonify(self._list_contents())
+            except TwilioError as error:
+                return error.response()
+
+        @app.get("/v1/Content/<sid>")
+        def fetch_content(sid: str) -> Response:
+            try:
+                return jsonify(self._content_resource(sid, self._known_content(sid)))
+            except TwilioError as error:
+                return error.response()
+
+        @app.delete("/v1/Content/<sid>")
+        def delete_content(sid: str) -> Response:
+            try:
+                self._known_content(sid)
+                with self._lock:
+                    self._contents.pop(sid, None)
+                return Response(status=204)
             except TwilioError as error:
                 return error.response()
 
@@ -257,7 +385,10 @@ class FakeTwilio:
         content_variables = None
         if "ContentVariables" in form:
             content_variables = self._content_variables(form)
-        return self._accept(form, content_variables)
+        seen = self._seen_text(form)
+        if "ContentSid" in form:
+            seen = self._check_content_message(form, content_variables or {})
+        return self._accept(form, content_variables, seen)
 
     def _list(self, account_sid: str) -> dict[str, Any]:
         """Messages newest first, filtered by To and From, one page (PageSize, at most 1,000)."""
@@ -280,6 +411,118 @@ class FakeTwilio:
         return {"messages": [m["resource"] for m in found[:size]], "page": 0, "page_size": size, "start": 0,
                 "end": max(0, min(size, len(found)) - 1), "uri": uri, "first_page_uri": uri,
                 "next_page_uri": None, "previous_page_uri": None}
+
+    # --- the Content API --------------------------------------------------------------------------------------
+
+    def _create_content(self) -> dict[str, Any]:
+        self._injected_failure()
+        self._authenticate()
+        if request.args:
+            raise TwilioError(400, 20001, f"Unknown parameters: {', '.join(sorted(request.args))}")
+        if request.mimetype != "application/json":
+            raise TwilioError(400, 20422, f"Unsupported Content-Type {request.mimetype!r}: expected application/json")
+        payload = request.get_json(silent=True)
+        if payload is None:
+            raise TwilioError(400, 20422, "The request body is not JSON")
+        definition = _checked_definition(payload)
+        sid = "HX" + secrets.token_hex(16)
+        entry = {"payload": definition, "created": self.clock()}
+        with self._lock:
+            self._contents[sid] = entry
+        return self._content_resource(sid, entry)
+
+    def _known_content(self, sid: str) -> dict[str, Any]:
+        self._injected_failure()
+        self._authenticate()
+        with self._lock:
+            entry = self._contents.get(sid)
+        if entry is None:
+            raise TwilioError(404, 20404, f"The requested resource /Content/{sid} was not found")
+        return entry
+
+    def _content_resource(self, sid: str, entry: dict[str, Any]) -> dict[str, Any]:
+        definition = entry["payload"]
+        created = entry["created"].astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        url = f"{CONTENT_HOST}/v1/Content/{sid}"
+        return {"sid": sid, "account_sid": self.account_sid, "friendly_name": definition.get("friendly_name"),
+                "language": definition["language"], "variables": copy.deepcopy(definition.get("variables", {})),
+                "types": copy.deepcopy(definition["types"]), "url": url, "date_created": created,
+                "date_updated": created,
+                "links": {"approval_create": f"{url}/ApprovalRequests/whatsapp",
+                          "approval_fetch": f"{url}/ApprovalRequests"}}
+
+    def _list_contents(self) -> dict[str, Any]:
+        """Oldest first, paged as Twilio pages (PageSize, Page, and the PageToken of its next_page_url)."""
+        self._injected_failure()
+        self._authenticate()
+        unknown = sorted(set(request.args) - {"PageSize", "Page", "PageToken"})
+        if unknown:
+            raise TwilioError(400, 20001, f"Unknown parameters: {', '.join(unknown)}")
+        size, page = request.args.get("PageSize", "50"), request.args.get("Page", "0")
+        token = request.args.get("PageToken")
+        if not (size.isdigit() and 1 <= int(size) <= 1000) or not page.isdigit():
+            raise TwilioError(400, 20001, "Invalid PageSize or Page")
+        size_n, page_n = int(size), int(page)
+        if token is not None and not re.fullmatch(r"PT\d+", token):
+            raise TwilioError(400, 20001, f"Invalid PageToken: {token!r}")
+        offset = int(token[2:]) if token else page_n * size_n
+        with self._lock:
+            entries = list(self._contents.items())
+        base = f"{CONTENT_HOST}/v1/Content?PageSize={size_n}"
+
+        def page_url(number: int, start: int) -> str:
+            return f"{base}&Page={number}&PageToken=PT{start}" if number else f"{base}&Page=0"
+
+        return {"contents": [self._content_resource(sid, entry) for sid, entry in entries[offset:offset + size_n]],
+                "meta": {"page": page_n, "page_size": size_n, "first_page_url": f"{base}&Page=0",
+                         "previous_page_url": page_url(page_n - 1, max(0, offset - size_n)) if page_n else None,
+                         "url": page_url(page_n, offset),
+                         "next_page_url": page_url(page_n + 1, offset + size_n)
+                         if offset + size_n < len(entries) else None,
+                         "key": "contents"}}
+
+    def _check_content_message(self, form: dict[str, Any], variables: dict[str, str]) -> dict[str, Any]:
+        """Check a message sent with a ContentSid against its content; what the person sees, filled in."""
+        with self._lock:
+            entry = self._contents.get(form["ContentSid"])
+        if entry is None:
+            raise TwilioError(400, 21655, "The Content SID is invalid: no such content in this account.")
+        types = entry["payload"]["types"]
+        expected = _placeholders(types)
+        missing, extra = sorted(expected - set(variables), key=int), sorted(set(variables) - expected)
+        if missing:
+            raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: variable(s) "
+                                          f"{', '.join(missing)} of the content not filled.")
+        if extra:
+            raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: {', '.join(extra)} "
+                                          f"not variable(s) of the content.")
+        session = {name: body for name, body in types.items() if name in SESSION_TYPES}
+        for name in sorted(_placeholders(session), key=int):
+            value = variables[name]
+            if "\n" in value or "\r" in value or "\t" in value or _SPACES.search(value):
+                raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: variable {name} has a "
+                                              f"newline, a tab or more than four spaces in a row.")
+        filled = _filled(types, variables)
+        for type_name, body in filled.items():
+            try:
+                _check_type(type_name, body, filled=True)
+            except TwilioError as error:
+                if error.code == 21658:
+                    raise
+                raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: {error.message}") from None
+            _check_unique(type_name, body)
+        if session and form["To"].startswith("whatsapp:"):
+            with self._lock:
+                last = self._received.get(form["To"])
+            if last is None or self.clock() - last >= SESSION_WINDOW:
+                raise TwilioError(400, 63016, "Failed to send freeform message because you are outside the allowed "
+                                              "window. If you are using WhatsApp, please use a Message Template.")
+        return _view(filled)
+
+    @staticmethod
+    def _seen_text(form: dict[str, Any]) -> dict[str, Any]:
+        return {"kind": "text", "body": form.get("Body") or "", "items": [], "button": "", "url": "",
+                "url_title": ""}
 
     def _authenticate(self) -> None:
         header = request.headers.get("Authorization", "")
@@ -372,11 +615,21 @@ class FakeTwilio:
             variables = json.loads(form["ContentVariables"])
         except ValueError:
             variables = None
-        if not isinstance(variables, dict) or "ContentSid" not in form:
-            raise TwilioError(400, 21656, "The ContentVariables Parameter is invalid.")
+        if "ContentSid" not in form:
+            raise TwilioError(400, 21654, "A ContentSid must be specified if ContentVariables are provided.")
+        if not isinstance(variables, dict):
+            raise TwilioError(400, 21656, "The ContentVariables Parameter is invalid: not a JSON object.")
+        if len(variables) > MAX_CONTENT_VARIABLES:
+            raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: more than "
+                                          f"{MAX_CONTENT_VARIABLES} variables.")
+        for name, value in variables.items():
+            if not isinstance(value, str) or not value:
+                raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: variable {name} is "
+                                              f"null, empty or not a string.")
         return variables
 
-    def _accept(self, form: dict[str, Any], content_variables: dict[str, Any] | None) -> dict[str, Any]:
+    def _accept(self, form: dict[str, Any], content_variables: dict[str, Any] | None,
+                seen: dict[str, Any]) -> dict[str, Any]:
         if self.latency:
             with self._lock:
                 self._in_flight += 1
@@ -386,7 +639,7 @@ class FakeTwilio:
                 with self._lock:
                     self._in_flight -= 1
         sid = "SM" + secrets.token_hex(16)
-        now = format_datetime(self._clock().astimezone(timezone.utc))
+        now = format_datetime(self.clock().astimezone(timezone.utc))
         status = "queued" if form.get("From") else "accepted"
         body = form.get("Body")
         record = {
@@ -400,6 +653,7 @@ class FakeTwilio:
             "status_callback": form.get("StatusCallback"),
             "status": status,
             "accepted_at": time.time(),  # for benchmarks: when the reply reached "Twilio"
+            "seen": {"sid": sid, **seen},
         }
         uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages/{sid}"
         record["resource"] = resource = {
@@ -427,3 +681,184 @@ class FakeTwilio:
         with self._lock:
             self._messages.append(record)
         return resource
+
+
+# --- content definitions --------------------------------------------------------------------------------------------
+
+
+def _checked_definition(payload: Any) -> dict[str, Any]:
+    """A create request's body checked as Twilio checks it (TwilioError otherwise); a copy of what is kept."""
+    if not isinstance(payload, dict):
+        raise TwilioError(400, 20422, "The content must be a JSON object")
+    unknown = sorted(set(payload) - CONTENT_FIELDS)
+    if unknown:
+        raise TwilioError(400, 20001, f"Unknown parameters: {', '.join(unknown)}")
+    language = payload.get("language")
+    if not isinstance(language, str) or not _LANGUAGE.match(language):
+        raise TwilioError(400, 20422, "A valid 'language' is required (e.g. 'en')")
+    name = payload.get("friendly_name")
+    if name is not None and (not isinstance(name, str) or not 1 <= len(name) <= 64):
+        raise TwilioError(400, 20422, "'friendly_name' must be 1 to 64 characters")
+    variables = payload.get("variables", {})
+    if not isinstance(variables, dict) or len(variables) > MAX_CONTENT_VARIABLES:
+        raise TwilioError(400, 20422, f"'variables' must be an object of at most {MAX_CONTENT_VARIABLES} defaults")
+    for key, value in variables.items():
+        if not key.isdigit() or not isinstance(value, str) or not value:
+            raise TwilioError(400, 20422, f"Variable {key!r}: a number with a non-empty default is expected")
+    types = payload.get("types")
+    if not isinstance(types, dict) or not types:
+        raise TwilioError(400, 92001, "The 'types' parameter requires at least one type in order to create content.")
+    for type_name, body in types.items():
+        if type_name in RETIRED_TYPES:
+            raise TwilioError(400, 92008, f"Creating new {type_name} templates is no longer supported.")
+        if type_name in UNMODELLED_TYPES:
+            raise TwilioError(400, 20422, f"Content type {type_name} is not modelled by this fake")
+        if type_name not in _TYPE_FIELDS:
+            raise TwilioError(400, 20422, f"Unknown content type {type_name!r}")
+        _check_type(type_name, body)
+    missing = sorted(_placeholders(types) - set(variables), key=int)
+    if missing:
+        raise TwilioError(400, 20422, f"Variable(s) {', '.join(missing)} used without a default in 'variables'")
+    return copy.deepcopy({key: payload[key] for key in sorted(CONTENT_FIELDS) if key in payload})
+
+
+def _check_type(type_name: str, body: Any, *, filled: bool = False) -> None:
+    """One type's definition, or its `filled` copy at send time (whose values are text, not placeholders): shape,
+    then each field's limit (21658)."""
+    if not isinstance(body, dict):
+        raise TwilioError(400, 20422, f"{type_name} must be an object")
+    fields = _TYPE_FIELDS[type_name]
+    lists = _TYPE_LISTS.get(type_name)
+    allowed = {f.key for f in fields} | ({lists[0]} if lists else set())
+    if type_name == "twilio/call-to-action":
+        allowed.add("actions")
+    unknown = sorted(set(body) - allowed)
+    if unknown:
+        raise TwilioError(400, 20001, f"Unknown parameters in {type_name}: {', '.join(unknown)}")
+    for f in fields:
+        _check_field(type_name, f, body, filled)
+    if lists:
+        key, item_fields, low, high = lists
+        items = body.get(key)
+        if not isinstance(items, list) or not low <= len(items) <= high:
+            raise TwilioError(400, 20422, f"{type_name} needs {low} to {high} {key}")
+        extra = {"type"} if type_name == "twilio/quick-reply" else set()
+        for n, item in enumerate(items, 1):
+            where = f"{type_name} {key}[{n}]"
+            if not isinstance(item, dict):
+                raise TwilioError(400, 20422, f"{where} must be an object")
+            unknown = sorted(set(item) - {f.key for f in item_fields} - extra)
+            if unknown:
+                raise TwilioError(400, 20001, f"Unknown parameters in {where}: {', '.join(unknown)}")
+            if item.get("type", "QUICK_REPLY") != "QUICK_REPLY":
+                raise TwilioError(400, 20422, f"{where}: type must be QUICK_REPLY")
+            for f in item_fields:
+                _check_field(where, f, item, filled)
+    if type_name == "twilio/call-to-action":
+        actions = body.get("actions")
+        if not isinstance(actions, list) or not 1 <= len(actions) <= 2:
+            raise TwilioError(400, 20422, f"{type_name} needs 1 to 2 actions")
+        for n, action in enumerate(actions, 1):
+            where = f"{type_name} actions[{n}]"
+            kind = action.get("type") if isinstance(action, dict) else None
+            if kind not in _CTA_ACTIONS:
+                raise TwilioError(400, 20422, f"{where}: type must be URL or PHONE_NUMBER")
+            unknown = sorted(set(action) - {f.key for f in _CTA_ACTIONS[kind]} - {"type"})
+            if unknown:
+                raise TwilioError(400, 20001, f"Unknown parameters in {where}: {', '.join(unknown)}")
+            for f in _CTA_ACTIONS[kind]:
+                _check_field(where, f, action, filled)
+            if kind == "URL":
+                _check_url(where, action["url"], filled)
+            elif not _E164.match(action["phone"]):
+                raise TwilioError(400, 20422, f"{where}: phone must be an E.164 number")
+
+
+def _check_field(where: str, field: _Field, obj: dict[str, Any], filled: bool) -> None:
+    value = obj.get(field.key)
+    if value is None:
+        if field.required:
+            raise TwilioError(400, 20422, f"{where}: '{field.key}' is required")
+        return
+    if not isinstance(value, str) or not value.strip():
+        raise TwilioError(400, 20422, f"{where}: '{field.key}' must be a non-empty string")
+    rest = _PLACEHOLDER.sub("", value)
+    if not filled and ("{{" in rest or "}}" in rest):
+        raise TwilioError(400, 20422, f"{where}: '{field.key}' has a malformed variable placeholder")
+    if not filled and not field.variables and _PLACEHOLDER.search(value):
+        raise TwilioError(400, 20422, f"{where}: '{field.key}' cannot hold a variable")
+    if len(value) > field.limit:
+        raise TwilioError(400, 21658, f"{where}: '{field.key}' is longer than {field.limit} characters "
+                                      f"(parameter exceeded character limit)")
+
+
+def _check_url(where: str, url: str, filled: bool) -> None:
+    """An https URL; in a definition, a variable only as its suffix, after the host and a '/' (WhatsApp's rule for
+    URL buttons)."""
+    static, variable = url, None
+    if not filled:
+        match = re.fullmatch(r"([^{}]*?)(\{\{\d+\}\})?", url)
+        static, variable = (match.group(1), match.group(2)) if match else ("", None)
+    try:
+        parts = urlsplit(static)
+        ok = parts.scheme == "https" and bool(parts.hostname) and not any(c.isspace() for c in static)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        ok = False
+    if ok and variable:
+        ok = re.fullmatch(r"https://[^/?#\s]+/\S*", static) is not None
+    if not ok:
+        raise TwilioError(400, 20422, f"{where}: the url must be https, with a variable only as its suffix")
+
+
+def _check_unique(type_name: str, body: dict[str, Any]) -> None:
+    """WhatsApp's rule for a filled list or set of buttons: distinct ids (and distinct button titles)."""
+    lists = _TYPE_LISTS.get(type_name)
+    if not lists:
+        return
+    items = body[lists[0]]
+    keys = ("id", "title") if type_name == "twilio/quick-reply" else ("id",)
+    for key in keys:
+        if len({item[key] for item in items}) < len(items):
+            raise TwilioError(400, 63021, f"Channel invalid content error: two {lists[0]} have the same {key}")
+
+
+def _placeholders(node: Any) -> set[str]:
+    """The variable names ("1", "2"...) used anywhere in a definition's types."""
+    if isinstance(node, str):
+        return set(_PLACEHOLDER.findall(node))
+    if isinstance(node, dict):
+        return set().union(*(_placeholders(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_placeholders(v) for v in node)) if node else set()
+    return set()
+
+
+def _filled(node: Any, variables: dict[str, str]) -> Any:
+    if isinstance(node, str):
+        return _PLACEHOLDER.sub(lambda m: variables[m.group(1)], node)
+    if isinstance(node, dict):
+        return {k: _filled(v, variables) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_filled(v, variables) for v in node]
+    return node
+
+
+def _view(types: dict[str, Any]) -> dict[str, Any]:
+    """What a person sees of a filled content (its WhatsApp type first; a twilio/text alone is a template)."""
+    view: dict[str, Any] = {"kind": "template", "body": "", "items": [], "button": "", "url": "", "url_title": ""}
+    if "twilio/list-picker" in types:
+        picker = types["twilio/list-picker"]
+        view.update(kind="list-picker", body=picker["body"], button=picker["button"],
+                    items=[{"id": i["id"], "title": i["item"], "description": i.get("description", "")}
+                           for i in picker["items"]])
+    elif "twilio/quick-reply" in types:
+        reply = types["twilio/quick-reply"]
+        view.update(kind="quick-reply", body=reply["body"],
+                    items=[{"id": a["id"], "title": a["title"], "description": ""} for a in reply["actions"]])
+    elif "twilio/call-to-action" in types:
+        action = types["twilio/call-to-action"]
+        link = next((a for a in action["actions"] if a["type"] == "URL"), {"url": "", "title": ""})
+        view.update(kind="call-to-action", body=action["body"], url=link["url"], url_title=link["title"])
+    else:
+        view["body"] = types["twilio/text"]["body"]
+    return view

@@ -1,5 +1,6 @@
 """Outbound WhatsApp messages: the `Messenger` interface, the Twilio implementation (the only module that speaks to
-Twilio's REST API), a console implementation for the offline chat CLI, and `split_body` for Twilio's 1600-char cap."""
+Twilio's REST API: Messages, and the Content API for rich messages), a console implementation for the offline chat
+CLI, and `split_body` for Twilio's 1600-char cap."""
 from __future__ import annotations
 
 import itertools
@@ -27,6 +28,7 @@ from twilio.rest import Client
 logger = logging.getLogger(__name__)
 
 TWILIO_API_BASE_URL = "https://api.twilio.com"
+CONTENT_API_BASE_URL = "https://content.twilio.com"
 BODY_LIMIT = 1600
 
 
@@ -55,13 +57,42 @@ class MessengerUnavailable(Exception):
         self.maybe_sent = maybe_sent
 
 
+class ContentRefused(Exception):
+    """Twilio's Content API refused a request (4xx): `code` and `message` are Twilio's, `status` the HTTP status."""
+
+    def __init__(self, status: int, code: int | None, message: str) -> None:
+        super().__init__(f"Twilio refused the content (HTTP {status}, code {code}): {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+
+
 class Messenger(Protocol):
+    supports_content: bool  # True: rich messages through the Content API; False: the caller sends numbered text
+
     def send_text(self, to: str, body: str, *, status_callback: str | None = None,
                   media_url: str | None = None) -> SendResult: ...
 
     def send_template(
         self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
     ) -> SendResult: ...
+
+    def create_content(self, payload: dict[str, Any]) -> str:
+        """Create a content (the Content API's create payload, integrations.twilio.content.definition) and return
+        its sid (HX...). Raises ContentRefused (4xx) or MessengerUnavailable."""
+        ...
+
+    def delete_content(self, sid: str) -> bool:
+        """Delete a content: True if deleted, False if Twilio has no such content. Raises ContentRefused (other
+        4xx) or MessengerUnavailable."""
+        ...
+
+    def send_content(
+        self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
+    ) -> SendResult:
+        """Send a content with its ContentVariables (a refused message is a failed SendResult with Twilio's code,
+        e.g. 21655 for a sid Twilio does not know, 63016 outside the 24-hour window). Raises MessengerUnavailable."""
+        ...
 
     def find_sent(self, to: str, body: str, since: datetime, exclude: Collection[str] = ()) -> str | None:
         """The sid of a message to `to` created since `since` whose text is `body` and whose sid is not in
@@ -132,12 +163,16 @@ class _PooledHttpClient(HttpClient):
     (as many as `connections` kept open; TwilioHttpClient's pool keeps 6 for https, so 16 threads kept opening new
     TLS connections) and the least work per request: a call is one urlopen, no requests Session, environment or
     hooks (measured: about half the CPU of TwilioHttpClient per message). `base_url` replaces https://api.twilio.com
-    (tests and benchmarks point it at the local fake). Never retries by itself: a request that may have reached
-    Twilio must be checked before it is sent again (bot/outbox.py)."""
+    (tests and benchmarks point it at the local fake) and, when it is not Twilio's own, https://content.twilio.com
+    too (the fake serves both). A body is form-encoded, or JSON when the Content-Type says so (the Content API).
+    Never retries by itself: a request that may have reached Twilio must be checked before it is sent again
+    (bot/outbox.py)."""
 
     def __init__(self, base_url: str, timeout: float, connections: int = 32) -> None:
         super().__init__(logging.getLogger("twilio.http_client"), False, timeout)
         self._base_url = base_url.rstrip("/")
+        self._rewrites = [TWILIO_API_BASE_URL] + ([CONTENT_API_BASE_URL] if self._base_url != TWILIO_API_BASE_URL
+                                                  else [])
         self._pool = urllib3.PoolManager(num_pools=4, maxsize=connections, retries=False, ca_certs=certifi.where(),
                                          timeout=urllib3.Timeout(connect=timeout, read=timeout))
         self._authorization: dict[tuple[str, str], str] = {}
@@ -147,8 +182,10 @@ class _PooledHttpClient(HttpClient):
         headers: dict[str, str] | None = None, auth: tuple[str, str] | None = None, timeout: float | None = None,
         allow_redirects: bool = False,
     ) -> TwilioResponse:
-        if url.startswith(TWILIO_API_BASE_URL):
-            url = self._base_url + url[len(TWILIO_API_BASE_URL):]
+        for origin in self._rewrites:
+            if url == origin or url.startswith(origin + "/"):
+                url = self._base_url + url[len(origin):]
+                break
         if params:
             url += "?" + urlencode({k: v for k, v in params.items() if v is not None}, doseq=True)
         headers = dict(headers or {})
@@ -157,7 +194,10 @@ class _PooledHttpClient(HttpClient):
             if header is None:
                 header = self._authorization[auth] = urllib3.make_headers(basic_auth=":".join(auth))["authorization"]
             headers["Authorization"] = header
-        body = urlencode(data, doseq=True) if data else None
+        if headers.get("Content-Type") == "application/json":
+            body = json.dumps(data if data is not None else {}, ensure_ascii=False).encode("utf-8")
+        else:
+            body = urlencode(data, doseq=True) if data else None
         options = {"timeout": urllib3.Timeout(connect=timeout, read=timeout)} if timeout else {}
         try:
             response = self._pool.urlopen(method, url, body=body, headers=headers, redirect=allow_redirects,
@@ -170,7 +210,10 @@ class _PooledHttpClient(HttpClient):
 
 
 class TwilioMessenger:
-    """Sends WhatsApp messages through Twilio's Messages resource with the official client."""
+    """Sends WhatsApp messages through Twilio's Messages resource with the official client, and manages rich
+    messages' definitions through the Content API (JSON over the same pooled transport)."""
+
+    supports_content = True
 
     def __init__(
         self,
@@ -227,6 +270,78 @@ class TwilioMessenger:
             to, status_callback, content_sid=content_sid, content_variables=json.dumps(variables)
         )
 
+    def send_content(
+        self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
+    ) -> SendResult:
+        return self._create(
+            to, status_callback, content_sid=content_sid, content_variables=json.dumps(variables)
+        )
+
+    # --- the Content API ----------------------------------------------------------------------------------------
+
+    def create_content(self, payload: dict[str, Any]) -> str:
+        answer = self._content("POST", "/v1/Content", payload)
+        sid = answer.get("sid") if isinstance(answer, dict) else None
+        if not isinstance(sid, str) or not sid.startswith("HX"):
+            raise MessengerUnavailable("Twilio's Content API answered without a sid")
+        logger.info("twilio content created sid=%s name=%s", sid, answer.get("friendly_name"))
+        return sid
+
+    def get_content(self, sid: str) -> dict[str, Any] | None:
+        """The content resource (sid, friendly_name, language, variables, types, ...), or None if Twilio has none."""
+        try:
+            return self._content("GET", f"/v1/Content/{sid}")
+        except ContentRefused as exc:
+            if exc.status == 404:
+                return None
+            raise
+
+    def list_contents(self, page_size: int = 50) -> list[dict[str, Any]]:
+        """Every content of the account, following Twilio's pages."""
+        found: list[dict[str, Any]] = []
+        url: str | None = f"{CONTENT_API_BASE_URL}/v1/Content?PageSize={page_size}"
+        while url:
+            page = self._content("GET", url)
+            found.extend(page.get("contents", []))
+            url = (page.get("meta") or {}).get("next_page_url")
+        return found
+
+    def delete_content(self, sid: str) -> bool:
+        try:
+            self._content("DELETE", f"/v1/Content/{sid}")
+        except ContentRefused as exc:
+            if exc.status == 404:
+                return False
+            raise
+        logger.info("twilio content deleted sid=%s", sid)
+        return True
+
+    def _content(self, method: str, path_or_url: str, payload: dict[str, Any] | None = None) -> Any:
+        """One Content API call (a path under https://content.twilio.com, or a page URL Twilio gave): its JSON."""
+        url = path_or_url if path_or_url.startswith("http") else CONTENT_API_BASE_URL + path_or_url
+        headers = {"Accept": "application/json"}
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
+        try:
+            response = self._client.request(method, url, data=payload, headers=headers)
+        except _Unreachable as exc:
+            logger.warning("twilio content %s unreachable error=%s maybe_sent=%s", method, exc, exc.maybe_sent)
+            raise MessengerUnavailable(f"Twilio unreachable: {exc}", maybe_sent=exc.maybe_sent) from exc
+        status = response.status_code
+        try:
+            answer = json.loads(response.text) if response.text else None
+        except ValueError:
+            answer = None
+        if status < 400:
+            return answer
+        error = answer if isinstance(answer, dict) else {}
+        code = error.get("code") if isinstance(error.get("code"), int) else None
+        if status == 429 or status >= 500:
+            logger.warning("twilio content %s unavailable http=%s code=%s", method, status, code)
+            raise MessengerUnavailable(f"Twilio answered HTTP {status} (code {code})")
+        logger.warning("twilio content %s refused http=%s code=%s", method, status, code)
+        raise ContentRefused(status, code, str(error.get("message") or f"HTTP {status}"))
+
     def _create(self, to: str, status_callback: str | None, **fields: Any) -> SendResult:
         if status_callback is not None:
             fields["status_callback"] = status_callback
@@ -256,7 +371,10 @@ def _error_message(exc: TwilioRestException | TwilioServiceException) -> str:
 
 
 class ConsoleMessenger:
-    """Prints outbound messages as "bot -> <to>: <body>" (offline chat CLI, development) and remembers them."""
+    """Prints outbound messages as "bot -> <to>: <body>" (offline chat CLI, development) and remembers them. It has
+    no Content API (`supports_content` is False): rich messages go to it as numbered text."""
+
+    supports_content = False
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self._stream = stream
@@ -271,6 +389,18 @@ class ConsoleMessenger:
         self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
     ) -> SendResult:
         return self._emit(to, f"[template {content_sid}] {json.dumps(variables, sort_keys=True)}")
+
+    def create_content(self, payload: dict[str, Any]) -> str:
+        raise ContentRefused(501, None, "the console has no Content API (supports_content is False)")
+
+    def delete_content(self, sid: str) -> bool:
+        return False
+
+    def send_content(
+        self, to: str, content_sid: str, variables: dict[str, str], *, status_callback: str | None = None
+    ) -> SendResult:
+        return SendResult(sid=None, status="failed", error_code=21655,
+                          error_message="the console has no Content API (supports_content is False)")
 
     def find_sent(self, to: str, body: str, since: datetime, exclude: Collection[str] = ()) -> str | None:
         return None  # the console forgets nothing it printed, and prints each message once

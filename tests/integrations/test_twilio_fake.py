@@ -73,6 +73,7 @@ def test_bad_media_is_refused_as_twilio_does(fake_twilio: ServedFakeTwilio, medi
 
 
 def test_template_and_messaging_service_are_accepted(fake_twilio: ServedFakeTwilio) -> None:
+    fake_twilio.template(TEMPLATE_SID)
     data = {"To": CUSTOMER, "MessagingServiceSid": "MG" + "d" * 32, "ContentSid": TEMPLATE_SID,
             "ContentVariables": '{"1": "Yoga"}'}
 
@@ -106,7 +107,7 @@ def test_body_of_exactly_1600_chars_is_accepted(fake_twilio: ServedFakeTwilio) -
         ({"ContentSid": "HX123"}, 400, 21655),
         ({"ContentSid": TEMPLATE_SID, "ContentVariables": "not json"}, 400, 21656),
         ({"ContentSid": TEMPLATE_SID, "ContentVariables": '["a"]'}, 400, 21656),
-        ({"ContentVariables": '{"1": "a"}'}, 400, 21656),  # variables without a template
+        ({"ContentVariables": '{"1": "a"}'}, 400, 21654),  # variables without a template
         ({"StatusCallback": "/relative/path"}, 400, 21609),
         ({"ValidityPeriod": "soon"}, 400, 20422),
         ({"ForceDelivery": "yes"}, 400, 20422),
@@ -117,6 +118,7 @@ def test_body_of_exactly_1600_chars_is_accepted(fake_twilio: ServedFakeTwilio) -
 def test_invalid_requests_get_twilios_error(
     fake_twilio: ServedFakeTwilio, change: dict[str, str | None], status: int, code: int
 ) -> None:
+    fake_twilio.template(TEMPLATE_SID)
     data = {k: v for k, v in {**text(fake_twilio), **change}.items() if v is not None}
 
     assert_twilio_error(post(fake_twilio, data), status, code)
@@ -256,6 +258,111 @@ def test_send_inbound_posts_a_signed_incoming_message(fake_twilio: ServedFakeTwi
         CUSTOMER, fake_twilio.sender, "book yoga", "Ana")
     assert form["WaId"] == "15551234567"
     assert RequestValidator(fake_twilio.auth_token).validate(url, form, signature)
+
+
+def test_a_tap_arrives_with_the_buttons_payload_and_text(fake_twilio: ServedFakeTwilio, receiver: Receiver) -> None:
+    fake_twilio.fake.send_inbound(f"{receiver.url}/twilio/inbound", CUSTOMER, "Mon 3 Apr", button_payload="day-3")
+
+    ((_, form, _),) = receiver.hits
+    assert (form["Body"], form["ButtonPayload"], form["ButtonText"]) == ("Mon 3 Apr", "day-3", "Mon 3 Apr")
+
+
+# --- the Content API over HTTP ------------------------------------------------------------------------------------
+
+LIST_CONTENT = {"friendly_name": "days", "language": "en", "variables": {"1": "Pick", "2": "Mon", "3": "d1"},
+                "types": {"twilio/list-picker": {"body": "{{1}}", "button": "Days",
+                                                 "items": [{"item": "{{2}}", "id": "{{3}}"}]}}}
+
+
+def content(served: ServedFakeTwilio, method: str, path: str = "", **kwargs: Any) -> requests.Response:
+    kwargs.setdefault("auth", (served.account_sid, served.auth_token))
+    return requests.request(method, f"{served.url}/v1/Content{path}", timeout=5, **kwargs)
+
+
+def test_a_created_content_looks_like_twilios(fake_twilio: ServedFakeTwilio) -> None:
+    response = content(fake_twilio, "POST", json=LIST_CONTENT)
+
+    assert response.status_code == 201
+    resource = response.json()
+    sid = resource["sid"]
+    assert re.fullmatch(r"HX[0-9a-f]{32}", sid)
+    assert resource == {**LIST_CONTENT, "sid": sid, "account_sid": fake_twilio.account_sid,
+                        "url": f"https://content.twilio.com/v1/Content/{sid}",
+                        "date_created": resource["date_created"], "date_updated": resource["date_created"],
+                        "links": {"approval_create": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests"
+                                                     "/whatsapp",
+                                  "approval_fetch": f"https://content.twilio.com/v1/Content/{sid}/ApprovalRequests"}}
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", resource["date_created"])
+    assert content(fake_twilio, "GET", f"/{sid}").json() == resource
+
+
+def test_contents_are_listed_in_pages_like_twilios(fake_twilio: ServedFakeTwilio) -> None:
+    sids = [content(fake_twilio, "POST", json=LIST_CONTENT).json()["sid"] for _ in range(3)]
+
+    first = content(fake_twilio, "GET", params={"PageSize": 2}).json()
+    second = requests.get(first["meta"]["next_page_url"].replace("https://content.twilio.com", fake_twilio.url),
+                          auth=(fake_twilio.account_sid, fake_twilio.auth_token), timeout=5).json()
+
+    assert [c["sid"] for c in first["contents"]] == sids[:2] and [c["sid"] for c in second["contents"]] == sids[2:]
+    assert first["meta"]["key"] == "contents" and first["meta"]["page_size"] == 2
+    assert first["meta"]["previous_page_url"] is None and second["meta"]["next_page_url"] is None
+    assert second["meta"]["page"] == 1 and second["meta"]["previous_page_url"]
+    assert_twilio_error(content(fake_twilio, "GET", params={"Colour": "blue"}), 400, 20001)
+    assert_twilio_error(content(fake_twilio, "GET", params={"PageSize": 0}), 400, 20001)
+
+
+def test_deleting_a_content_is_204_then_404(fake_twilio: ServedFakeTwilio) -> None:
+    sid = content(fake_twilio, "POST", json=LIST_CONTENT).json()["sid"]
+
+    deleted = content(fake_twilio, "DELETE", f"/{sid}")
+
+    assert deleted.status_code == 204 and deleted.content == b""
+    assert_twilio_error(content(fake_twilio, "DELETE", f"/{sid}"), 404, 20404)
+    assert_twilio_error(content(fake_twilio, "GET", f"/{sid}"), 404, 20404)
+    assert fake_twilio.fake.contents() == {}
+
+
+@pytest.mark.parametrize("request_", [
+    {"data": {"friendly_name": "x"}},  # form-encoded, as the Messages resource takes
+    {"data": "{not json", "headers": {"Content-Type": "application/json"}},
+    {"json": ["a list"]},
+    {"json": LIST_CONTENT, "params": {"Extra": "1"}},
+], ids=["form-encoded", "not JSON", "not an object", "a query parameter"])
+def test_a_malformed_create_request_is_refused(fake_twilio: ServedFakeTwilio, request_: dict[str, Any]) -> None:
+    response = content(fake_twilio, "POST", **request_)
+    assert response.status_code == 400 and set(response.json()) == ERROR_KEYS
+    assert fake_twilio.fake.contents() == {}
+
+
+@pytest.mark.parametrize(("method", "path"), [("POST", ""), ("GET", ""), ("GET", "/HX" + "0" * 32),
+                                              ("DELETE", "/HX" + "0" * 32)])
+def test_the_content_api_needs_the_accounts_credentials(fake_twilio: ServedFakeTwilio, method: str,
+                                                        path: str) -> None:
+    assert_twilio_error(content(fake_twilio, method, path, json=LIST_CONTENT, auth=("AC" + "f" * 32, "x")),
+                        401, 20003)
+    assert_twilio_error(content(fake_twilio, method, path, json=LIST_CONTENT, auth=None), 401, 20003)
+
+
+def test_fail_next_applies_to_the_content_api_too(fake_twilio: ServedFakeTwilio) -> None:
+    fake_twilio.fake.fail_next(status=503, code=20503)
+    assert_twilio_error(content(fake_twilio, "POST", json=LIST_CONTENT), 503, 20503)
+    assert content(fake_twilio, "POST", json=LIST_CONTENT).status_code == 201
+
+
+def test_a_content_message_needs_a_known_content_and_all_its_variables(fake_twilio: ServedFakeTwilio) -> None:
+    sid = content(fake_twilio, "POST", json=LIST_CONTENT).json()["sid"]
+    fake_twilio.fake.received(CUSTOMER)
+    base = {"To": CUSTOMER, "From": fake_twilio.sender, "ContentSid": sid}
+
+    assert_twilio_error(post(fake_twilio, {**base, "ContentSid": "HX" + "9" * 32}), 400, 21655)
+    assert_twilio_error(post(fake_twilio, base), 400, 21656)  # its variables unfilled
+    assert_twilio_error(post(fake_twilio, {**base, "ContentVariables": '{"1": "a", "2": "b"}'}), 400, 21656)
+    assert_twilio_error(post(fake_twilio, {**base, "ContentVariables": '{"1": "a", "2": "b", "3": "c", "4": "d"}'}),
+                        400, 21656)
+    assert_twilio_error(post(fake_twilio, {**base, "ContentVariables": '{"1": "a", "2": null, "3": "c"}'}), 400,
+                        21656)
+    assert post(fake_twilio, {**base, "ContentVariables": '{"1": "a", "2": "b", "3": "c"}'}).status_code == 201
+    assert [m["content_variables"] for m in fake_twilio.fake.messages] == [{"1": "a", "2": "b", "3": "c"}]
 
 
 # --- the spec ------------------------------------------------------------------------------------------------------

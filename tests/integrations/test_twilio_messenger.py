@@ -55,6 +55,8 @@ def test_status_callback_is_passed_to_twilio(fake_twilio: ServedFakeTwilio) -> N
 
 
 def test_send_template_sends_content_sid_and_variables_as_json(fake_twilio: ServedFakeTwilio) -> None:
+    fake_twilio.fake.add_content(TEMPLATE_SID, {"language": "en", "variables": {"1": "a", "2": "b"},
+                                                "types": {"twilio/text": {"body": "{{1}} at {{2}}"}}})
     result = messenger_for(fake_twilio).send_template(CUSTOMER, TEMPLATE_SID, {"1": "Yoga", "2": "Mon 10:00"})
 
     assert result.status == "queued"

@@ -97,6 +97,7 @@ OWN_TEMPLATE = ("HX" + "3" * 32, {"1": "Career coaching with Asha", "2": "Thu 3 
 
 
 def test_a_message_with_its_own_template_goes_as_it_outside_the_window(services, fake_twilio):
+    fake_twilio.reminder_template(OWN_TEMPLATE[0])
     queue(services, "reminder text", wrote_hours_ago=30, template=OWN_TEMPLATE)
     assert outbox.dispatch(services) == 1
     [sent] = fake_twilio.fake.messages
