@@ -101,3 +101,16 @@ def test_every_choice_is_on_exactly_one_page_in_order_and_every_row_maps_back(co
                 seen.append(tap.number)
                 assert offer.choices[tap.number - 1].title.startswith(row.title.rstrip("…"))
     assert seen == list(range(1, count + 1))
+
+
+def test_a_long_label_is_split_where_it_pauses_unless_that_makes_two_rows_alike() -> None:
+    offer = Offer("Menu", (Choice("book", "Book a session (you'll need the provider's booking code)"),
+                           Choice("signup", "I'm a coach/tutor: sign up as a provider (14-day free trial)"),
+                           Choice("mine", "My bookings"), Choice("help", "Help and support")), "customer_menu")
+    rows = offer.rows()
+    assert (rows[0].title, rows[0].description) == ("Book a session", "You'll need the provider's booking code")
+    assert (rows[1].title, rows[1].description) == ("I'm a coach/tutor", "Sign up as a provider (14-day free trial)")
+    alike = Offer("Reminders", tuple(Choice(str(i), f"Customers: {text}") for i, text in
+                                     enumerate(("24 hours and 1 hour before", "1 hour before only", "no reminders",
+                                                "every day at noon and before"))), "reminder_settings")
+    assert len({row.title for row in alike.rows()}) == 4

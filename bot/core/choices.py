@@ -113,6 +113,8 @@ class Offer:
         start = starts[page - 1]
         end = starts[page] if page < len(starts) else len(self.choices)
         rows = [_row(self, c) for c in self.choices[start:end]]
+        if len({row.title for row in rows}) < len(rows):  # split labels that read alike ("Customers: ..."): cut
+            rows = [_row(self, c, split=False) for c in self.choices[start:end]]
         if any(row.description for row in rows):  # a list's rows all have a second line, or none has
             rows = [row if row.description else Row(row.id, row.title, row.title) for row in rows]
         described = bool(rows[0].description)
@@ -142,10 +144,23 @@ def _label(choice: Choice) -> str:
     return f"{choice.title} · {choice.description}" if choice.description else choice.title
 
 
-def _row(offer: Offer, choice: Choice) -> Row:
+_BREAKS = (" (", ": ", " - ", " — ")
+
+
+def _row(offer: Offer, choice: Choice, split: bool = True) -> Row:
+    """A choice as a list row. A label too long for a row's title is split where it pauses ("Book a session (you'll
+    need the code)" → "Book a session" / "You'll need the code"), else shortened and kept whole in the second
+    line."""
     title, description = choice.title, choice.description
-    if len(title) > ROW_TITLE_MAX:  # the whole title stays readable in the second line
-        title, description = shorten(title, ROW_TITLE_MAX), description or title
+    if len(title) > ROW_TITLE_MAX:
+        cut = min((i for i in (title.find(b) for b in _BREAKS) if 3 <= i <= ROW_TITLE_MAX), default=-1)
+        if split and cut > 0 and not description:
+            rest = title[cut:].lstrip(" :-—")
+            if rest.startswith("(") and rest.endswith(")"):
+                rest = rest[1:-1]
+            title, description = title[:cut], rest[:1].upper() + rest[1:]
+        else:
+            title, description = shorten(title, ROW_TITLE_MAX), description or title
     return Row(offer.tap_id(choice.key), title, shorten(description, ROW_DESCRIPTION_MAX))
 
 
