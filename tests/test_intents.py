@@ -35,8 +35,8 @@ def test_zero_is_the_menu_except_where_a_number_is_asked():
 
 
 def test_a_words_meaning_in_this_step_wins_over_the_global_command():
-    assert parse_intent("connect zoom", "new_platform_needed") == Intent("send_platform_link")
-    assert parse_intent("connect zoom", "provider_menu") == Intent("connect_platform")
+    assert parse_intent("link", "new_platform_needed") == Intent("send_platform_link")
+    assert parse_intent("link", "provider_menu") == Intent("share_link")
 
 
 @pytest.mark.parametrize("text, trigger", [

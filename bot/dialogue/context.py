@@ -127,7 +127,7 @@ class Dialogue:
             self.context.pop(SHOWN_KEY, None)
         else:
             self.context[SHOWN_KEY] = {"state": state, "triggers": list(only)}
-        return render_options(state, self.words(), only)
+        return render_options(state, self.words(), only, video_accounts.offered_words(self.services))
 
     def shown(self, state: str) -> tuple[str, ...] | None:
         """The triggers of `state`'s options last shown, when a step showed only some (None: all of them)."""

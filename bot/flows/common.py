@@ -118,7 +118,7 @@ def not_understood(event: EventData) -> None:
     shown = d.text if len(d.text) <= 40 else d.text[:37] + "..."
     if d.state in MENUS:
         d.say(msg.NOT_UNDERSTOOD, text=shown)
-        d.say(render_options(d.state, d.words(), d.shown(d.state)))
+        d.say(d.options(d.state, d.shown(d.state)))
     say_hint(d)
 
 

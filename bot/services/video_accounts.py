@@ -140,6 +140,24 @@ def platform_named(services: "Services", word: str | None) -> str | None:
     return info.name if info is not None and info.needs_connection else None
 
 
+def offered(services: "Services") -> list[PlatformInfo]:
+    """The platforms a session can be on with a meeting made per booking, in the bootstrap's order: the primary
+    one always (so the bot can say why it is not available), the others once they are set up on this server."""
+    primary = primary_platform(services)
+    return [info for info in services.video.platforms() if info.creates_meetings_per_booking
+            and (info.name == primary or services.video.configured(info.name))]
+
+
+def offered_named(services: "Services", word: str | None) -> str | None:
+    """The offered platform a user means by its command word (an option's intent carries it), if any."""
+    return next((info.name for info in offered(services) if word and info.command_word == word), None)
+
+
+def offered_words(services: "Services") -> tuple[dict[str, str], ...]:
+    """The words of each platform `offered` (for the menus with an option per platform)."""
+    return tuple(info.words() for info in offered(services))
+
+
 def words(services: "Services", platform: str | None = None) -> dict[str, str]:
     """The variables of a platform's templates ({platform}, {command_word}, its own texts). Without `platform`
     (help, plans, menus), those of the platform providers connect here; an unknown one (a mistyped link) is named
