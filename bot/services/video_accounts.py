@@ -26,7 +26,7 @@ from integrations.video import (
 )
 from store.crypto import digest
 from store.db import unit_of_work
-from store.models import ConnectLink, OutboundMessage, Provider, VideoConnection
+from store.models import BusyTimes, ConnectLink, OutboundMessage, Provider, VideoConnection
 
 if TYPE_CHECKING:
     from bot.services.deps import Services
@@ -282,6 +282,7 @@ def _store_connection(services: "Services", provider_id: int, platform: str, tok
         replaced = services.cipher.decrypt(conn.refresh_token_enc) if other_account else None
         if other_account:
             _delete_sealed_messages(session, provider_id)
+            _forget_busy_times(session, provider_id, platform)
         if conn is None:
             conn = VideoConnection(provider_id=provider_id, platform=platform, connected_at=now)
             session.add(conn)
@@ -347,6 +348,7 @@ def disconnect(services: "Services", session: Session, provider_id: int, platfor
         return None
     token = services.cipher.decrypt(conn.refresh_token_enc)
     _delete_sealed_messages(session, conn.provider_id)
+    _forget_busy_times(session, conn.provider_id, platform)
     session.delete(conn)
     session.flush()
     return token
@@ -375,6 +377,7 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
         for conn in conns:
             provider = session.get(Provider, conn.provider_id)
             _delete_sealed_messages(session, conn.provider_id)
+            _forget_busy_times(session, conn.provider_id, platform)
             session.delete(conn)
             ids += outbox.queue(session, provider.contact, [msg.PLATFORM_REMOVED.format(
                 **words(services, platform))], now)
@@ -393,6 +396,11 @@ def _delete_sealed_messages(session: Session, provider_id: int) -> None:
                                                   OutboundMessage.sealed))
 
 
+def _forget_busy_times(session: Session, provider_id: int, platform: str) -> None:
+    """The busy times read from the account's calendar (bot.services.calendars) go with the connection."""
+    session.execute(delete(BusyTimes).where(BusyTimes.provider_id == provider_id, BusyTimes.platform == platform))
+
+
 def purge_deleted_rows(services: "Services") -> None:
     """Deleted means gone from storage: SQLite overwrites deleted content (secure_delete, set per connection);
     on PostgreSQL a VACUUM reclaims the dead row versions now instead of some time later (they only ever held the
@@ -402,7 +410,7 @@ def purge_deleted_rows(services: "Services") -> None:
     try:
         with services.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("video_connections", "connect_links", "outbound_messages"):
+            for table in ("video_connections", "busy_times", "connect_links", "outbound_messages"):
                 conn.execute(text(f"VACUUM {table}"))
     except Exception:  # noqa: BLE001 - autovacuum will do it later; the rows are already deleted
         log.warning("VACUUM after deleting video connections failed", exc_info=True)
