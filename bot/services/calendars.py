@@ -174,19 +174,19 @@ def _claim(services: "Services", session: Session, provider_id: int, platform: s
         index_elements=[table.c.provider_id, table.c.platform], set_={"tried_at": now},
         where=and_(or_(table.c.fetched_at.is_(None), table.c.fetched_at <= now - REFRESH_AFTER),
                    table.c.tried_at <= now - RETRY_AFTER))
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement.returning(table.c.provider_id)).first() is not None  # (rowcount: -1 on psycopg)
 
 
 def _save(services: "Services", session: Session, provider_id: int, platform: str, periods: list[Period],
           now: datetime) -> None:
-    """Store a read of `now` unless a newer one is stored already."""
+    """Store a read made at `now` unless a later one is stored already."""
     insert = postgresql_insert if services.engine.dialect.name == "postgresql" else sqlite_insert
     table = BusyTimes.__table__
     values = {"periods_enc": _encode(services, sorted(periods)), "fetched_at": now}
     statement = insert(table).values(provider_id=provider_id, platform=platform, tried_at=now, **values)
     session.execute(statement.on_conflict_do_update(
         index_elements=[table.c.provider_id, table.c.platform], set_=values,
-        where=or_(table.c.fetched_at.is_(None), table.c.fetched_at < now)))
+        where=or_(table.c.fetched_at.is_(None), table.c.fetched_at <= now)))
 
 
 def refresh(services: "Services", provider_id: int, *, watch: bool = True) -> int:
