@@ -58,7 +58,7 @@ def _reading(services: "Services") -> list[str]:
 
 
 def _stored(services: "Services", session: Session, provider_id: int):
-    """(platform, connection, stored read or None) for each working connection that reads busy times."""
+    """(connection, its stored read or None) for each of the provider's working connections that read busy times."""
     reading = _reading(services)
     if not reading:
         return []
