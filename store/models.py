@@ -200,6 +200,22 @@ class VideoConnection(Base):
     updated_at: Mapped[datetime]
 
 
+class BusyTimes(Base):
+    """A provider's busy times as one calendar platform last reported them (bot.services.calendars): the slots
+    shown while answering a message read them from here, the worker refreshes them. The periods are encrypted
+    like the connection they come from and deleted with it. `tried_at`: the last refresh started (one at a time,
+    and not again within seconds of a failed one); `watched_until`: customers are looking at this provider's
+    times, so the sweep keeps the row fresh until then."""
+
+    __tablename__ = "busy_times"
+    provider_id: Mapped[int] = mapped_column(ForeignKey("providers.id", ondelete="CASCADE"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    periods_enc: Mapped[str | None] = mapped_column(Text)  # JSON [[start, end], ...] (ISO, UTC), encrypted
+    fetched_at: Mapped[datetime | None]  # when the platform last answered (the periods are of that moment)
+    tried_at: Mapped[datetime]
+    watched_until: Mapped[datetime | None] = mapped_column(index=True)
+
+
 class ConnectLink(Base):
     """The short link the bot sends in chat (single use, 10 minutes, bound to one provider) and, once opened, the
     OAuth `state` and PKCE verifier of that authorization. Only hashes of the link token and state are stored."""
@@ -346,5 +362,5 @@ class Reminder(Base):
 
 __all__ = ["Base", "Reminder", "Contact", "Provider", "Conversation", "InboundMessage", "OutboundMessage",
            "SupportTicket",
-           "VideoConnection", "ConnectLink",
+           "VideoConnection", "BusyTimes", "ConnectLink",
            "Offering", "Booking", "Meeting"]

@@ -8,10 +8,11 @@ from hypothesis import strategies as st
 from functools import partial
 
 from bot.dialogue import intents
+from bot.core import messages as msg
 from bot.core.text import normalise
 from bot.dialogue.intents import IN_CONTEXT, MENUS, TEXT_STATES, Intent
 from bot.state_machine import STATES, build_machine
-from tests.fixtures.texts import ZOOM_WORDS, zoom_text
+from tests.fixtures.texts import GOOGLE_WORDS, ZOOM_WORDS, google_text, zoom_text
 
 parse_intent = partial(intents.parse_intent, platform=ZOOM_WORDS)  # as the handler calls it, Zoom set up
 
@@ -35,8 +36,8 @@ def test_zero_is_the_menu_except_where_a_number_is_asked():
 
 
 def test_a_words_meaning_in_this_step_wins_over_the_global_command():
-    assert parse_intent("connect zoom", "new_platform_needed") == Intent("send_platform_link")
-    assert parse_intent("connect zoom", "provider_menu") == Intent("connect_platform")
+    assert parse_intent("link", "new_platform_needed") == Intent("send_platform_link")
+    assert parse_intent("link", "provider_menu") == Intent("share_link")
 
 
 @pytest.mark.parametrize("text, trigger", [
@@ -143,6 +144,47 @@ def test_typographic_apostrophe_matches_the_keyword():
     assert parse_intent("I’m a provider", "customer_menu") == Intent("signup")
 
 
+# -- an option per platform offered ("Which video platform?") ------------------------------------------------------
+
+BOTH = (ZOOM_WORDS, GOOGLE_WORDS)
+
+
+@pytest.mark.parametrize("text, intent", [
+    ("1", Intent("platform_meetings", "zoom")), ("zoom", Intent("platform_meetings", "zoom")),
+    ("2", Intent("platform_meetings", "google")), ("google", Intent("platform_meetings", "google")),
+    ("Google Meet", Intent("platform_meetings", "google")), ("3", Intent("platform_meet")),
+    ("meet", Intent("platform_meet")), ("my own link", Intent("platform_meet")),
+])
+def test_each_platform_offered_is_an_option_carrying_its_word(text, intent):
+    assert parse_intent(text, "new_platform", platforms=BOTH) == intent
+
+
+def test_a_per_platform_option_is_numbered_labelled_and_tapped_like_any():
+    lines = intents.render_options("new_platform", ZOOM_WORDS, None, BOTH).split("\n")
+    assert lines == [msg.OPTION_LINE.format(number=1, label=zoom_text(msg.OPT_PLATFORM_MEETINGS)),
+                     msg.OPTION_LINE.format(number=2, label=google_text(msg.OPT_PLATFORM_MEETINGS)),
+                     msg.OPTION_LINE.format(number=3, label=msg.OPT_PLATFORM_MEET)]
+    [_, google, _] = intents.state_options("new_platform", BOTH)
+    assert google.payload == "platform_meetings:google"
+    assert parse_intent("", "new_platform", google.payload, platforms=BOTH) == Intent("platform_meetings", "google")
+    assert parse_intent(google_text(msg.OPT_PLATFORM_MEETINGS), "new_platform", platforms=BOTH) == \
+        Intent("platform_meetings", "google")
+
+
+def test_without_the_platforms_a_per_platform_option_stands_once_for_the_primary():
+    assert [o.trigger for o in intents.state_options("new_platform")] == ["platform_meetings", "platform_meet"]
+    assert parse_intent("1", "new_platform") == Intent("platform_meetings")
+    assert parse_intent("google", "new_platform") == Intent("platform_meet")  # Google Meet not set up: own link
+    assert parse_intent("", "new_platform", "platform_meetings") == Intent("platform_meetings")
+    assert intents.state_options("new_kind", BOTH) == MENUS["new_kind"]
+
+
+def test_the_connect_first_step_names_no_platform_and_connect_word_is_the_global_command():
+    assert all("{" not in o.label for o in MENUS["new_platform_needed"])
+    assert parse_intent("connect google", "new_platform_needed", connect_words=("zoom", "google")) == \
+        Intent("connect_platform", "google")
+
+
 states = st.sampled_from(STATE_NAMES)
 payloads = st.none() | st.sampled_from(sorted(MACHINE.events)) | st.text(max_size=20)
 texts = st.text(max_size=200) | st.sampled_from(["1", "2", "3", "4", "0", "menu", "hi", "back", "sign up"]) | \
@@ -157,6 +199,7 @@ def test_any_text_in_any_state_gives_a_trigger_valid_there(text, state, payload)
     assert intent.trigger in MACHINE.get_triggers(state)  # unknown/answer are defined where they can come up
     if intent.trigger == "answer":
         assert state in TEXT_STATES
+    assert parse_intent(text, state, payload, platforms=BOTH).trigger in MACHINE.get_triggers(state)
 
 
 def test_free_text_answers_are_never_taken_for_commands():

@@ -124,7 +124,7 @@ def test_the_clock_is_one_file_shared_by_the_web_app_and_the_worker(sandbox):
 
 def test_the_sweep_button_runs_the_workers_sweep(sandbox):
     done = requests.post(sandbox.url + "/sandbox/api/sweep", json={}, timeout=10).json()["done"]
-    assert set(done) == {"messages", "tickets", "meetings", "emails", "reminders"}
+    assert set(done) == {"messages", "tickets", "meetings", "emails", "reminders", "busy_times"}
 
 
 def test_the_mailbox_keeps_each_mail_as_an_eml_file_with_its_attachments(sandbox, tmp_path):

@@ -205,7 +205,8 @@ class ConversationHandler:
             return
         try:
             intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words(),
-                                  video_accounts.connect_words(self.services), dialogue.shown(state))
+                                  video_accounts.connect_words(self.services), dialogue.shown(state),
+                                  video_accounts.offered_words(self.services))
         except Exception:  # noqa: BLE001 - whatever the text, the user gets an answer
             log.exception("could not parse a message in state %s", state)
             intent = Intent("unknown", dialogue.text)

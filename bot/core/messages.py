@@ -196,8 +196,8 @@ OPT_MODE_ONLINE = "Online"
 OPT_MODE_IN_PERSON = "In person"
 OPT_PLATFORM_MEETINGS = "{platform} (a meeting link is created automatically for each booking)"
 OPT_PLATFORM_MEET = "Google Meet (your own Meet link)"
-OPT_SEND_PLATFORM_LINK = "Send me a link to connect {platform} now"
-OPT_PLATFORM_DONE = "I've connected {platform}: continue"
+OPT_SEND_PLATFORM_LINK = "Send me a link to connect it now"
+OPT_PLATFORM_DONE = "I've connected it: continue"
 OPT_SAVE_SESSION = "Create the session"
 OPT_START_OVER = "Start over"
 OPT_PAUSE_RESUME = "Pause / resume bookings"
@@ -372,10 +372,10 @@ SESSION_ASK_MODE = "Is the session online or in person?\n{options}"
 SESSION_ASK_PLATFORM = "Which video platform?\n{options}"
 SESSION_PLATFORM_NEEDED = ("{platform} must be connected before you can create a session with {platform}, and your {platform} isn't "
                        "connected yet. I can send you a link to connect it now; when {platform} says it's connected, "
-                       "come back and choose *I've connected {platform}*.\n{options}")
+                       "come back and choose *I've connected it*.\n{options}")
 SESSION_PLATFORM_NEEDED_BROKEN = ("Your {platform} connection stopped working (access was revoked or expired), so {platform} can't "
                               "create meeting links until you connect it again. I can send you a link now; when "
-                              "{platform} says it's connected, come back and choose *I've connected {platform}*.\n{options}")
+                              "{platform} says it's connected, come back and choose *I've connected it*.\n{options}")
 SESSION_PLATFORM_ALTERNATIVES = "You can use Google Meet or meet in person instead:\n{options}"
 SESSION_PLATFORM_LINK_NEXT = "When the page says {platform} is connected, come back here and reply *done* to continue."
 SESSION_PLATFORM_STILL_MISSING = "{platform} isn't connected yet."
@@ -560,8 +560,9 @@ OPT_EDIT_WHERE = "Change where it happens"
 SESSION_WHERE_HAS_BOOKINGS = ("This session has {count} upcoming booking(s), and their customers were told where it "
                               "happens, so the place can't change under them. Cancel or move those bookings first, "
                               "or create a new session for the new place.")
-SESSION_ASK_WHERE = ("Send *{command_word}*, your Google Meet link (https://meet.google.com/...), or *in person* followed by "
-                     "the address (for example: in person, 12 MG Road, Bengaluru).")
+SESSION_ASK_WHERE = ("Send {choices}, your own Google Meet link (https://meet.google.com/...), or *in person* followed "
+                     "by the address (for example: in person, 12 MG Road, Bengaluru).")
+SESSION_WHERE_CHOICE = "*{command_word}* (a {platform} link made for each booking)"
 SESSION_WHERE_UNCLEAR = "I couldn't tell from “{text}” where the session happens."
 SESSION_WHERE_PLATFORM_NOT_CONNECTED = ("Your {platform} isn't connected, so bookings of a {platform} session couldn't get a meeting "
                                     "link. Connect it with the link below, then send *{command_word}* again. Or send your "

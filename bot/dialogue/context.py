@@ -163,7 +163,8 @@ class Dialogue:
         else:
             self.context[SHOWN_KEY] = {"state": state, "triggers": list(only)}
         words = self.words(platform)
-        return numbered([Choice(o.trigger, fill(o.label, words)) for o in shown_options(state, only)], lead=lead)
+        offered = shown_options(state, only, video_accounts.offered_words(self.services))
+        return numbered([Choice(o.payload, fill(o.label, words)) for o in offered], lead=lead)
 
     def shown(self, state: str) -> tuple[str, ...] | None:
         """The triggers of `state`'s options last shown, when a step showed only some (None: all of them)."""

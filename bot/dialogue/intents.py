@@ -20,7 +20,22 @@ class Option:
     trigger: str
     label: str
     keywords: tuple[str, ...] = ()
+    # One option for each video platform offered (`platforms` below): its label and keywords filled with that
+    # platform's words, its intent carrying the platform's command word (as "connect <word>" does).
+    per_platform: bool = False
+    arg: str | None = None
 
+    @property
+    def payload(self) -> str:
+        """What a button for this option sends back (ButtonPayload): the trigger, with the platform's word when it
+        is one platform's option ("platform_meetings:google")."""
+        return self.trigger if self.arg is None else f"{self.trigger}:{self.arg}"
+
+
+# The words of the provider's own Meet link (a platform's per-booking option, listed before it, wins a word both
+# have: with Google Meet set up, "google" and "google meet" mean that platform).
+OWN_MEET_LINK = ("google meet", "meet", "google", "own link", "my own link", "meet link", "my meet link",
+                 "own meet link", "my own meet link")
 
 # What each menu-like state offers, in the order shown (numbers are 1-based positions).
 MENUS: dict[str, tuple[Option, ...]] = {
@@ -64,13 +79,14 @@ MENUS: dict[str, tuple[Option, ...]] = {
         Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
     ),
     "new_platform": (
-        Option("platform_meetings", msg.OPT_PLATFORM_MEETINGS, ("{command_word}",)),
-        Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
+        Option("platform_meetings", msg.OPT_PLATFORM_MEETINGS, ("{command_word}", "{platform}"), per_platform=True),
+        Option("platform_meet", msg.OPT_PLATFORM_MEET, OWN_MEET_LINK),
     ),
+    # (about the platform just chosen, named in the message above: "connect <word>" is the global command)
     "new_platform_needed": (
-        Option("send_platform_link", msg.OPT_SEND_PLATFORM_LINK, ("link", "connect", "connect {command_word}")),
+        Option("send_platform_link", msg.OPT_SEND_PLATFORM_LINK, ("link", "connect", "connect it", "send link")),
         Option("platform_done", msg.OPT_PLATFORM_DONE, ("done", "connected", "continue", "ok")),
-        Option("platform_meet", msg.OPT_PLATFORM_MEET, ("google meet", "meet", "google")),
+        Option("platform_meet", msg.OPT_PLATFORM_MEET, OWN_MEET_LINK),
         Option("mode_in_person", msg.OPT_MODE_IN_PERSON, ("in person", "offline", "face to face", "in-person")),
     ),
     "new_confirm": (
@@ -232,26 +248,61 @@ class Intent:
     arg: str | None = None
 
 
-def shown_options(state: str, shown: Collection[str] | None = None) -> tuple[Option, ...]:
-    """The state's options as shown, in order: all of them, or those whose trigger is in `shown`."""
+# The states with an option per platform (see Option.per_platform).
+PER_PLATFORM_STATES = frozenset(state for state, options in MENUS.items() if any(o.per_platform for o in options))
+
+
+def _keyword(keyword: str, words: Mapping[str, str] | None) -> str:
+    """A keyword as typed: with the platform's words put in ("{platform}" -> "google meet"); one whose words were
+    not given stays unmatched."""
+    if "{" not in keyword:
+        return keyword
+    filled = fill(keyword, words)
+    return filled if "{" in filled else normalise(filled)
+
+
+def state_options(state: str, platforms: Sequence[Mapping[str, str]] = ()) -> tuple[Option, ...]:
+    """The state's options, a per-platform one repeated for each of `platforms` (the words of each platform
+    offered, in order: PlatformInfo.words); without `platforms` it stands once, for the primary platform."""
     options = MENUS.get(state, ())
+    if not platforms or state not in PER_PLATFORM_STATES:
+        return options
+    expanded: list[Option] = []
+    for option in options:
+        if not option.per_platform:
+            expanded.append(option)
+            continue
+        expanded += [Option(option.trigger, fill(option.label, words),
+                            tuple(_keyword(k, words) for k in option.keywords), arg=words["command_word"])
+                     for words in platforms]
+    return tuple(expanded)
+
+
+def shown_options(state: str, shown: Collection[str] | None = None,
+                  platforms: Sequence[Mapping[str, str]] = ()) -> tuple[Option, ...]:
+    """The state's options as shown, in order: all of them, or those whose trigger is in `shown`."""
+    options = state_options(state, platforms)
     return options if shown is None else tuple(o for o in options if o.trigger in shown)
 
 
 def parse_intent(text: str, state: str, payload: str | None = None,
                  platform: Mapping[str, str] | None = None, connect_words: Sequence[str] = (),
-                 shown: Collection[str] | None = None) -> Intent:
+                 shown: Collection[str] | None = None, platforms: Sequence[Mapping[str, str]] = ()) -> Intent:
     """Turn what the user sent in `state` into the trigger to fire. Pure: no database, no machine. `platform`: the
     words of the platform people connect here ({platform}, {command_word}: PlatformInfo.words) for the labels,
     keywords and connect commands that name it; `connect_words`: the command words of every platform that can be
     connected ("connect <word>" of another than the primary carries the word as the intent's arg). `shown`: the
     triggers of the options the person was shown when only some were (numbers count from 1 over those; an
-    option's words work either way)."""
-    options = MENUS.get(state, ())
-    numbered = shown_options(state, shown)
+    option's words work either way). `platforms`: the words of each video platform offered where a state has an
+    option per platform (the intent of such an option carries the platform's command word)."""
+    options = state_options(state, platforms)
+    numbered = options if shown is None else tuple(o for o in options if o.trigger in shown)
     if payload and (carried := BOOKING_PAYLOAD.match(payload)):
         return Intent(carried["trigger"], carried["arg"].lower())
     if payload:
+        chosen = next((o for o in options if o.payload == payload), None)
+        if chosen is not None:
+            return Intent(chosen.trigger, chosen.arg)
         if payload in GLOBAL_WORDS.values() or any(o.trigger == payload for o in options):
             return Intent(payload)
         text = text or payload
@@ -266,11 +317,11 @@ def parse_intent(text: str, state: str, payload: str | None = None,
     if words in GLOBAL_WORDS:
         return Intent(GLOBAL_WORDS[words])
     if picked is not None and 1 <= picked <= len(numbered):
-        return Intent(numbered[picked - 1].trigger)
+        return Intent(numbered[picked - 1].trigger, numbered[picked - 1].arg)
     for option in options:  # what a word means here wins over the commands that work everywhere
         if (words == normalise(fill(option.label, platform)) or words == option.trigger
-                or words in (fill(k, platform) for k in option.keywords)):
-            return Intent(option.trigger)
+                or words in (_keyword(k, platform) for k in option.keywords)):
+            return Intent(option.trigger, option.arg)
     if words in WORDS.get(state, {}):
         return Intent(WORDS[state][words])
     if state in FREE_TEXT_STATES:  # a session called "Book club" is a name, not a command
@@ -295,7 +346,9 @@ def parse_intent(text: str, state: str, payload: str | None = None,
     return Intent("unknown", text.strip())
 
 
-def render_options(state: str, words: Mapping[str, str] | None = None, shown: Collection[str] | None = None) -> str:
-    """The state's options (those in `shown`, when given), numbered from 1 as shown."""
+def render_options(state: str, words: Mapping[str, str] | None = None, shown: Collection[str] | None = None,
+                   platforms: Sequence[Mapping[str, str]] = ()) -> str:
+    """The state's options (those in `shown`, when given), numbered from 1 as shown; one per platform of
+    `platforms` where the state has a per-platform option."""
     return "\n".join(msg.OPTION_LINE.format(number=i, label=fill(o.label, words))
-                     for i, o in enumerate(shown_options(state, shown), 1))
+                     for i, o in enumerate(shown_options(state, shown, platforms), 1))

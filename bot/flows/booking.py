@@ -95,11 +95,17 @@ def _zone(d: Dialogue) -> str:
 
 
 def _free(d: Dialogue, offering: Offering) -> list[datetime]:
-    busy = calendars.busy_times(d.services, d.session, offering.provider_id, d.now)
-    if busy.refresh:  # a token about to expire: refreshed after commit, for the next message
-        d.later(calendars.refresher(d.services, offering.provider_id, busy))
-    return booking_service.free_starts(d.session, offering, d.now, moving=_reschedule_booking(d),
-                                       busy=busy.periods)
+    """The free starts, without the provider's busy times: those a refused confirm was just checked against,
+    else the stored ones (the worker reads them again after commit when they are getting old)."""
+    told = d.outcome
+    if isinstance(told, booking_service.Told) and told.busy is not None:
+        periods = told.busy
+    else:
+        busy = calendars.cached(d.services, d.session, offering.provider_id, d.now)
+        if busy.stale:
+            d.later(calendars.refresher(d.services, offering.provider_id))
+        periods = busy.periods
+    return booking_service.free_starts(d.session, offering, d.now, moving=_reschedule_booking(d), busy=periods)
 
 
 def _start(d: Dialogue) -> datetime | None:
@@ -191,7 +197,9 @@ def explain_nothing_open(event: EventData) -> None:
 
 def keep_provider(event: EventData) -> None:
     d = dialogue(event)
-    _draft(d).provider_id = _found(d).id
+    provider_id = _draft(d).provider_id = _found(d).id
+    if calendars.cached(d.services, d.session, provider_id, d.now).stale:  # read by the time days are listed
+        d.later(calendars.refresher(d.services, provider_id))
 
 
 # -- the session ------------------------------------------------------------------------------------------------

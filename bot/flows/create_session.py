@@ -1,10 +1,11 @@
-"""Providers create a session by chat: 1:1 or group, name, duration, price, online (Zoom or Google Meet) or in
-person, weekly availability, capacity (groups), minimum notice, a description for customers (optional), then a
-summary to save or start again.
+"""Providers create a session by chat: 1:1 or group, name, duration, price, online (a platform that makes a meeting
+for each booking, or their own Google Meet link) or in person, weekly availability, capacity (groups), minimum
+notice, a description for customers (optional), then a summary to save or start again.
 
-The guide's "Creating an Online Session with Zoom", moved into chat, for the platform providers connect
-here: it must be connected before a session on it is created (the bot offers the connect link on the spot);
-whether it is ready is `video_accounts.readiness`. The draft is a `SessionDraft` (the Offering's attribute
+The guide's "Creating an Online Session with Zoom", moved into chat, for every platform the registry offers
+(`video_accounts.offered`: "Which video platform?" has one option per platform, whose intent carries its word): it
+must be connected before a session on it is created (the bot offers its connect link on the spot); whether it is
+ready is `video_accounts.readiness`. The draft is a `SessionDraft` (the Offering's attribute
 names), filled in by the asked values' steps."""
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from bot.core import sessions_text as st
 from bot.dialogue.context import Dialogue, Draft
 from bot.dialogue.steps import Ask, ask_value
 from bot.flows import session_fields as fields
+from bot.flows import video_connect
 from bot.flows.common import dialogue
 from bot.services import offerings, video_accounts
 
@@ -84,15 +86,16 @@ def is_group(event: EventData) -> bool:
     return _draft(dialogue(event)).kind == st.GROUP
 
 
-# Where the draft happens, for `back` from the weekly hours (to the step that set it).
+# Where the draft happens, for `back` from the weekly hours (to the step that set it). A session on the provider's
+# own Meet link is told by its `meet_url` (its platform key is a video platform's too).
 def is_meetings_draft(event: EventData) -> bool:
     draft = _draft(dialogue(event))
-    return draft.mode == st.ONLINE and draft.platform not in (None, fields.MEET)
+    return draft.mode == st.ONLINE and draft.platform is not None and not draft.meet_url
 
 
 def is_meet_draft(event: EventData) -> bool:
     draft = _draft(dialogue(event))
-    return draft.mode == st.ONLINE and draft.platform == fields.MEET
+    return draft.mode == st.ONLINE and draft.platform == fields.MEET and bool(draft.meet_url)
 
 
 def is_in_person_draft(event: EventData) -> bool:
@@ -134,48 +137,74 @@ def ask_platform(event: EventData) -> None:
     d.say(msg.SESSION_ASK_PLATFORM, options=d.options("new_platform"))
 
 
-# -- the platform providers connect here (it makes a meeting for each booking) ------------------------------------
+# -- a platform that makes a meeting for each booking (any the registry offers: video_accounts.offered) ------------
+
+def _wanted(d: Dialogue) -> str | None:
+    """The platform the provider picked: the one the option named (its intent carries the platform's word), else
+    the one picked before the "connect it first" step, else the one providers connect here."""
+    named = video_accounts.offered_named(d.services, d.arg)
+    draft = _draft(d)
+    if named is None and draft.mode == st.ONLINE and draft.platform and not draft.meet_url:
+        named = draft.platform
+    return named or video_accounts.primary_platform(d.services)
+
 
 def platform_possible(event: EventData) -> bool:
     """A connect link makes sense: the platform is set up on this server and the plan allows it."""
-    readiness = fields.readiness(dialogue(event))
+    d = dialogue(event)
+    readiness = fields.readiness(d, _wanted(d))
     return readiness is not None and readiness.can_link
 
 
 def platform_ready(event: EventData) -> bool:
     """Set up here, the plan allows it and the provider's connection works: new bookings get links."""
-    readiness = fields.readiness(dialogue(event))
+    d = dialogue(event)
+    readiness = fields.readiness(d, _wanted(d))
     return readiness is not None and readiness.ready
+
+
+def connects_wanted(event: EventData) -> bool:
+    """"connect <word>" names the platform being waited for (no word: the one providers connect here)."""
+    d = dialogue(event)
+    named = video_accounts.platform_named(d.services, d.arg) or video_accounts.primary_platform(d.services)
+    return named == _wanted(d)
 
 
 def explain_platform_needed(event: EventData) -> None:
     d = dialogue(event)
-    readiness = fields.readiness(d)
+    platform = _wanted(d)
+    readiness = fields.readiness(d, platform)
     if readiness is None or not readiness.can_link:
-        fields.explain_cannot_link(d, readiness)
+        fields.explain_cannot_link(d, readiness, platform)
         d.say(msg.SESSION_PLATFORM_ALTERNATIVES,
               options=d.options("new_platform_needed", ("platform_meet", "mode_in_person")))
         return
     template = msg.SESSION_PLATFORM_NEEDED_BROKEN if readiness.broken else msg.SESSION_PLATFORM_NEEDED
-    d.say(template, **d.words(), options=d.options("new_platform_needed"))
+    d.say(template, **d.words(platform), options=d.options("new_platform_needed"))
+
+
+def send_connect_link(event: EventData) -> None:
+    d = dialogue(event)
+    video_connect.say_connect_link(d, _wanted(d))
 
 
 def after_platform_link(event: EventData) -> None:
     d = dialogue(event)
-    d.say(msg.SESSION_PLATFORM_LINK_NEXT, **d.words())
+    d.say(msg.SESSION_PLATFORM_LINK_NEXT, **d.words(_wanted(d)))
 
 
 def platform_still_missing(event: EventData) -> None:
     d = dialogue(event)
     if platform_possible(event):
-        d.say(msg.SESSION_PLATFORM_STILL_MISSING, **d.words())
+        d.say(msg.SESSION_PLATFORM_STILL_MISSING, **d.words(_wanted(d)))
     explain_platform_needed(event)
 
 
 def keep_platform(event: EventData) -> None:
+    """The platform picked (also before the "connect it first" step, which is about it)."""
     d = dialogue(event)
     draft = _draft(d)
-    draft.mode, draft.platform = st.ONLINE, video_accounts.primary_platform(d.services)
+    draft.mode, draft.platform = st.ONLINE, _wanted(d)
     draft.meet_url, draft.address = None, None
 
 

@@ -191,26 +191,35 @@ def keep_session(event: EventData) -> None:
 # -- edit: where it happens ------------------------------------------------------------------------------------------
 
 _WHERE_PLATFORM = ("{command_word}", "on {command_word}", "{command_word} meeting", "online {command_word}",
-                   "online on {command_word}")
+                   "online on {command_word}", "{platform}", "on {platform}", "online on {platform}")
 _IN_PERSON = re.compile(r"in[\s-]*person\b[\s,:;.-]*(.*)", re.IGNORECASE | re.DOTALL)
 _MEET_PREFIX = re.compile(r"(?:online\s+)?(?:on\s+)?(?:google\s+)?meet\s*[,:-]?\s*", re.IGNORECASE)
+PLATFORM, OWN_LINK = "platform", "own_link"  # what an answer to "where?" asks for (and st.IN_PERSON)
 
 
 def _where_wanted(d: Dialogue) -> tuple[str | None, str | None]:
-    """What an answer to "where?" asks for: (the platform providers connect here, None), (MEET, canonical link or
-    None when the link is bad), (IN_PERSON, address or None when the address is missing or bad), or (None, None)."""
+    """What an answer to "where?" asks for: (PLATFORM, the platform its word names: any `video_accounts.offered`),
+    (OWN_LINK, the provider's own Meet link made canonical, or None when the link is bad), (IN_PERSON, address or
+    None when the address is missing or bad), or (None, None)."""
     text = d.text
-    platform, words = video_accounts.primary_platform(d.services), d.words()
-    if platform and st.words(text) in {fill(w, words) for w in _WHERE_PLATFORM}:
-        return platform, None
+    said = st.words(text)
+    for info in video_accounts.offered(d.services):
+        words = info.words()
+        if said in {st.words(fill(w, words)) for w in _WHERE_PLATFORM}:
+            return PLATFORM, info.name
     person = _IN_PERSON.fullmatch(clean_input(text, 400).strip())
     if person:
         return st.IN_PERSON, st.parse_address(person[1])
     stripped = _MEET_PREFIX.sub("", clean_input(text, 300).strip(), count=1)
     url = fields.parse_meet_url(text) or fields.parse_meet_url(stripped)
     if url is not None or re.search(r"\bmeet\b", text.casefold()):
-        return fields.MEET, url
+        return OWN_LINK, url
     return None, None
+
+
+def _where_choices(d: Dialogue) -> str:
+    """The words of the platforms a session can move to, for the question ("*zoom* (a Zoom link ...)")."""
+    return ", ".join(msg.SESSION_WHERE_CHOICE.format(**info.words()) for info in video_accounts.offered(d.services))
 
 
 def place_is_kept(event: EventData) -> bool:
@@ -227,7 +236,7 @@ def place_kept(event: EventData) -> None:
 
 
 def _where_prompt(d: Dialogue, offering: Offering) -> None:
-    d.say(msg.SESSION_ASK_WHERE, **d.words())
+    d.say(msg.SESSION_ASK_WHERE, choices=_where_choices(d))
 
 
 def _new_where(d: Dialogue, offering: Offering) -> dict[str, Any] | None:
@@ -235,11 +244,11 @@ def _new_where(d: Dialogue, offering: Offering) -> dict[str, Any] | None:
     if offerings.upcoming_bookings(d.session, offering.id, d.now):
         return None
     kind, value = _where_wanted(d)
-    if kind is not None and kind == video_accounts.primary_platform(d.services):
-        readiness = fields.readiness(d)
+    if kind == PLATFORM:
+        readiness = fields.readiness(d, value)
         ready = readiness is not None and readiness.ready
-        return {"mode": st.ONLINE, "platform": kind, "meet_url": None, "address": None} if ready else None
-    if kind == fields.MEET and value:
+        return {"mode": st.ONLINE, "platform": value, "meet_url": None, "address": None} if ready else None
+    if kind == OWN_LINK and value:
         return {"mode": st.ONLINE, "platform": fields.MEET, "meet_url": value, "address": None}
     if kind == st.IN_PERSON and value:
         return {"mode": st.IN_PERSON, "platform": None, "meet_url": None, "address": value}
@@ -251,24 +260,24 @@ def _where_refused(d: Dialogue, offering: Offering) -> None:
     if upcoming:
         d.say(msg.SESSION_WHERE_HAS_BOOKINGS, count=upcoming)
         return
-    kind, _ = _where_wanted(d)
-    if kind is not None and kind == video_accounts.primary_platform(d.services):
-        readiness = fields.readiness(d)
-        if not readiness.can_link:
-            fields.explain_cannot_link(d, readiness)
+    kind, value = _where_wanted(d)
+    if kind == PLATFORM:
+        readiness = fields.readiness(d, value)
+        if readiness is None or not readiness.can_link:
+            fields.explain_cannot_link(d, readiness, value)
             d.say(msg.SESSION_WHERE_PLATFORM_ALTERNATIVES)
             return
         d.say(msg.SESSION_WHERE_PLATFORM_BROKEN if readiness.broken else msg.SESSION_WHERE_PLATFORM_NOT_CONNECTED,
-              **d.words())
-        video_connect.say_connect_link(d)
+              **d.words(value))
+        video_connect.say_connect_link(d, value)
         return
-    if kind == fields.MEET:
+    if kind == OWN_LINK:
         d.say(msg.SESSION_BAD_MEET_URL)
     elif kind == st.IN_PERSON:
         d.say(msg.SESSION_BAD_ADDRESS)
     else:
         d.say(msg.SESSION_WHERE_UNCLEAR, text=clean_input(d.text, 40))
-    d.say(msg.SESSION_ASK_WHERE, **d.words())
+    d.say(msg.SESSION_ASK_WHERE, choices=_where_choices(d))
 
 
 # -- edit: capacity never below the places booked ----------------------------------------------------------------------

@@ -70,15 +70,17 @@ def say_warning(d: Dialogue, place: st.Place) -> None:
         d.say(text)
 
 
-def explain_cannot_link(d: Dialogue, readiness: video_accounts.Readiness | None) -> None:
-    """Why the platform providers connect here can't be connected: not set up here, or not on this plan."""
+def explain_cannot_link(d: Dialogue, readiness: video_accounts.Readiness | None, platform: str | None = None) -> None:
+    """Why a platform (the one providers connect here, unless named) can't be connected: not set up here, or not
+    on this plan."""
     template = msg.PLATFORM_NOT_CONFIGURED if readiness is None or not readiness.configured else msg.PLATFORM_NEEDS_PLAN
-    d.say(template, **d.words(), support_email=d.services.config.support_email)
+    d.say(template, **d.words(platform), support_email=d.services.config.support_email)
 
 
-def readiness(d: Dialogue) -> video_accounts.Readiness | None:
-    """Is the platform providers connect here ready for this one (None: no such platform on this server)?"""
-    platform = video_accounts.primary_platform(d.services)
+def readiness(d: Dialogue, platform: str | None = None) -> video_accounts.Readiness | None:
+    """Is a platform (the one providers connect here, unless named) ready for this one (None: no such platform on
+    this server)?"""
+    platform = platform or video_accounts.primary_platform(d.services)
     return video_accounts.readiness(d.services, d.session, d.provider, platform, d.now) if platform else None
 
 

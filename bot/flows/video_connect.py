@@ -75,9 +75,10 @@ def send_connect_link(event: EventData) -> None:
     say_connect_link(dialogue(event))
 
 
-def say_connect_link(d: Dialogue) -> None:
-    """A new connect link for the platform providers connect here."""
-    platform = _platform(d)
+def say_connect_link(d: Dialogue, platform: str | None = None) -> None:
+    """A new connect link for `platform`, else the platform the message names, else the one providers connect
+    here."""
+    platform = platform or _platform(d)
     link = video_accounts.new_connect_link(d.services, d.session, d.provider, platform, d.now)
     d.say(msg.PLATFORM_LINK, **d.words(platform), link=link)
     d.button(msg.CONNECT_BUTTON.format(**d.words(platform)), link)

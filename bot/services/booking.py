@@ -38,10 +38,20 @@ class Told:
     as_provider: bool = False  # the person talking acted as the session's provider
     same_link: bool = False  # a reschedule kept the booking's meeting, whose link the customer already has
     then: Callable[[], None] = field(default=_nothing, repr=False)
+    # the provider's busy times the time was checked against (bot.services.calendars.at_confirm): a time refused
+    # lists the next free ones with them
+    busy: tuple[tuple[datetime, datetime], ...] | None = None
 
     @property
     def done(self) -> bool:
         return self.status in ("booked", "rescheduled", "cancelled")
+
+
+def _both(first: Callable[[], None], second: Callable[[], None]) -> Callable[[], None]:
+    def run() -> None:
+        first()
+        second()
+    return run
 
 
 def _after_commit(services: Services, messages: list[int], booking_id: int,
@@ -101,13 +111,6 @@ def free_starts(session: Session, offering: Offering, now: datetime, moving: Boo
     return [s for s in free if s != moving.start_at] if moving is not None else free
 
 
-def _busy_now(services: Services, session: Session, provider_id: int,
-              now: datetime) -> tuple[tuple[datetime, datetime], ...]:
-    """The provider's busy times read again at confirm (a slot may have turned busy since it was listed); what is
-    known when the platform does not answer."""
-    return calendars.busy_times(services, session, provider_id, now, fresh=True).periods
-
-
 def list_bookings(session: Session, contact: Contact, now: datetime) -> list[Booking]:
     """The writer's upcoming confirmed bookings: as provider (their sessions) and as customer, by start time."""
     found: dict[int, Booking] = {}
@@ -142,13 +145,14 @@ def book(session: Session, services: Services, *, offering_id: int | None, custo
     offering = get_offering(session, offering_id)
     if offering is None or start is None:
         return Told("taken")
+    checked = calendars.at_confirm(services, session, offering.provider_id, now)  # (turned busy since listed?)
+    keep = calendars.keeper(services, offering.provider_id, checked, now)
     try:
         with session.begin_nested():
             booking = bookings.book(session, offering=offering, customer=customer, start=start, name=name,
-                                    email=email, timezone=timezone, now=now,
-                                    busy=_busy_now(services, session, offering.provider_id, now))
+                                    email=email, timezone=timezone, now=now, busy=checked.periods)
     except SlotUnavailable as exc:
-        return Told(exc.args[0] if exc.args else "taken")
+        return Told(exc.args[0] if exc.args else "taken", busy=checked.periods, then=keep)
     customer.name, customer.email = booking.customer_name, booking.customer_email
     if not bookings.needs_meeting(offering):
         booking.link_sent_at = now  # the address or Meet link is in the confirmation itself
@@ -164,7 +168,7 @@ def book(session: Session, services: Services, *, offering_id: int | None, custo
     if meeting is not None and video_accounts.readiness(services, session, provider, offering.platform,
                                                         now).connection != "connected":
         told += meetings.wait_for_reconnect(services, session, meeting, now)  # (the customer is told it waits)
-    return Told("booked", booking, then=_after_commit(services, told, booking.id, [booking.meeting_id]))
+    return Told("booked", booking, then=_both(_after_commit(services, told, booking.id, [booking.meeting_id]), keep))
 
 
 def reschedule(session: Session, services: Services, *, booking_id: int | None, start: datetime | None,
@@ -180,14 +184,15 @@ def reschedule(session: Session, services: Services, *, booking_id: int | None, 
         return Told("taken", booking)
     customer_acts = booking.customer_id == contact.id
     old_start, old_meeting_id = booking.start_at, booking.meeting_id
+    checked = calendars.at_confirm(services, session, booking.provider_id, now)
+    keep = calendars.keeper(services, booking.provider_id, checked, now)
     try:
         with session.begin_nested():
-            meeting = bookings.reschedule(session, booking, start, now,
-                                          busy=_busy_now(services, session, booking.provider_id, now))
+            meeting = bookings.reschedule(session, booking, start, now, busy=checked.periods)
     except SlotUnavailable as exc:
         session.refresh(booking)
         reason = exc.args[0] if exc.args else "taken"
-        return Told("gone" if reason == "started" else reason, booking)
+        return Told("gone" if reason == "started" else reason, booking, busy=checked.periods, then=keep)
     offering, provider = booking.offering, booking.offering.provider
     zone = booking.customer_timezone
     same_link = meeting is not None and meeting.id == old_meeting_id and meeting.join_url is not None
@@ -208,7 +213,8 @@ def reschedule(session: Session, services: Services, *, booking_id: int | None, 
     old = session.get(Meeting, old_meeting_id) if old_meeting_id else None
     stale = old_meeting_id if old is not None and old.status == "deleting" else None
     return Told("rescheduled", booking, old_start=old_start, as_provider=not customer_acts, same_link=same_link,
-                then=_after_commit(services, told, booking.id, [meeting.id if meeting is not None else None, stale]))
+                then=_both(_after_commit(services, told, booking.id,
+                                         [meeting.id if meeting is not None else None, stale]), keep))
 
 
 def cancel(session: Session, services: Services, *, booking_id: int | None, contact: Contact, now: datetime,

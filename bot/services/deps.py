@@ -31,6 +31,10 @@ class Jobs(Protocol):
 
     def deauthorize(self, platform: str, user_id: str, account_id: str | None) -> None: ...
 
+    def busy_times(self, provider_id: int, watch: bool = True) -> None:
+        """Read the provider's busy times again (bot.services.calendars.refresh)."""
+        ...
+
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
@@ -50,8 +54,9 @@ class Services:
     # True where no background sender runs (TASK_QUEUE_URL=immediate, the chat CLI): the outbox is sent right
     # after commit in the same thread. Otherwise the worker's sender (bot/worker/sender.py) sends it.
     inline_delivery: bool = False
-    # provider id -> (valid until, its calendar's busy times): bot.services.calendars' few-minute cache
-    busy_cache: dict[int, tuple[datetime, Any]] = field(default_factory=dict)
+    # (provider id, thread) -> (the message's now, busy times read at confirm): bot.services.calendars.at_confirm's
+    # read, taken by the same message's locked pass on SQLite (the stored reads are in the database)
+    busy_cache: dict[tuple[int, int], tuple[datetime, Any]] = field(default_factory=dict)
     # definition key -> content sid: bot.services.rich's memory of the content_templates table
     content_sids: dict[str, str] = field(default_factory=dict)
 

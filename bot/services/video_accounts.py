@@ -26,7 +26,7 @@ from integrations.video import (
 )
 from store.crypto import digest
 from store.db import unit_of_work
-from store.models import ConnectLink, OutboundMessage, Provider, VideoConnection
+from store.models import BusyTimes, ConnectLink, OutboundMessage, Provider, VideoConnection
 
 if TYPE_CHECKING:
     from bot.services.deps import Services
@@ -138,6 +138,24 @@ def platform_named(services: "Services", word: str | None) -> str | None:
     """The connectable platform a user means by `word` ("google" in "connect google"), if any."""
     info = services.video.by_word(word) if word else None
     return info.name if info is not None and info.needs_connection else None
+
+
+def offered(services: "Services") -> list[PlatformInfo]:
+    """The platforms a session can be on with a meeting made per booking, in the bootstrap's order: the primary
+    one always (so the bot can say why it is not available), the others once they are set up on this server."""
+    primary = primary_platform(services)
+    return [info for info in services.video.platforms() if info.creates_meetings_per_booking
+            and (info.name == primary or services.video.configured(info.name))]
+
+
+def offered_named(services: "Services", word: str | None) -> str | None:
+    """The offered platform a user means by its command word (an option's intent carries it), if any."""
+    return next((info.name for info in offered(services) if word and info.command_word == word), None)
+
+
+def offered_words(services: "Services") -> tuple[dict[str, str], ...]:
+    """The words of each platform `offered` (for the menus with an option per platform)."""
+    return tuple(info.words() for info in offered(services))
 
 
 def words(services: "Services", platform: str | None = None) -> dict[str, str]:
@@ -264,6 +282,7 @@ def _store_connection(services: "Services", provider_id: int, platform: str, tok
         replaced = services.cipher.decrypt(conn.refresh_token_enc) if other_account else None
         if other_account:
             _delete_sealed_messages(session, provider_id)
+            _forget_busy_times(session, provider_id, platform)
         if conn is None:
             conn = VideoConnection(provider_id=provider_id, platform=platform, connected_at=now)
             session.add(conn)
@@ -329,6 +348,7 @@ def disconnect(services: "Services", session: Session, provider_id: int, platfor
         return None
     token = services.cipher.decrypt(conn.refresh_token_enc)
     _delete_sealed_messages(session, conn.provider_id)
+    _forget_busy_times(session, conn.provider_id, platform)
     session.delete(conn)
     session.flush()
     return token
@@ -357,6 +377,7 @@ def deauthorize(services: "Services", platform: str, external_user_id: str, exte
         for conn in conns:
             provider = session.get(Provider, conn.provider_id)
             _delete_sealed_messages(session, conn.provider_id)
+            _forget_busy_times(session, conn.provider_id, platform)
             session.delete(conn)
             ids += outbox.queue(session, provider.contact, [msg.PLATFORM_REMOVED.format(
                 **words(services, platform))], now)
@@ -375,6 +396,11 @@ def _delete_sealed_messages(session: Session, provider_id: int) -> None:
                                                   OutboundMessage.sealed))
 
 
+def _forget_busy_times(session: Session, provider_id: int, platform: str) -> None:
+    """The busy times read from the account's calendar (bot.services.calendars) go with the connection."""
+    session.execute(delete(BusyTimes).where(BusyTimes.provider_id == provider_id, BusyTimes.platform == platform))
+
+
 def purge_deleted_rows(services: "Services") -> None:
     """Deleted means gone from storage: SQLite overwrites deleted content (secure_delete, set per connection);
     on PostgreSQL a VACUUM reclaims the dead row versions now instead of some time later (they only ever held the
@@ -384,7 +410,7 @@ def purge_deleted_rows(services: "Services") -> None:
     try:
         with services.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            for table in ("video_connections", "connect_links", "outbound_messages"):
+            for table in ("video_connections", "busy_times", "connect_links", "outbound_messages"):
                 conn.execute(text(f"VACUUM {table}"))
     except Exception:  # noqa: BLE001 - autovacuum will do it later; the rows are already deleted
         log.warning("VACUUM after deleting video connections failed", exc_info=True)

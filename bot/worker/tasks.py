@@ -1,5 +1,6 @@
-"""Background work on Huey: meeting creation/update/deletion with backoff, booking emails, and a periodic sweep
-that sends whatever is still pending (outbox, support tickets, meetings, emails) and the reminders that fell due.
+"""Background work on Huey: meeting creation/update/deletion with backoff, booking emails, the providers' busy
+times read from their calendars, and a periodic sweep that sends whatever is still pending (outbox, support
+tickets, meetings, emails), the reminders that fell due, and keeps fresh the busy times customers are looking at.
 The embedded default keeps the queue in a SQLite file (no extra server); TASK_QUEUE_URL=redis://... shares it
 between machines; "immediate" runs tasks inline (tests, and a single process with no worker)."""
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
-from bot.services import meetings, notify, outbox, reminders, support, video_accounts
+from bot.services import calendars, meetings, notify, outbox, reminders, support, video_accounts
 
 if TYPE_CHECKING:
     from bot.services.deps import Services
@@ -43,6 +44,8 @@ class TaskQueue:
         self._deauthorize = huey.task(name="deauthorize", retries=5, retry_delay=2)(
             lambda platform, user_id, account_id: video_accounts.deauthorize(services, platform, user_id,
                                                                              account_id))
+        self._busy_times = huey.task(name="busy_times")(
+            lambda provider_id, watch: calendars.refresh(services, provider_id, watch=watch))
         self.sweep = huey.periodic_task(crontab(minute="*"), name="sweep")(lambda: sweep(services))
 
     def meeting(self, meeting_id: int, eta: datetime | None = None) -> None:
@@ -60,6 +63,9 @@ class TaskQueue:
 
     def deauthorize(self, platform: str, user_id: str, account_id: str | None) -> None:
         self._deauthorize(platform, user_id, account_id)
+
+    def busy_times(self, provider_id: int, watch: bool = True) -> None:
+        self._busy_times(provider_id, watch)
 
 
 def _after_deletion(services: "Services", message_ids: list[int]) -> None:
@@ -79,4 +85,5 @@ def sweep(services: "Services") -> dict[str, int]:
                            for m in meetings.due(services))
     done["emails"] = sum(notify.send_booking_email(services, b) == "sent" for b in notify.pending(services))
     done["reminders"] = reminders.send_due(services)
+    done["busy_times"] = calendars.refresh_watched(services)
     return done

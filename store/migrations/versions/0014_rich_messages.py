@@ -1,7 +1,7 @@
 """rich messages: the outbox's buttons and lists, and the Content API resources made for them
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03 11:00:00.000000
 
 An outbound message may carry a rich form (WhatsApp reply buttons, a list picker or a link button) beside its
@@ -12,8 +12,8 @@ from alembic import op
 
 import store.models
 
-revision = '0013'
-down_revision = '0012'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
