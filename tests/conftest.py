@@ -101,7 +101,7 @@ def config(database_url: str, fake_twilio, smtp_server, fake_zoom) -> Config:
 
 @pytest.fixture
 def services(config: Config, clock, fake_zoom, fake_twilio):
-    fake_twilio.fake.clock = clock  # one clock: the fake Twilio's 24-hour window moves with the app's
+    fake_twilio.fake.window_clock = clock  # the fake Twilio's 24-hour window moves with the app's clock
     services = build_services(config, clock=clock)
     fake_zoom.fake.redirect_uris.append(PUBLIC_BASE_URL + "/oauth/zoom/callback")
     yield services

@@ -156,7 +156,10 @@ def _resolve(spec: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
 
 class FakeTwilio:
     """Twilio's Messages resource and Content API as a Flask app (`.app`); thread-safe, so it can be served threaded.
-    `clock` (a callable giving an aware datetime) dates messages and contents and decides the 24-hour window."""
+    `clock` (a callable giving an aware datetime) dates messages and contents; `window_clock` (default: `clock`)
+    decides the 24-hour window. Tests whose app runs on a settable clock hand it to `window_clock` only: the
+    messages keep dates from `clock` (real time by default), which a worker process on the real clock compares with
+    its own when it asks Twilio what it already took (find_sent)."""
 
     def __init__(
         self,
@@ -175,6 +178,7 @@ class FakeTwilio:
         self.transport: Callable[..., requests.Response] = requests.post
         self._operation = _CreateOperation.load(spec_path or default_spec_path())
         self.clock: Callable[[], datetime] = clock or (lambda: datetime.now(timezone.utc))
+        self.window_clock: Callable[[], datetime] | None = None
         self._lock = threading.Lock()
         self._messages: list[dict[str, Any]] = []
         self._contents: dict[str, dict[str, Any]] = {}  # sid -> {"payload", "created"}, in creation order
@@ -241,12 +245,15 @@ class FakeTwilio:
         return sid
 
     def received(self, address: str, at: datetime | None = None) -> None:
-        """`address` ("whatsapp:+4477...") wrote to us `at` (default: now by the fake's clock): their 24-hour
+        """`address` ("whatsapp:+4477...") wrote to us `at` (default: now by the window's clock): their 24-hour
         session window is open from then. send_inbound calls it; so does the tests' chat driver."""
-        when = at or self.clock()
+        when = at or self._window_now()
         with self._lock:
             last = self._received.get(address)
             self._received[address] = when if last is None or when > last else last
+
+    def _window_now(self) -> datetime:
+        return (self.window_clock or self.clock)()
 
     def fail_next(self, status: int = 500, code: int = 20500, times: int = 1) -> None:
         """Answer the next `times` requests (any: messages or contents) with this error, before any other check."""
@@ -514,7 +521,7 @@ class FakeTwilio:
         if session and form["To"].startswith("whatsapp:"):
             with self._lock:
                 last = self._received.get(form["To"])
-            if last is None or self.clock() - last >= SESSION_WINDOW:
+            if last is None or self._window_now() - last >= SESSION_WINDOW:
                 raise TwilioError(400, 63016, "Failed to send freeform message because you are outside the allowed "
                                               "window. If you are using WhatsApp, please use a Message Template.")
         return _view(filled)

@@ -7,7 +7,8 @@ import copy
 import json
 import logging
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Callable
 
 import pytest
@@ -33,7 +34,7 @@ def messenger_for(served: ServedFakeTwilio, **overrides: Any) -> TwilioMessenger
 @pytest.fixture
 def clock(fake_twilio: ServedFakeTwilio) -> FakeClock:
     """The fake Twilio's clock, settable; the customer wrote a minute ago (their window is open)."""
-    fake_twilio.fake.clock = clock = FakeClock()
+    fake_twilio.fake.clock = clock = FakeClock()  # (window_clock is unset: the window follows it too)
     fake_twilio.fake.received(CUSTOMER, at=clock.now - timedelta(minutes=1))
     return clock
 
@@ -529,6 +530,20 @@ def test_the_window_closes_24_hours_after_they_wrote(fake_twilio: ServedFakeTwil
     assert messenger.send_content(STRANGER, sid, variables).error_code == 63016
     fake_twilio.fake.received(STRANGER)
     assert messenger.send_content(STRANGER, sid, variables).ok
+
+
+def test_the_window_may_follow_the_apps_clock_while_messages_keep_real_dates(fake_twilio: ServedFakeTwilio) -> None:
+    app_clock = FakeClock()  # 2025: what the bot's Services run on in tests
+    fake_twilio.fake.window_clock = app_clock
+    fake_twilio.fake.received(CUSTOMER)
+    messenger, sid, variables = created(fake_twilio, buttons("Yes"))
+    assert messenger.send_content(CUSTOMER, sid, variables).ok
+    app_clock.advance(hours=24)
+    assert messenger.send_content(CUSTOMER, sid, variables).error_code == 63016
+    listed = requests.get(f"{fake_twilio.url}/2010-04-01/Accounts/{fake_twilio.account_sid}/Messages.json",
+                          auth=(fake_twilio.account_sid, fake_twilio.auth_token), timeout=5).json()["messages"]
+    created_at = parsedate_to_datetime(listed[0]["date_created"])
+    assert abs(created_at - datetime.now(timezone.utc)) < timedelta(minutes=5)
 
 
 def test_an_approved_text_template_goes_anywhere(fake_twilio: ServedFakeTwilio, clock: FakeClock) -> None:
