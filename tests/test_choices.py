@@ -50,7 +50,7 @@ def test_a_long_title_is_shortened_and_kept_whole_in_the_second_line() -> None:
     rows = offer.rows()
     assert len(rows[0].title) == choices.ROW_TITLE_MAX and rows[0].title.endswith("…")
     assert rows[0].description == name
-    assert rows[1].description == "S1"  # every row of a list has a second line once one has
+    assert rows[1].description == ""  # the others keep theirs (none)
 
 
 def test_a_tap_on_the_current_offer_is_its_number() -> None:

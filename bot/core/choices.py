@@ -115,9 +115,7 @@ class Offer:
         rows = [_row(self, c) for c in self.choices[start:end]]
         if len({row.title for row in rows}) < len(rows):  # split labels that read alike ("Customers: ..."): cut
             rows = [_row(self, c, split=False) for c in self.choices[start:end]]
-        if any(row.description for row in rows):  # a list's rows all have a second line, or none has
-            rows = [row if row.description else Row(row.id, row.title, row.title) for row in rows]
-        described = bool(rows[0].description)
+        described = any(row.description for row in rows)
         count = len(self.choices)
         if page < len(starts):
             rows.append(Row(self.tap_id(f"{PAGE_MARK}{page + 1}"), msg.LIST_MORE, msg.LIST_MORE_DESCRIPTION.format(

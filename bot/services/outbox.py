@@ -336,7 +336,7 @@ def send(services: "Services", claimed: _Claimed) -> dict:
                                                                     status_callback=callback), True
         elif template:  # one template message per part: a template variable holds at most 1,000 characters
             result = SendResult(sid=None, status="failed")
-            for part in split_body(claimed.body, TEMPLATE_VARIABLE_LIMIT) or [claimed.body]:
+            for part in split_body(one_line(claimed.body), TEMPLATE_VARIABLE_LIMIT) or [claimed.body]:
                 result = services.messenger.send_template(claimed.to, template, {"1": part},
                                                           status_callback=callback)
                 if not result.ok:
@@ -356,6 +356,12 @@ def send(services: "Services", claimed: _Claimed) -> dict:
                     result.error_code, result.error_message)
     return {"status": result.status, "twilio_sid": result.sid, "via_template": via_template,
             "error_code": result.error_code, "error_message": result.error_message}
+
+
+def one_line(text: str) -> str:
+    """A text as one template variable can hold it: WhatsApp refuses a variable with a line break, a tab or more than
+    four spaces in a row, so lines are joined with " · " and runs of blanks become one space."""
+    return " · ".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 def finish_and_claim(services: "Services", finished: Sequence[tuple[_Claimed, dict]],

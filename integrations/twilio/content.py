@@ -9,12 +9,12 @@ whole conversation needs a few contents, not one per message (`definition_key` n
 - the body is one variable per non-blank line, the line breaks and blank lines staying in the definition: Twilio
   refuses a variable holding a newline, a tab or more than four spaces in a row (error 21656), so a multi-line body
   cannot be one variable;
-- list-picker: the button, then each row's title, id and description (when the rows have descriptions);
+- list-picker: the button, then each row's title, id and description (for the rows that have one);
 - quick-reply: each button's title and id;
 - call-to-action: the url's path and query (WhatsApp wants the scheme and host static, a variable only as the
   suffix); the button's text is static too.
 
-Shape = kind, number of items, whether rows have descriptions, the body's pattern of blank and non-blank lines, and
+Shape = kind, number of items, which rows have descriptions, the body's pattern of blank and non-blank lines, and
 for call-to-action the url's scheme and host and the button text.
 
 No "twilio/text" fallback type is added: the bot speaks WhatsApp only, which draws all three types inside the
@@ -121,9 +121,6 @@ class Rich:
         elif self.kind == LIST_PICKER:
             found += _count_problems("rows", self.items, 1, MAX_ROWS)
             found += _text_problems("list button", self.button, LIST_BUTTON_LIMIT)
-            described = [bool(item.description) for item in self.items]
-            if any(described) and not all(described):
-                found.append("some rows have a description and others not")
             for n, item in enumerate(self.items, 1):
                 found += _text_problems(f"row {n} title", item.title, ROW_TITLE_LIMIT)
                 found += _text_problems(f"row {n} id", item.id, ID_LIMIT)
@@ -177,8 +174,7 @@ def _url_problems(url: str) -> list[str]:
 
 def _item_variables(rich: Rich) -> int:
     if rich.kind == LIST_PICKER:
-        per_row = 3 if rich.items and rich.items[0].description else 2
-        return 1 + per_row * len(rich.items)
+        return 1 + sum(3 if item.description else 2 for item in rich.items)
     if rich.kind == QUICK_REPLY:
         return 2 * len(rich.items)
     return 1 if _url_parts(rich.url)[1] else 0
@@ -224,7 +220,7 @@ def definition(rich: Rich) -> tuple[dict[str, Any], dict[str, str]]:
                 row["description"] = var("description", item.description)
             rows.append(row)
         content = {"body": body, "button": button, "items": rows}
-        name = f"mns_list_{len(rows)}{'_desc' if rich.items[0].description else ''}"
+        name = f"mns_list_{len(rows)}{'_desc' if any(item.description for item in rich.items) else ''}"
     elif rich.kind == QUICK_REPLY:
         actions = [{"title": var("title", item.title), "id": var("id", item.id)} for item in rich.items]
         content = {"body": body, "actions": actions}

@@ -504,7 +504,7 @@ class FakeTwilio:
             raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: {', '.join(extra)} "
                                           f"not variable(s) of the content.")
         session = {name: body for name, body in types.items() if name in SESSION_TYPES}
-        for name in sorted(_placeholders(session), key=int):
+        for name in sorted(expected, key=int):  # any content: WhatsApp refuses such values in templates too
             value = variables[name]
             if "\n" in value or "\r" in value or "\t" in value or _SPACES.search(value):
                 raise TwilioError(400, 21656, f"The ContentVariables Parameter is invalid: variable {name} has a "

@@ -132,7 +132,6 @@ def test_definition_key_is_stable_and_ignores_key_order() -> None:
     (Rich("list-picker", "b", (Item("a", "A"),), button="b" * 21), "list button is 21 characters"),
     (Rich("list-picker", "b", (Item("a", "r" * 25),), button="Open"), "row 1 title is 25 characters"),
     (Rich("list-picker", "b", (Item("a", "A", "d" * 73),), button="Open"), "row 1 description is 73 characters"),
-    (Rich("list-picker", "b", (Item("a", "A", "d"), Item("b", "B")), button="Open"), "some rows have a description"),
     (Rich("list-picker", "b", (Item("a", "A\nB"),), button="Open"), "row 1 title has a line break"),
     (Rich("list-picker", "b", (Item("a", "A"), Item("a", "B")), button="Open"), "same id"),
     (Rich("list-picker", "b\tc", (Item("a", "A"),), button="Open"), "tab or more than four spaces"),
@@ -487,9 +486,10 @@ def test_filled_values_at_the_limits_are_accepted(fake_twilio: ServedFakeTwilio,
                                                               "description": "x" * 72}
 
 
-def test_a_template_variable_may_hold_braces_and_newlines(fake_twilio: ServedFakeTwilio) -> None:
+def test_a_template_variable_may_hold_braces_but_not_a_line_break(fake_twilio: ServedFakeTwilio) -> None:
     template = fake_twilio.template("HX" + "c" * 32)
-    assert messenger_for(fake_twilio).send_template(STRANGER, template, {"1": "a {{2}} b }}\nc"}).ok
+    assert messenger_for(fake_twilio).send_template(STRANGER, template, {"1": "a {{2}} b }} c"}).ok
+    assert messenger_for(fake_twilio).send_template(STRANGER, template, {"1": "a\nc"}).error_code == 21656
 
 
 def test_two_buttons_with_one_title_are_refused(fake_twilio: ServedFakeTwilio, clock: FakeClock) -> None:
@@ -595,3 +595,14 @@ def test_a_problem_free_message_is_accepted_and_seen_as_meant(fake_twilio: Serve
     assert (seen["kind"], seen["body"], seen["button"], seen["url"], seen["url_title"]) == (
         rich.kind, rich.body, rich.button, rich.url if rich.kind == "call-to-action" else "", rich.url_title)
     assert seen["items"] == [{"id": i.id, "title": i.title, "description": i.description} for i in rich.items]
+
+
+def test_rows_with_and_without_a_second_line_share_one_list(fake_twilio) -> None:
+    """A menu whose long labels get a second line and whose short ones don't: one list, each row as it is."""
+    rich = Rich("list-picker", "Menu", (Item("a", "Book a session", "You'll need the code"), Item("b", "My bookings")),
+                button="Choose")
+    assert rich.problems() == []
+    payload, variables = definition(rich)
+    rows = payload["types"]["twilio/list-picker"]["items"]
+    assert "description" in rows[0] and "description" not in rows[1]
+    assert len(variables) == 1 + 1 + 3 + 2  # the body's line, the button, then the rows
