@@ -17,6 +17,7 @@ from integrations.twilio.fake import FakeTwilio
 def main() -> None:
     port, latency, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
     fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, senders=(SENDER,), latency=latency)
+    fake.everyone_wrote = True  # the load generator's messages reach the bot without passing through the fake
     server = make_server("127.0.0.1", port, fake.app, threaded=True)
     server.daemon_threads = True
 

@@ -520,6 +520,13 @@ def test_a_session_content_to_someone_who_never_wrote_is_63016(fake_twilio: Serv
     assert messenger.send_content(STRANGER, sid, variables).ok
 
 
+def test_a_load_benchmarks_fake_counts_everyone_as_having_written(fake_twilio: ServedFakeTwilio,
+                                                                  clock: FakeClock) -> None:
+    messenger, sid, variables = created(fake_twilio, days(2))
+    fake_twilio.fake.everyone_wrote = True
+    assert messenger.send_content(STRANGER, sid, variables).ok
+
+
 def test_the_window_closes_24_hours_after_they_wrote(fake_twilio: ServedFakeTwilio, clock: FakeClock) -> None:
     messenger, sid, variables = created(fake_twilio, days(2))
     fake_twilio.fake.received(STRANGER, at=clock.now - timedelta(hours=23, minutes=59))
