@@ -15,8 +15,9 @@ from sqlalchemy import func, select, update
 
 from bot.core import messages as msg
 from bot.core import reminders as schedule
+from bot.core.choices import booking_payload
 from bot.core.slots import format_slot_with_zone
-from bot.dialogue.intents import booking_payload, render_options
+from bot.dialogue.intents import render_options
 from bot.services import bookings, reminders
 from bot.worker import tasks
 from store.db import unit_of_work

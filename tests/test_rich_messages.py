@@ -6,13 +6,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from bot.core import choices
 from bot.core import messages as msg
+from bot.services import outbox, rich
+from bot.worker import tasks
 from store.db import unit_of_work
-from store.models import Booking, ContentTemplate, OutboundMessage
+from store.models import Booking, Contact, ContentTemplate, OutboundMessage
 from tests.fixtures.builders import CUSTOMER_IN, OTHER_CUSTOMER_IN, MORNINGS, every_day, make_booking, make_offering
 from tests.fixtures.chat import book, has, read, walk
 
@@ -237,3 +241,33 @@ def test_a_sealed_reply_keeps_its_rich_form_encrypted(zoom_provider, services, f
     assert sealed
     assert all("@" not in r.rich and "{" not in r.rich for r in sealed)  # ciphertext, not JSON with the email
     assert json.loads(services.cipher.decrypt(sealed[-1].rich))["kind"] in ("quick-reply", "list-picker")
+
+
+def test_a_reminder_in_the_window_has_buttons_that_answer_it(provider, services, whatsapp, fake_twilio, clock):
+    make_offering(services, provider.id, windows=MORNINGS)
+    customer = whatsapp(CUSTOMER_IN)
+    book(customer, provider.code, profile="Ravi Kumar")  # Wed 2 Apr 10:00 in Kolkata, booked on Tue at 14:30
+    booking = bookings_of(services)[0]
+    clock.now = booking.start_at - timedelta(minutes=59)  # the customer wrote 19 h ago: inside the window
+    assert tasks.sweep(services)["reminders"] >= 1
+    reminder = last_choices(customer)
+    assert reminder["kind"] == "quick-reply" and reminder["body"].startswith("⏰")
+    assert titles(reminder) == [msg.REMINDER_BUTTON_ATTEND, msg.REMINDER_BUTTON_RESCHEDULE, msg.REMINDER_BUTTON_CANCEL]
+    answer = tap(customer, msg.REMINDER_BUTTON_ATTEND, reminder)
+    assert has(msg.REMINDER_ATTENDING_SAVED, answer)
+
+
+def test_outside_the_window_a_rich_message_goes_as_its_numbered_text(provider, services, whatsapp, fake_twilio,
+                                                                       clock):
+    customer = whatsapp(CUSTOMER_IN)
+    customer.send("hi")
+    clock.advance(hours=25)
+    with unit_of_work(services.sessions) as session:
+        contact = session.scalars(select(Contact).where(Contact.phone == CUSTOMER_IN)).one()
+        offer = choices.Offer("Pick one", (choices.Choice("a", "Alpha"), choices.Choice("b", "Beta")), "s")
+        ids = outbox.queue(session, contact, ["Pick one\n1. Alpha\n2. Beta"], clock(),
+                           rich_form=rich.compose(offer))
+    outbox.dispatch(services, ids)
+    assert seen(customer)[-1]["kind"] != "quick-reply"  # no buttons outside the window (WhatsApp refuses them)
+    with unit_of_work(services.sessions, read_only=True) as session:
+        assert session.get(OutboundMessage, ids[0]).status == "not_sendable"  # no template configured here

@@ -183,6 +183,11 @@ def _page_end(starts: list[int], page: int, count: int) -> int:
     return starts[page] if page < len(starts) else count
 
 
+def booking_payload(trigger: str, reference: str) -> str:
+    """The ButtonPayload of a choice about one booking, from any state (a reminder's buttons): "attend:K7M2QX"."""
+    return f"{trigger}:{reference}"
+
+
 # -- taps -----------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -579,6 +579,7 @@ REMINDER_CUSTOMER_24H = "⏰ Reminder: *{session}* with {provider} is on {when}.
 REMINDER_CUSTOMER_1H = "⏰ Starting soon: *{session}* with {provider} at {when}.\n{where}\n\n{choices}"
 REMINDER_CHOICES = ("✅ I'll be there: reply *there {reference}*\n🔁 Reschedule: reply *reschedule {reference}*\n"
                     "❌ Cancel: reply *cancel {reference}*")
+REMINDER_BUTTON_ATTEND, REMINDER_BUTTON_RESCHEDULE, REMINDER_BUTTON_CANCEL = "I'll be there", "Reschedule", "Cancel"
 REMINDER_PROVIDER_24H = "⏰ Reminder: *{session}* on {when} with {customers}.\n{where}"
 REMINDER_PROVIDER_1H = "⏰ In about an hour: *{session}* at {when} with {customers}.\n{where}"
 REMINDER_CUSTOMER_NAME = "{name}"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from bot.core import messages as msg
+from bot.core.choices import booking_payload  # noqa: F401 - the payload BOOKING_PAYLOAD reads
 from bot.core.text import normalise, number
 
 
@@ -211,9 +212,6 @@ COMMANDS: tuple[tuple[re.Pattern[str], str], ...] = (
 BOOKING_PAYLOAD = re.compile(r"^(?P<trigger>attend|reschedule_ref|cancel_ref):#?(?P<arg>[A-Za-z0-9]{6})$")
 
 
-def booking_payload(trigger: str, reference: str) -> str:
-    """The ButtonPayload of a choice about one booking (what a reminder's buttons send back)."""
-    return f"{trigger}:{reference}"
 
 
 # Commands whose words are also answers where a value is asked ("today" picks a day when booking).

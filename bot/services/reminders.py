@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 
 from bot.core import messages as msg
 from bot.core import reminders as schedule
+from bot.core.choices import booking_payload
 from bot.core.slots import format_slot_with_zone
-from bot.services import outbox, video_accounts
+from bot.services import outbox, rich, video_accounts
 from bot.services.booking import owns
 from bot.services.bookings import needs_meeting
 from bot.services.notify import where_text
@@ -159,8 +160,14 @@ def _remind_customer(services: "Services", item: DueReminder) -> int:
         text = template.format(session=offering.name, provider=provider.display_name, when=when, where=where,
                                choices=msg.REMINDER_CHOICES.format(reference=booking.reference))
         what = msg.REMINDER_TEMPLATE_WHAT.format(session=offering.name, other=provider.display_name)
+        ref = booking.reference
+        tappable = rich.buttons(services, template.format(session=offering.name, provider=provider.display_name,
+                                                          when=when, where=where, choices="").strip(),
+                                [(booking_payload("attend", ref), msg.REMINDER_BUTTON_ATTEND),
+                                 (booking_payload("reschedule_ref", ref), msg.REMINDER_BUTTON_RESCHEDULE),
+                                 (booking_payload("cancel_ref", ref), msg.REMINDER_BUTTON_CANCEL)])
         ids = outbox.queue(session, customer, [text], now,
-                           template=_template(services, what, when, where, booking.reference))
+                           template=_template(services, what, when, where, booking.reference), rich_form=tappable)
         _link(session, [reminder_id], ids)
     outbox.after_commit(services, ids)
     return 1

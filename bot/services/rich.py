@@ -58,6 +58,14 @@ def link_button(services: "Services", text: str, titles: tuple[str, ...], url: s
     return compose(None, link=(title, url), text=text)
 
 
+def buttons(services: "Services", body: str, choices: list[tuple[str, str]]) -> Rich | None:
+    """A message outside any conversation whose choices are reply buttons of their own (payload, title): a reminder's
+    "I'll be there" / "Reschedule" / "Cancel", when rich messages are on."""
+    if not services.config.twilio_rich_messages or len(body) > BODY_MAX:
+        return None
+    return Rich(kind="quick-reply", body=body, items=tuple(Item(payload, title) for payload, title in choices))
+
+
 def content_sid(services: "Services", payload: dict) -> str:
     """The sid of the content for `payload`: this process's memory, else the `content_templates` table, else
     created at Twilio (the first time any process needs it). Raises ContentRefused (Twilio will not take this
