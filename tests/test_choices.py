@@ -56,7 +56,7 @@ def test_a_long_title_is_shortened_and_kept_whole_in_the_second_line() -> None:
 def test_a_tap_on_the_current_offer_is_its_number() -> None:
     offer = _offer(25)
     row = offer.rows(2)[3]
-    assert choices.resolve(row.id, offer, "book_time") == choices.Tap(number=13)
+    assert choices.resolve(row.id, offer, "book_time") == choices.Tap(number=13, text="13")
 
 
 def test_more_and_back_rows_are_pages() -> None:
@@ -114,3 +114,9 @@ def test_a_long_label_is_split_where_it_pauses_unless_that_makes_two_rows_alike(
                                      enumerate(("24 hours and 1 hour before", "1 hour before only", "no reminders",
                                                 "every day at noon and before"))), "reminder_settings")
     assert len({row.title for row in alike.rows()}) == 4
+
+
+def test_a_question_that_names_its_answers_types_the_key_when_tapped() -> None:
+    offer = Offer("Why? (optional, or *skip*)", (Choice("skip", "Skip"),), "cancel_reason", typed=True)
+    assert choices.resolve(offer.rows()[0].id, offer, "cancel_reason").text == "skip"
+    assert Offer.from_json(offer.to_json()) == offer

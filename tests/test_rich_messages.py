@@ -16,7 +16,7 @@ from bot.core import messages as msg
 from bot.services import outbox, rich
 from bot.worker import tasks
 from store.db import unit_of_work
-from store.models import Booking, Contact, ContentTemplate, OutboundMessage
+from store.models import Booking, Contact, ContentTemplate, Offering, OutboundMessage
 from tests.fixtures.builders import CUSTOMER_IN, OTHER_CUSTOMER_IN, MORNINGS, every_day, make_booking, make_offering
 from tests.fixtures.chat import book, has, read, walk
 
@@ -271,3 +271,20 @@ def test_outside_the_window_a_rich_message_goes_as_its_numbered_text(provider, s
     assert seen(customer)[-1]["kind"] != "quick-reply"  # no buttons outside the window (WhatsApp refuses them)
     with unit_of_work(services.sessions, read_only=True) as session:
         assert session.get(OutboundMessage, ids[0]).status == "not_sendable"  # no template configured here
+
+
+def test_a_provider_creates_a_session_tapping_what_is_offered(zoom_provider, services):
+    chat = zoom_provider
+    chat.send("create session")
+    tap(chat, msg.OPT_KIND_ONE)
+    for typed in ("Career coaching", "60", "1500"):
+        chat.send(typed)
+    tap(chat, msg.OPT_MODE_IN_PERSON)
+    chat.send("12 MG Road, Bengaluru")
+    chat.send("every day 10-12")
+    tap(chat, msg.OPT_NO_NOTICE)  # "…or *none*" as a button: the tap says "none", not "1" (one hour)
+    tap(chat, msg.OPT_SKIP)  # the description
+    assert has(msg.SESSION_CREATED, tap(chat, msg.OPT_SAVE_SESSION))
+    with unit_of_work(services.sessions, read_only=True) as session:
+        saved = session.scalars(select(Offering)).one()
+        assert (saved.min_notice_minutes, saved.description, saved.mode) == (0, None, "in_person")

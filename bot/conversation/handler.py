@@ -171,8 +171,8 @@ class ConversationHandler:
         if tap.stale and dialogue.context.get("_after_reset"):  # the conversation started over: the menu
             dialogue.inbound = replace(dialogue.inbound, text="menu", payload=None)
             return True
-        if tap.number is not None:
-            dialogue.inbound = replace(dialogue.inbound, text=str(tap.number), payload=None)
+        if tap.text is not None:
+            dialogue.inbound = replace(dialogue.inbound, text=tap.text, payload=None)
             return True
         dialogue.state = state
         if tap.page is not None and offer is not None:

@@ -69,24 +69,25 @@ class Offer:
     body: str
     choices: tuple[Choice, ...]
     state: str = ""
+    typed: bool = False  # a tap stands for typing its key ("yes", "skip": a question that names its answers)
 
     @property
     def nonce(self) -> str:
-        seen = "\x1f".join((self.state, self.body, *(c.key for c in self.choices)))
+        seen = "\x1f".join((self.state, self.body, str(self.typed), *(c.key for c in self.choices)))
         return hashlib.blake2s(seen.encode(), digest_size=5).hexdigest()
 
     def tap_id(self, key: str) -> str:
         return f"{self.nonce}{SEPARATOR}{key}"[:ID_MAX]
 
     def to_json(self) -> dict[str, Any]:
-        return {"state": self.state, "body": self.body,
+        return {"state": self.state, "body": self.body, "typed": self.typed,
                 "choices": [[c.key, c.title, c.description] for c in self.choices]}
 
     @classmethod
     def from_json(cls, data: Any) -> "Offer | None":
         """The offer stored with the conversation; None for anything else (an older shape, a damaged value)."""
         try:
-            return cls(body=str(data["body"]), state=str(data["state"]),
+            return cls(body=str(data["body"]), state=str(data["state"]), typed=bool(data.get("typed")),
                        choices=tuple(Choice(str(k), str(t), str(d)) for k, t, d in data["choices"]))
         except (KeyError, TypeError, ValueError):
             return None
@@ -198,6 +199,7 @@ class Tap:
 
     ours: bool = True
     number: int | None = None
+    text: str | None = None  # what the tap stands for typing: the number, or the key of a `typed` offer
     page: int | None = None
     stale: bool = False
 
@@ -215,5 +217,5 @@ def resolve(payload: str | None, offer: Offer | None, state: str) -> Tap:
         return Tap(page=int(key[1:]))
     for number, choice in enumerate(offer.choices, 1):
         if offer.tap_id(choice.key) == payload:
-            return Tap(number=number)
+            return Tap(number=number, text=choice.key if offer.typed else str(number))
     return Tap(stale=True)

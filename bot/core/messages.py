@@ -45,6 +45,8 @@ OPT_HELP_WRONG_ACCOUNT = "I connected the wrong {platform} account"
 OPT_HELP_PERSON = "Talk to a person"
 OPT_YES = "Yes"
 OPT_USE = "Use {value}"
+OPT_SKIP = "Skip"
+OPT_NO_NOTICE = "No notice"
 
 # --- provider sign-up ----------------------------------------------------------------------------------------
 ALREADY_PROVIDER = "You're already registered as a provider, {name}."

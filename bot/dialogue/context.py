@@ -78,7 +78,8 @@ class Dialogue:
     arg: str | None = None  # what a command carried, e.g. the code of "book ABC123"
     sealed: bool = False  # a reply names a connected account's email: the message is stored encrypted
     media_url: str | None = None  # an image sent with the reply (see `attach`)
-    offered: tuple[int, str, tuple[Choice, ...]] | None = None  # (reply index, its text without the options, choices)
+    # (reply index, its text without the options, choices, whether a tap types the choice's key)
+    offered: tuple[int, str, tuple[Choice, ...], bool] | None = None
     link: tuple[str, str] | None = None  # (button title, url): a link the reply is about (see `button`)
     paged: tuple[Offer, int] | None = None  # the reply is a page of an offer sent before ("More…" tapped)
     outcome: Any = None  # what this message's use case returned (set before the guards that read it)
@@ -123,21 +124,21 @@ class Dialogue:
         offered = [v for v in values.values() if isinstance(v, Numbered)]
         if offered:
             plain = template.format(**{k: v.lead if isinstance(v, Numbered) else v for k, v in values.items()})
-            self.offered = (len(self.replies), _tidy(plain), offered[-1].choices)
+            self.offered = (len(self.replies), _tidy(plain), offered[-1].choices, False)
         self.replies.append(template.format(**values) if values else template)
 
     def offer(self) -> Offer | None:
         """What this message's replies offer, for the state the conversation is in now (the last offer said)."""
         if self.offered is None:
             return None
-        index, body, choices = self.offered
+        index, body, choices, typed = self.offered
         replies = [body if i == index else reply for i, reply in enumerate(self.replies)]
-        return Offer(body=_tidy("\n\n".join(r for r in replies if r)), choices=choices, state=self.state)
+        return Offer(body=_tidy("\n\n".join(r for r in replies if r)), choices=choices, state=self.state, typed=typed)
 
     def also_offer(self, choices: list[Choice]) -> None:
-        """The last reply asks a question whose answers it names in its text ("Reply *1* or *yes*"): offer them as
-        buttons too."""
-        self.offered = (len(self.replies) - 1, self.replies[-1], tuple(choices))
+        """The last reply asks a question whose answers it names in its text ("Reply *1* or *yes*", "or *skip*"):
+        offer them as buttons too; a tap types the choice's key."""
+        self.offered = (len(self.replies) - 1, self.replies[-1], tuple(choices), True)
 
     def listing(self, choices: list[Choice], lines: list[str] | None = None, lead: str = "") -> Numbered:
         """Choices the step lists (sessions, days, times, bookings), for a template's {options}: `lines` are their

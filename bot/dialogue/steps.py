@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from transitions import EventData
 
+from bot.core.choices import Choice
 from bot.core.text import clean_input
 from bot.dialogue.context import Dialogue
 
@@ -35,12 +36,15 @@ class Ask:
     read: Reader
     error: str | Speaker
     values: Callable[[Dialogue, Any], dict[str, Any]] = field(default=_no_values)
+    answers: tuple[Choice, ...] = ()  # answers the prompt names ("or *skip*"), offered as buttons too
 
     def ask(self, d: Dialogue, subject: Any) -> None:
         if callable(self.prompt):
             self.prompt(d, subject)
         else:
             d.say(self.prompt, **self.values(d, subject))
+        if self.answers:
+            d.also_offer(list(self.answers))
 
     def refuse(self, d: Dialogue, subject: Any) -> None:
         if callable(self.error):

@@ -259,6 +259,7 @@ def ask_reason(event: EventData) -> None:
         _refuse(d, booking)
         return
     d.say(msg.MB_ASK_CANCEL_REASON, other=_other_party(d, booking))
+    d.also_offer([Choice("skip", msg.OPT_SKIP)])
 
 
 def keep_reason(event: EventData) -> None:

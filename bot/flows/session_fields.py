@@ -13,6 +13,7 @@ from transitions import EventData
 from bot.core import availability, money
 from bot.core import messages as msg
 from bot.core import sessions_text as st
+from bot.core.choices import Choice
 from bot.core.text import clean_input, person_name
 from bot.dialogue.context import Dialogue
 from bot.dialogue.steps import Ask
@@ -148,5 +149,6 @@ AVAILABILITY = Ask(msg.SESSION_ASK_AVAILABILITY, read=_hours, error=_bad_hours,
                    values=lambda d, s: {"timezone": d.provider.timezone})
 CAPACITY = Ask(msg.SESSION_ASK_CAPACITY, read=lambda d, s: st.parse_capacity(d.text), error=msg.SESSION_BAD_CAPACITY)
 DESCRIPTION = Ask(msg.SESSION_ASK_DESCRIPTION, read=lambda d, s: st.parse_description(d.text),
-                  error=msg.SESSION_BAD_DESCRIPTION)
-NOTICE = Ask(msg.SESSION_ASK_NOTICE, read=lambda d, s: st.parse_notice(d.text), error=msg.SESSION_BAD_NOTICE)
+                  error=msg.SESSION_BAD_DESCRIPTION, answers=(Choice("skip", msg.OPT_SKIP),))
+NOTICE = Ask(msg.SESSION_ASK_NOTICE, read=lambda d, s: st.parse_notice(d.text), error=msg.SESSION_BAD_NOTICE,
+             answers=(Choice("none", msg.OPT_NO_NOTICE),))
