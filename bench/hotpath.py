@@ -11,6 +11,7 @@ import os
 import pstats
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from flask.testing import FlaskClient
@@ -21,6 +22,7 @@ from bot.bootstrap import build_services, create_app
 from bot.core.config import Config
 from integrations.twilio.messenger import ConsoleMessenger
 from integrations.twilio.signing import sign
+from store import migrate
 
 BASE = "https://bot.bench.test"
 TOKEN = "bench-twilio-token"
@@ -37,7 +39,6 @@ class StatementCounter:
 
 
 def _client(database_url: str) -> tuple[FlaskClient, StatementCounter]:
-    from store import migrate
     config = Config(env="test", database_url=database_url, public_base_url=BASE, twilio_auth_token=TOKEN,
                     token_encryption_keys=(KEY,), task_queue_url="immediate")
     services = build_services(config)
