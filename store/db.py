@@ -11,7 +11,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -138,24 +138,62 @@ def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False,
     SQLite it neither waits for nor blocks the writer (WAL readers see the last commit). `refuse_writes` (SQLite,
     with `read_only`): any statement that would write raises WriteRefused instead, and `writes_refused()` tells
     afterwards, even if the caller's code caught it (the work is then redone in a write transaction)."""
+    writers = None if read_only else _WRITERS.get(factory.kw.get("bind"))
+    with _kind(read_only, refuse_writes), (writers.hold() if writers is not None else nullcontext()), \
+            factory() as session:
+        _reading.active = read_only
+        with session.begin():
+            session.connection()  # BEGIN now, while the flag says which kind
+            _began(read_only, refuse_writes)
+            yield session
+
+
+@contextmanager
+def connection(factory: sessionmaker[Session]) -> Iterator[Connection]:
+    """One connection from the pool for several transactions in a row (`transaction`): what the conversation
+    handler takes once per message for its read and its write, instead of a checkout (and a Session) each."""
+    with factory.kw["bind"].connect() as conn:
+        yield conn
+
+
+@contextmanager
+def transaction(conn: Connection, *, read_only: bool = False, refuse_writes: bool = False) -> Iterator[Connection]:
+    """`unit_of_work` on a connection of `connection`, without a Session: committed when the block ends, rolled
+    back if it raises, with the same `read_only` and `refuse_writes` (and, for a write on SQLite, the same queue
+    for the writer's lock). Code that needs the ORM inside opens `session_on(conn)`, which joins it."""
+    writers = None if read_only else _WRITERS.get(conn.engine)
+    with _kind(read_only, refuse_writes), (writers.hold() if writers is not None else nullcontext()):
+        _reading.active = read_only
+        with conn.begin():  # SQLite: BEGIN or BEGIN IMMEDIATE now (the "begin" event), while the flag says which
+            _began(read_only, refuse_writes)
+            yield conn
+
+
+def session_on(conn: Connection, factory: sessionmaker[Session]) -> Session:
+    """A Session (of `factory`'s kind) inside the transaction `conn` is in: its flushes and savepoints go there,
+    and it neither commits nor ends it (`transaction` does). Flush it before the transaction ends."""
+    return factory(bind=conn, join_transaction_mode="rollback_only")
+
+
+@contextmanager
+def _kind(read_only: bool, refuse_writes: bool) -> Iterator[None]:
+    """The thread's flags around one transaction: `_reading` while it begins, then `_refusing` while it runs."""
     refusing = getattr(_refusing, "active", False)
     if refusing and not read_only:  # a write transaction of its own, opened inside one that may only read
         _refusing.refused = True
         raise WriteRefused("a write transaction inside one that may only read")
-    writers = None if read_only else _WRITERS.get(factory.kw.get("bind"))
-    with (writers.hold() if writers is not None else nullcontext()), factory() as session:
-        _reading.active = read_only
-        if refuse_writes:
-            _refusing.refused = False
-        try:
-            with session.begin():
-                session.connection()  # BEGIN now, while the flag says which kind
-                _reading.active = False
-                _refusing.active = refusing or refuse_writes
-                yield session
-        finally:
-            _reading.active = False
-            _refusing.active = refusing
+    if refuse_writes:
+        _refusing.refused = False
+    try:
+        yield
+    finally:
+        _reading.active = False
+        _refusing.active = refusing
+
+
+def _began(read_only: bool, refuse_writes: bool) -> None:
+    _reading.active = False
+    _refusing.active = getattr(_refusing, "active", False) or refuse_writes
 
 
 def ping(engine: Engine) -> bool:
