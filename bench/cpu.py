@@ -42,7 +42,7 @@ from bench.load import ROOT, BIN, Stack, cpu_seconds, free_port, wait_port
 from bot.bootstrap import build_services, create_app
 from bot.core.config import Config
 from store import migrate
-from store.db import make_engine
+from store.db import Prepared, make_engine
 
 BASE = "https://bot.bench.test"
 Message = tuple[str, str]  # (phone, body)
@@ -62,9 +62,18 @@ def mixed(n: int, phones: int = 2000) -> list[Message]:
 
 
 class StatementCounter:
+    """Statements sent to the database: those SQLAlchemy executes (its event) and those store.db.Prepared runs on the
+    DB-API cursor itself (counted by wrapping it in this process)."""
+
     def __init__(self, engine: Engine) -> None:
         self.count = 0
         event.listen(engine, "before_cursor_execute", self._seen)
+        run = Prepared._run
+
+        def counted(prepared: Prepared, *args: object, **kwargs: object) -> object:
+            self.count += 1
+            return run(prepared, *args, **kwargs)
+        Prepared._run = counted  # type: ignore[method-assign]
 
     def _seen(self, *_args: object) -> None:
         self.count += 1

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, insert, literal_column, select, update
+from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
+from store.db import Prepared
 from store.models import Contact, Conversation, InboundMessage, Provider
 
 _contacts, _providers = Contact.__table__, Provider.__table__
@@ -61,6 +62,14 @@ _LAST_INBOUND = (update(_contacts).where(_contacts.c.id == bindparam("sender_id"
 _TOUCHED = _LAST_INBOUND.cte("touched")
 _SAVE_AND_TOUCH = {False: _SAVE.add_cte(_TOUCHED), True: _NEW.add_cte(_TOUCHED)}
 
+# What runs them (store.db.Prepared: compiled once, run on the DB-API cursor).
+_RUN = {name: Prepared(statement) for name, statement in (
+    ("sender", _SENDER), ("sender_seen", _SENDER_SEEN), ("lock_and_read", _LOCK_AND_READ), ("save", _SAVE),
+    ("save_unless_newer", _SAVE_UNLESS_NEWER), ("new", _NEW), ("last_inbound", _LAST_INBOUND),
+    ("save_and_touch", _SAVE_AND_TOUCH[False]), ("new_and_touch", _SAVE_AND_TOUCH[True]),
+    *((f"first_contact_{dialect}", statement) for dialect, statement in _FIRST_CONTACT.items()),
+    *((f"inbound_{dialect}", statement) for dialect, statement in _INBOUND.items()))}
+
 
 @dataclass(frozen=True)
 class StoredConversation:
@@ -85,7 +94,7 @@ class Sender:
 def read_sender(conn: Connection, session: Session, phone: str) -> Sender | None:
     """The sender of a number without any lock (for a read-only transaction), with the version a later write may
     rely on (`save_unless_newer`); None for a number never seen."""
-    row = conn.execute(_SENDER_SEEN, {"phone": phone}).one_or_none()
+    row = _RUN["sender_seen"].first(conn, {"phone": phone})
     return None if row is None else _sender(session, row, seen=row[_V + 4] or 0)
 
 
@@ -101,15 +110,15 @@ def lock_sender(conn: Connection, session: Session, phone: str, now: datetime, *
     for this number after the statement began (PostgreSQL returns a locked row's newest version); otherwise,
     or when the contact has no conversation yet, a second SELECT reads them now that the lock is held."""
     if conn.dialect.name == "postgresql":
-        row = conn.execute(_LOCK_AND_READ, {"phone": phone}).one_or_none()
+        row = _RUN["lock_and_read"].first(conn, {"phone": phone})
         if row is not None and row[-2] != row[-1]:  # (no conversation: None)
-            row = conn.execute(_SENDER, {"phone": phone}).one()
+            row = _RUN["sender"].first(conn, {"phone": phone})
     else:
-        row = conn.execute(_SENDER, {"phone": phone}).one_or_none()
+        row = _RUN["sender"].first(conn, {"phone": phone})
     if row is not None:
         return _sender(session, row)
-    created = conn.execute(_FIRST_CONTACT[conn.dialect.name], {
-        "phone": phone, "country": country_of(phone), "created_at": now}).one_or_none()
+    created = _RUN[f"first_contact_{conn.dialect.name}"].first(conn, {
+        "phone": phone, "country": country_of(phone), "created_at": now})
     if created is None:  # another transaction created it a moment ago (the insert waited for it to commit)
         return lock_sender(conn, session, phone, now, country_of=country_of)
     return Sender(_attach(session, created, None), None)  # nothing references a row no one else sees yet
@@ -117,8 +126,8 @@ def lock_sender(conn: Connection, session: Session, phone: str, now: datetime, *
 
 def record_inbound(conn: Connection, contact: Contact, message_sid: str, body: str, now: datetime) -> bool:
     """Store an inbound message; False if this MessageSid was handled before (a Twilio retry)."""
-    return conn.execute(_INBOUND[conn.dialect.name], {"message_sid": message_sid, "contact_id": contact.id,
-                                                      "body": body, "received_at": now}).scalar() is not None
+    return _RUN[f"inbound_{conn.dialect.name}"].scalar(conn, {
+        "message_sid": message_sid, "contact_id": contact.id, "body": body, "received_at": now}) is not None
 
 
 def save(conn: Connection, contact: Contact, conv: StoredConversation | None, state: str, context: dict[str, Any],
@@ -129,10 +138,10 @@ def save(conn: Connection, contact: Contact, conv: StoredConversation | None, st
     values.update({"contact_id": contact.id} if conv is None else {"conversation_id": conv.id})
     touch = {"sender_id": contact.id, "last_inbound_at": now}
     if conn.dialect.name == "postgresql":
-        conn.execute(_SAVE_AND_TOUCH[conv is None], {**values, **touch})
+        _RUN["new_and_touch" if conv is None else "save_and_touch"].rowcount(conn, {**values, **touch})
     else:
-        conn.execute(_NEW if conv is None else _SAVE, values)
-        conn.execute(_LAST_INBOUND, touch)
+        _RUN["new" if conv is None else "save"].rowcount(conn, values)
+        _RUN["last_inbound"].rowcount(conn, touch)
     set_committed_value(contact, "last_inbound_at", now)
 
 
@@ -140,22 +149,23 @@ def save_unless_newer(conn: Connection, contact: Contact, conv: StoredConversati
                       context: dict[str, Any], now: datetime) -> bool:
     """`save`, unless a message from `contact` newer than inbound message `seen` has been recorded (another
     transaction handled one since `read_sender` read `seen`): then nothing is written and False."""
-    saved = conn.execute(_SAVE_UNLESS_NEWER, {"conversation_id": conv.id, "sender_id": contact.id, "seen": seen,
-                                              "state": state, "context": context, "updated_at": now}).rowcount
+    saved = _RUN["save_unless_newer"].rowcount(conn, {"conversation_id": conv.id, "sender_id": contact.id,
+                                                       "seen": seen, "state": state, "context": context,
+                                                       "updated_at": now})
     if saved:
-        conn.execute(_LAST_INBOUND, {"sender_id": contact.id, "last_inbound_at": now})
+        _RUN["last_inbound"].rowcount(conn, {"sender_id": contact.id, "last_inbound_at": now})
         set_committed_value(contact, "last_inbound_at", now)
     return bool(saved)
 
 
-def _sender(session: Session, row: Row, seen: int = 0) -> Sender:
+def _sender(session: Session, row: tuple, seen: int = 0) -> Sender:
     provider = _loaded(Provider, _PROVIDER, row[_P:_V]) if row[_P] is not None else None
     contact = _attach(session, row, provider)
     conversation = None if row[_V] is None else StoredConversation(*row[_V:_V + 4])
     return Sender(contact, conversation, seen)
 
 
-def _attach(session: Session, values: Row | tuple, provider: Provider | None) -> Contact:
+def _attach(session: Session, values: tuple, provider: Provider | None) -> Contact:
     """The Contact of a row just read, persistent in `session` and unchanged (not dirty), as an ORM query would
     have loaded it, with its `provider` (and the provider's `contact`) loaded: no lazy query."""
     contact = _loaded(Contact, _CONTACT, values)
@@ -167,7 +177,7 @@ def _attach(session: Session, values: Row | tuple, provider: Provider | None) ->
     return contact
 
 
-def _loaded(model: type, attributes: tuple[tuple[str, Any], ...], values: Row | tuple) -> Any:
+def _loaded(model: type, attributes: tuple[tuple[str, Any], ...], values: tuple) -> Any:
     """A detached instance of `model` holding `values` as what the database has (every column committed)."""
     instance = model.__mapper__.class_manager.new_instance()
     instance_dict(instance).update(zip((key for key, _ in attributes), values))
