@@ -152,6 +152,8 @@ class ConversationHandler:
             dialogue.state = state
             dialogue.say(msg.EMPTY_MESSAGE)
             return
+        # The message is read here, once the stored state is known and before the machine runs (the place for a
+        # step that maps what was tapped to what it stands for).
         try:
             intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words(),
                                   video_accounts.connect_words(self.services), dialogue.shown(state))
@@ -161,21 +163,27 @@ class ConversationHandler:
         if dialogue.context.pop("_after_reset", False) and intent.trigger == "unknown":
             intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
         dialogue.arg = intent.arg
-        before = deepcopy(dialogue.context)
-        savepoint = dialogue.session.begin_nested()
+        # A failing step's rows and context changes are undone; a rehearsal (the read-first pass) has none to undo:
+        # it wrote nothing, and a failure there is run again the locked way.
+        rehearsal = dialogue.rehearsal
+        before = None if rehearsal else deepcopy(dialogue.context)
+        savepoint = None if rehearsal else dialogue.session.begin_nested()
         dialogue.state = state
         try:
             fired = fire(self.machine, dialogue, intent.trigger)
         except MachineError:
             fired = fire(self.machine, dialogue, "unknown")
         if dialogue.error is not None:
+            if savepoint is None:
+                return
             savepoint.rollback()
             dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False
             dialogue.media_url = None
             dialogue.forget()
             dialogue.context.update(before)  # what the failed step half-changed is forgotten with its rows
             return
-        savepoint.commit()
+        if savepoint is not None:
+            savepoint.commit()
         if not fired:  # every guarded trigger has an unguarded fallback, so this means a gap in the graph
             log.error("trigger %s did nothing in state %s", intent.trigger, state)
             dialogue.say(msg.GLOBAL_HINT)
