@@ -48,8 +48,12 @@ def _sqlite_tweaks(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn) -> None:
-        conn.exec_driver_sql("BEGIN" if getattr(_reading, "active", False) else "BEGIN IMMEDIATE")
+    def _on_begin(conn) -> None:  # on the DB-API connection, as Prepared runs (statement events do not see it)
+        begin = "BEGIN" if getattr(_reading, "active", False) else "BEGIN IMMEDIATE"
+        try:
+            conn.connection.dbapi_connection.execute(begin)
+        except conn.dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy's, as a statement's would be
+            raise DBAPIError.instance(begin, (), exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect) from exc
 
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse_writes(_conn, _cursor, statement, *_args) -> None:
@@ -168,6 +172,13 @@ def transaction(conn: Connection, *, read_only: bool = False, refuse_writes: boo
         with conn.begin():  # SQLite: BEGIN or BEGIN IMMEDIATE now (the "begin" event), while the flag says which
             _began(read_only, refuse_writes)
             yield conn
+
+
+def connection_of(session: Session) -> Connection:
+    """The connection `session`'s statements run on, for Core statements: the one it was opened on by
+    `session_on` (as is: its transaction is the caller's), else the connection of its own transaction."""
+    bind = session.get_bind()
+    return bind if isinstance(bind, Connection) else session.connection()
 
 
 def session_on(conn: Connection, factory: sessionmaker[Session]) -> Session:
