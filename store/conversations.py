@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, literal_column, select, update
+from sqlalchemy import Connection, Select, bindparam, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -28,19 +28,33 @@ _PROVIDER = tuple((attr.key, attr.columns[0]) for attr in Provider.__mapper__.co
 _P = len(_CONTACT)  # where the provider's columns start in a sender row
 _V = _P + len(_PROVIDER)  # and the conversation's: id, state, context, updated_at
 
-_SENDER = (select(*(column for _, column in _CONTACT), *(column for _, column in _PROVIDER), _conversations.c.id,
-                  _conversations.c.state, _conversations.c.context, _conversations.c.updated_at)
-           .select_from(_contacts.outerjoin(_providers, _providers.c.contact_id == _contacts.c.id)
-                        .outerjoin(_conversations, _conversations.c.contact_id == _contacts.c.id))
-           .where(_contacts.c.phone == bindparam("phone")))
+def _sender_select(*extra: Any) -> Select:
+    """The contact of a number with its provider and conversation (and `extra` columns), labelled by position."""
+    columns = (*(column for _, column in _CONTACT), *(column for _, column in _PROVIDER), _conversations.c.id,
+               _conversations.c.state, _conversations.c.context, _conversations.c.updated_at, *extra)
+    return (select(*(column.label(f"c{n}") for n, column in enumerate(columns)))
+            .select_from(_contacts.outerjoin(_providers, _providers.c.contact_id == _contacts.c.id)
+                         .outerjoin(_conversations, _conversations.c.contact_id == _contacts.c.id))
+            .where(_contacts.c.phone == bindparam("phone")))
+
+
+_SENDER = _sender_select()
 # The read-first path (SQLite): the same, unlocked, with the id of the contact's newest inbound message, which every
 # handled message changes: the version a later write checks (`save_unless_newer`).
-_SENDER_SEEN = _SENDER.add_columns(select(_inbound.c.id).where(_inbound.c.contact_id == _contacts.c.id)
-                                   .order_by(_inbound.c.id.desc()).limit(1).scalar_subquery())  # one index step
-# PostgreSQL: the same with the contact's row locked (FOR NO KEY UPDATE: rows referencing it may still be inserted),
-# and the transaction ids that wrote the contact's and the conversation's versions read (see `lock_sender`).
-_LOCK_AND_READ = (_SENDER.add_columns(literal_column("contacts.xmin::text"), literal_column("conversations.xmin::text"))
-                  .with_for_update(of=_contacts, key_share=True))
+_SENDER_SEEN = _sender_select(select(_inbound.c.id).where(_inbound.c.contact_id == _contacts.c.id)
+                              .order_by(_inbound.c.id.desc()).limit(1).scalar_subquery())  # one index step
+# PostgreSQL's locked way, one statement: the contact's row locked (FOR NO KEY UPDATE: rows referencing it may still
+# be inserted) and read with the transaction ids that wrote its version and the conversation's (see
+# `lock_and_record`), then the message recorded for the contact that lock returned (the INSERT reads the locked
+# row, so it runs once the lock is held: a retry of the same message waits behind it as before).
+_LOCKED = (_sender_select(literal_column("contacts.xmin::text"), literal_column("conversations.xmin::text"))
+           .with_for_update(of=_contacts, key_share=True).cte("sender"))
+_RECORDED = (postgresql_insert(_inbound).from_select(
+    ["message_sid", "contact_id", "body", "received_at"],
+    select(bindparam("message_sid", type_=_inbound.c.message_sid.type), _LOCKED.c.c0,
+           bindparam("body", type_=_inbound.c.body.type), bindparam("received_at", type_=_inbound.c.received_at.type)))
+    .on_conflict_do_nothing(index_elements=["message_sid"]).returning(_inbound.c.id).cte("recorded"))
+_LOCK_READ_AND_RECORD = select(*_LOCKED.c, select(_RECORDED.c.id).scalar_subquery())
 _FIRST_CONTACT = {dialect: dialect_insert(_contacts).values(phone=bindparam("phone"), country=bindparam("country"),
                                                              created_at=bindparam("created_at"))
                   .on_conflict_do_nothing(index_elements=["phone"]).returning(*(c for _, c in _CONTACT))
@@ -64,7 +78,8 @@ _SAVE_AND_TOUCH = {False: _SAVE.add_cte(_TOUCHED), True: _NEW.add_cte(_TOUCHED)}
 
 # What runs them (store.db.Prepared: compiled once, run on the DB-API cursor).
 _RUN = {name: Prepared(statement) for name, statement in (
-    ("sender", _SENDER), ("sender_seen", _SENDER_SEEN), ("lock_and_read", _LOCK_AND_READ), ("save", _SAVE),
+    ("sender", _SENDER), ("sender_seen", _SENDER_SEEN), ("lock_read_and_record", _LOCK_READ_AND_RECORD),
+    ("save", _SAVE),
     ("save_unless_newer", _SAVE_UNLESS_NEWER), ("new", _NEW), ("last_inbound", _LAST_INBOUND),
     ("save_and_touch", _SAVE_AND_TOUCH[False]), ("new_and_touch", _SAVE_AND_TOUCH[True]),
     *((f"first_contact_{dialect}", statement) for dialect, statement in _FIRST_CONTACT.items()),
@@ -98,30 +113,38 @@ def read_sender(conn: Connection, session: Session, phone: str) -> Sender | None
     return None if row is None else _sender(session, row, seen=row[_V + 4] or 0)
 
 
-def lock_sender(conn: Connection, session: Session, phone: str, now: datetime, *,
-                country_of: Callable[[str], str | None]) -> Sender:
+def lock_and_record(conn: Connection, session: Session, phone: str, message_sid: str, body: str, now: datetime, *,
+                    country_of: Callable[[str], str | None]) -> tuple[Sender, bool]:
     """The locked way's start: the sender of a number (created on first contact, in the country `country_of`
-    finds), locked for this transaction so one number's messages are handled one at a time. SQLite: BEGIN IMMEDIATE
-    already made this transaction the only writer, and one SELECT reads. PostgreSQL: one SELECT locks the
-    contact's row and reads it with the conversation and provider. Its lock may have been waited for, and a
-    statement reads the other tables as they were when it began, before that wait: the conversation could then be
-    older than the contact the lock returns. Every message handled writes both rows in one transaction (the
-    contact's `last_inbound_at`), so they were written by the same transaction exactly when nothing was committed
-    for this number after the statement began (PostgreSQL returns a locked row's newest version); otherwise,
-    or when the contact has no conversation yet, a second SELECT reads them now that the lock is held."""
+    finds), locked for this transaction so one number's messages are handled one at a time, and their message
+    recorded; whether it was (False: this MessageSid was handled before, a Twilio retry). SQLite: BEGIN IMMEDIATE
+    already made this transaction the only writer; a SELECT reads, an INSERT records. PostgreSQL: one statement
+    locks the contact's row, reads it with the conversation and provider, and records. Its lock may have been
+    waited for, and a statement reads other tables as they were when it began, before that wait: the conversation
+    could then be older than the contact the lock returns. Every message handled writes both rows in one
+    transaction (the contact's `last_inbound_at`), so they were written by the same transaction exactly when
+    nothing was committed for this number after the statement began (PostgreSQL returns a locked row's newest
+    version); otherwise, or when the contact has no conversation yet, a SELECT reads them again now that the lock
+    is held."""
+    message = {"message_sid": message_sid, "body": body, "received_at": now}
     if conn.dialect.name == "postgresql":
-        row = _RUN["lock_and_read"].first(conn, {"phone": phone})
-        if row is not None and row[-2] != row[-1]:  # (no conversation: None)
-            row = _RUN["sender"].first(conn, {"phone": phone})
+        row = _RUN["lock_read_and_record"].first(conn, {"phone": phone, **message})
+        if row is not None:
+            recorded = row[-1] is not None
+            if recorded and row[-3] != row[-2]:  # (no conversation: None)
+                row = _RUN["sender"].first(conn, {"phone": phone})
+            return _sender(session, row), recorded
     else:
         row = _RUN["sender"].first(conn, {"phone": phone})
-    if row is not None:
-        return _sender(session, row)
+        if row is not None:
+            sender = _sender(session, row)
+            return sender, record_inbound(conn, sender.contact, message_sid, body, now)
     created = _RUN[f"first_contact_{conn.dialect.name}"].first(conn, {
         "phone": phone, "country": country_of(phone), "created_at": now})
     if created is None:  # another transaction created it a moment ago (the insert waited for it to commit)
-        return lock_sender(conn, session, phone, now, country_of=country_of)
-    return Sender(_attach(session, created, None), None)  # nothing references a row no one else sees yet
+        return lock_and_record(conn, session, phone, message_sid, body, now, country_of=country_of)
+    contact = _attach(session, created, None)  # nothing references a row no one else sees yet
+    return Sender(contact, None), record_inbound(conn, contact, message_sid, body, now)
 
 
 def record_inbound(conn: Connection, contact: Contact, message_sid: str, body: str, now: datetime) -> bool:

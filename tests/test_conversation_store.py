@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, select, text, update
+from sqlalchemy import event, func, select, text, update
 
 from store import conversations, repos
 from store.db import connection, make_engine, make_session_factory, session_on, transaction, unit_of_work
-from store.models import Contact
+from store.models import Contact, InboundMessage
 
 PHONE = "+447700900123"
 NOW = datetime(2026, 4, 1, 9, 30, 15, 123456, tzinfo=timezone.utc)
@@ -24,6 +25,14 @@ def sessions(database_url):
     engine = make_engine(database_url)
     yield make_session_factory(engine)
     engine.dispose()
+
+
+def lock(conn, session, when: datetime = NOW, sid: str | None = None, country: str | None = "GB"):
+    """The locked way's start for PHONE, recording a message (a new MessageSid unless `sid`): the sender."""
+    sender, recorded = conversations.lock_and_record(conn, session, PHONE, sid or "SM" + uuid.uuid4().hex, "hi", when,
+                                                     country_of=lambda _: country)
+    assert recorded
+    return sender
 
 
 def statements(factory) -> list[str]:
@@ -38,7 +47,7 @@ def a_provider_with_a_conversation(sessions) -> None:
         contact.country, contact.email, contact.timezone = "GB", "asha@example.com", "Europe/London"
         repos.create_provider(session, contact, name="Asha", timezone="Europe/London", now=NOW)
     with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
-        sender = conversations.lock_sender(conn, session, PHONE, NOW, country_of=lambda _: "GB")
+        sender = lock(conn, session)
         conversations.save(conn, sender.contact, None, "provider_menu", {"_v": 2, "draft": {"listed": [3, 1]}}, NOW)
 
 
@@ -46,7 +55,7 @@ def columns(instance) -> dict:
     return {attr.key: getattr(instance, attr.key) for attr in type(instance).__mapper__.column_attrs}
 
 
-@pytest.mark.parametrize("read", ["read_sender", "lock_sender"])
+@pytest.mark.parametrize("read", ["read_sender", "lock_and_record"])
 def test_the_sender_is_what_an_orm_query_loads(sessions, read):
     a_provider_with_a_conversation(sessions)
     with unit_of_work(sessions, read_only=True) as session:
@@ -56,7 +65,7 @@ def test_the_sender_is_what_an_orm_query_loads(sessions, read):
         if read == "read_sender":
             sender = conversations.read_sender(conn, session, PHONE)
         else:
-            sender = conversations.lock_sender(conn, session, PHONE, NOW, country_of=lambda _: None)
+            sender = lock(conn, session, country=None)
         contact = sender.contact
         assert columns(contact) == expected_contact
         assert contact.last_inbound_at == NOW and contact.last_inbound_at.tzinfo is not None
@@ -78,7 +87,7 @@ def test_the_sender_is_what_an_orm_query_loads(sessions, read):
 def test_a_first_contact_is_created_with_its_country_and_no_conversation(sessions):
     with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
         assert conversations.read_sender(conn, session, PHONE) is None
-        sender = conversations.lock_sender(conn, session, PHONE, NOW, country_of=lambda _: "GB")
+        sender = lock(conn, session)
         assert sender.conversation is None and sender.contact.provider is None
         assert (sender.contact.phone, sender.contact.country, sender.contact.created_at) == (PHONE, "GB", NOW)
         assert not session.dirty
@@ -90,18 +99,18 @@ def test_a_message_that_waited_for_the_lock_reads_what_its_holder_committed(sess
     with unit_of_work(sessions) as session:
         repos.get_or_create_contact(session, PHONE, NOW).country = "GB"
     with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
-        sender = conversations.lock_sender(conn, session, PHONE, NOW, country_of=lambda _: "GB")
+        sender = lock(conn, session)
         conversations.save(conn, sender.contact, None, "customer_menu", {}, NOW)
     waiter: dict = {}
 
     def wait_for_the_lock() -> None:
         with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
-            sender = conversations.lock_sender(conn, session, PHONE, NOW, country_of=lambda _: "GB")
+            sender = lock(conn, session)
             waiter.update(state=sender.conversation.state, provider=sender.contact.provider is not None)
 
     later = NOW + timedelta(seconds=5)
     with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
-        sender = conversations.lock_sender(conn, session, PHONE, later, country_of=lambda _: "GB")
+        sender = lock(conn, session, later)
         repos.create_provider(session, sender.contact, name="Asha", timezone="Europe/London", now=later)
         conversations.save(conn, sender.contact, sender.conversation, "provider_menu", {"_v": 2}, later)
         thread = threading.Thread(target=wait_for_the_lock)
@@ -143,7 +152,7 @@ def test_postgresql_reads_again_only_when_the_contact_was_written_without_the_co
 
     def locked_read() -> conversations.Sender:
         with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
-            return conversations.lock_sender(conn, session, PHONE, NOW, country_of=lambda _: None)
+            return lock(conn, session)
 
     assert locked_read().conversation.state == "provider_menu"
     assert second_reads == [], "contact and conversation written by one transaction: one statement locked and read"
@@ -152,3 +161,16 @@ def test_postgresql_reads_again_only_when_the_contact_was_written_without_the_co
     sender = locked_read()
     assert (sender.contact.name, sender.conversation.state) == ("Asha R.", "provider_menu")
     assert second_reads == [PHONE], "written apart: read again under the lock"
+
+
+def test_a_message_recorded_before_is_not_recorded_again(sessions):
+    a_provider_with_a_conversation(sessions)
+    sid = "SM" + "d" * 32
+    for expected in (True, False):
+        with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
+            sender, recorded = conversations.lock_and_record(conn, session, PHONE, sid, "help", NOW,
+                                                             country_of=lambda _: "GB")
+            assert recorded is expected and sender.contact.phone == PHONE
+    with unit_of_work(sessions, read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(InboundMessage)
+                              .where(InboundMessage.message_sid == sid)) == 1

@@ -60,11 +60,12 @@ class ConversationHandler:
         services = self.services
         with connection(services.sessions) as conn, transaction(conn), \
                 session_on(conn, services.sessions) as session:
-            sender = conversations.lock_sender(conn, session, inbound.phone, now, country_of=phones.country_of)
-            contact = sender.contact
-            if not conversations.record_inbound(conn, contact, inbound.message_sid, self._body(inbound), now):
+            sender, recorded = conversations.lock_and_record(conn, session, inbound.phone, inbound.message_sid,
+                                                             self._body(inbound), now, country_of=phones.country_of)
+            if not recorded:
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)
+            contact = sender.contact
             if contact.country is None:
                 contact.country = phones.country_of(contact.phone)
             dialogue = self._converse(session, contact, sender.conversation, inbound, now)
