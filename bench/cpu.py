@@ -35,7 +35,8 @@ from http.client import HTTPConnection
 from pathlib import Path
 from urllib.parse import urlencode
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.pool import NullPool
 
 from bench.common import ACCOUNT_SID, AUTH_TOKEN, KEY, PATH, SCRIPT, SENDER, postgres_database, signed_form
 from bench.load import ROOT, BIN, Stack, cpu_seconds, free_port, wait_port
@@ -83,6 +84,25 @@ class StatementCounter:
         self.count += 1
 
 
+class DatabaseServerCPU:
+    """PostgreSQL's CPU for this process's connections: the backends serving them run on this machine (their
+    /proc entries), found once the pool holds them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine, self.pids = engine, []
+
+    def seconds(self) -> float:
+        if self.engine.dialect.name != "postgresql":
+            return 0.0
+        if not self.pids:  # asked on a connection of its own: the pool's are the ones measured
+            probe = create_engine(self.engine.url, poolclass=NullPool)
+            with probe.connect() as conn:
+                self.pids = list(conn.scalars(text("SELECT pid FROM pg_stat_activity WHERE datname = "
+                                                   "current_database() AND pid <> pg_backend_pid()")))
+            probe.dispose()
+        return sum(cpu_seconds(pid) for pid in self.pids)
+
+
 def _environ(base_url: str, phone: str, body: str) -> dict:
     form, signature = signed_form(base_url, phone, body)
     data = urlencode(form).encode()
@@ -110,10 +130,12 @@ def inprocess(label: str, database_url: str, args: argparse.Namespace) -> None:
         statuses.append(status)
         return lambda _data: None
 
-    def measure(messages: list[Message], profile: cProfile.Profile | None = None) -> tuple[float, float]:
+    server = DatabaseServerCPU(services.engine)
+
+    def measure(messages: list[Message], profile: cProfile.Profile | None = None) -> tuple[float, float, float]:
         environs = [_environ(BASE, phone, body) for phone, body in messages]
         statuses.clear()
-        before, started = counter.count, time.process_time()
+        before, server_before, started = counter.count, server.seconds(), time.process_time()
         if profile is not None:
             profile.enable()
         for environ in environs:
@@ -123,7 +145,8 @@ def inprocess(label: str, database_url: str, args: argparse.Namespace) -> None:
             profile.disable()
         elapsed = time.process_time() - started
         assert all(s.startswith("200") for s in statuses), set(statuses)
-        return elapsed * 1000 / len(messages), (counter.count - before) / len(messages)
+        n = len(messages)
+        return elapsed * 1000 / n, (counter.count - before) / n, (server.seconds() - server_before) * 1000 / n
 
     phones = [f"+44770091{i:04d}" for i in range(50)]
     measure([(f"+44770090{i:04d}", body) for i in range(20) for body in SCRIPT[:2]])  # warm-up
@@ -135,10 +158,10 @@ def inprocess(label: str, database_url: str, args: argparse.Namespace) -> None:
         rounds["first contact"].append(measure(first_contacts(args.messages // 4)))
         rounds["mixed"].append(measure(mixed(args.messages, phones=args.messages // 2)))
     for kind, figures in rounds.items():
-        ms, statements = min(figures)
+        ms, statements, server_ms = min(figures)
         print(f"{label:10} in-process {kind:14} {ms:6.3f} ms CPU/webhook (best of {args.repeat}; median "
-              f"{sorted(f[0] for f in figures)[len(figures) // 2]:.3f})  {statements:5.2f} statements/webhook",
-              flush=True)
+              f"{sorted(f[0] for f in figures)[len(figures) // 2]:.3f})  {statements:5.2f} statements/webhook"
+              + (f"  PostgreSQL's backend {server_ms:.3f} ms" if server.pids else ""), flush=True)
     if prof is not None:
         out = io.StringIO()
         stats = pstats.Stats(prof, stream=out)
