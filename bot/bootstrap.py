@@ -162,9 +162,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return jsonify(status="ok" if ok else "database unreachable"), 200 if ok else 503
 
     @app.after_request
-    def security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+    def security_headers(response):  # a page's own policy (bot.web.connect.page) is kept
+        headers = response.headers
+        headers.extend([(name, value) for name, value in SECURITY_HEADERS.items() if name not in headers])
         return response
 
     @app.errorhandler(SecurityError)
