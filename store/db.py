@@ -53,7 +53,8 @@ def _sqlite_tweaks(engine: Engine) -> None:
         try:
             conn.connection.dbapi_connection.execute(begin)
         except conn.dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy's, as a statement's would be
-            raise DBAPIError.instance(begin, (), exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect) from exc
+            raise DBAPIError.instance(begin, (), exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect,
+                                      hide_parameters=conn.engine.hide_parameters) from exc
 
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse_writes(_conn, _cursor, statement, *_args) -> None:
@@ -232,7 +233,8 @@ class Prepared:
             columns = getattr(self.statement, "exported_columns", ())
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
             order = tuple(compiled.positiontup) if compiled.positional else None
-            found = self._compiled[dialect] = (compiled.string, order, binds, fixed, bool(_READS.match(compiled.string)),
+            reads = bool(_READS.match(compiled.string))
+            found = self._compiled[dialect] = (compiled.string, order, binds, fixed, reads,
                                                results if any(results) else None)
         return found
 
@@ -254,7 +256,9 @@ class Prepared:
         except conn.dialect.loaded_dbapi.Error as exc:
             if conn.dialect.is_disconnect(exc, dbapi_conn, cursor):
                 conn.invalidate(exc)
-            raise DBAPIError.instance(sql, args, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect) from exc
+            raise DBAPIError.instance(sql, args, exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect,
+                                      hide_parameters=conn.engine.hide_parameters,  # no phone numbers in logs
+                                      connection_invalidated=conn.invalidated) from exc
         finally:
             cursor.close()
         if row is None or results is None:

@@ -10,10 +10,11 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import event, func, select, text, update
+from sqlalchemy import bindparam, event, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from store import conversations, repos
-from store.db import connection, make_engine, make_session_factory, session_on, transaction, unit_of_work
+from store.db import Prepared, connection, make_engine, make_session_factory, session_on, transaction, unit_of_work
 from store.models import Contact, InboundMessage
 
 PHONE = "+447700900123"
@@ -174,3 +175,15 @@ def test_a_message_recorded_before_is_not_recorded_again(sessions):
     with unit_of_work(sessions, read_only=True) as session:
         assert session.scalar(select(func.count()).select_from(InboundMessage)
                               .where(InboundMessage.message_sid == sid)) == 1
+
+
+def test_a_prepared_statement_fails_as_sqlalchemy_with_its_parameters_hidden(sessions):
+    """store.db.Prepared runs on the DB-API cursor; its errors are SQLAlchemy's, parameters hidden as the engine's
+    (PostgreSQL's own message may still quote the duplicated key, as it would for any statement)."""
+    insert_contact = Prepared(insert(Contact.__table__).values(phone=bindparam("phone"), created_at=bindparam("at")))
+    with connection(sessions) as conn, transaction(conn):
+        assert insert_contact.rowcount(conn, {"phone": PHONE, "at": NOW}) == 1
+    with pytest.raises(IntegrityError) as refused:
+        with connection(sessions) as conn, transaction(conn):
+            insert_contact.rowcount(conn, {"phone": PHONE, "at": NOW})
+    assert "[SQL parameters hidden due to hide_parameters=True]" in str(refused.value)

@@ -69,7 +69,8 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
     # unit of work for rows nothing else in the transaction touches.
     statement = _insert(frozenset(row))
     parts = split_body(body)
-    return [statement.scalar(conn, {**row, "body": seal(part), "media_url": media_url if number == len(parts) else None})
+    return [statement.scalar(conn, {**row, "body": seal(part),
+                                    "media_url": media_url if number == len(parts) else None})
             for number, part in enumerate(parts, 1)]
 
 
