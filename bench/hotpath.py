@@ -11,33 +11,25 @@ import os
 import pstats
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, event
 
 from bench.common import KEY, PATH, SCRIPT, postgres_database
+from bench.cpu import StatementCounter
 from bot.bootstrap import build_services, create_app
 from bot.core.config import Config
 from integrations.twilio.messenger import ConsoleMessenger
 from integrations.twilio.signing import sign
+from store import migrate
 
 BASE = "https://bot.bench.test"
 TOKEN = "bench-twilio-token"
 SENDER = "whatsapp:+14155238886"
 
 
-class StatementCounter:
-    def __init__(self, engine: Engine) -> None:
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._seen)
-
-    def _seen(self, *_args: object) -> None:
-        self.count += 1
-
-
 def _client(database_url: str) -> tuple[FlaskClient, StatementCounter]:
-    from store import migrate
     config = Config(env="test", database_url=database_url, public_base_url=BASE, twilio_auth_token=TOKEN,
                     token_encryption_keys=(KEY,), task_queue_url="immediate")
     services = build_services(config)

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, jsonify
+from flask.sessions import SessionInterface
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
@@ -49,6 +50,18 @@ SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DEN
                                                "frame-ancestors 'none'"}
 # Libraries that log every request at INFO (twilio.http_client: a dozen lines per message sent).
 CHATTY_LOGGERS = ("transitions", "alembic", "huey", "twilio.http_client")
+
+
+class NoCookieSessions(SessionInterface):
+    """The app keeps no cookie sessions (what a conversation or a connect link needs lives in the database) and
+    nothing uses `flask.session`: none is opened per request (Flask's default builds a signing serializer for every
+    request, webhooks included); `flask.session` is a NullSession, which refuses to be written."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        return None
 
 
 def load_config(environ: Mapping[str, str] | None = None) -> Config:
@@ -131,6 +144,7 @@ def create_app(config: Config | None = None, services: Services | None = None) -
     # redirect's Location (werkzeug builds those from it).
     app.config.update(SECRET_KEY=config.secret_key, MAX_CONTENT_LENGTH=256 * 1024,
                       TRUSTED_HOSTS=list(config.allowed_hosts))
+    app.session_interface = NoCookieSessions()
     app.extensions["services"] = services
     app.extensions["handler"] = ConversationHandler(services)
 
@@ -148,9 +162,9 @@ def create_app(config: Config | None = None, services: Services | None = None) -
         return jsonify(status="ok" if ok else "database unreachable"), 200 if ok else 503
 
     @app.after_request
-    def security_headers(response):
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
+    def security_headers(response):  # a page's own policy (bot.web.connect.page) is kept
+        headers = response.headers
+        headers.extend([(name, value) for name, value in SECURITY_HEADERS.items() if name not in headers])
         return response
 
     @app.errorhandler(SecurityError)

@@ -23,8 +23,8 @@ from bot.dialogue.intents import Intent, parse_intent
 from bot.services import outbox, rich, video_accounts
 from bot.services.deps import Services
 from bot.state_machine import MENU_STATES, STATES, build_machine, fire
-from store import repos
-from store.db import WriteRefused, single_writer, unit_of_work, writes_refused
+from store import conversations
+from store.db import WriteRefused, connection, session_on, single_writer, transaction, writes_refused
 from store.models import Contact
 
 log = logging.getLogger(__name__)
@@ -46,12 +46,13 @@ class ConversationHandler:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.machine = build_machine()
+        self.read_first = single_writer(services.sessions)
 
     def handle(self, inbound: Inbound) -> Outcome:
         services = self.services
         now = services.clock()
         inbound = replace(inbound, text=clean_input(inbound.text), payload=clean_input(inbound.payload or "") or None)
-        outcome = self._handle_read_first(inbound, now) if single_writer(services.sessions) else None
+        outcome = self._handle_read_first(inbound, now) if self.read_first else None
         if outcome is None:
             outcome = self._handle_locked(inbound, now)
         return outcome
@@ -59,15 +60,19 @@ class ConversationHandler:
     def _handle_locked(self, inbound: Inbound, now: datetime) -> Outcome:
         """The message in one write transaction that holds the sender's lock from its first statement."""
         services = self.services
-        with unit_of_work(services.sessions) as session:
-            contact, conv = repos.lock_sender(session, inbound.phone, now, country_of=phones.country_of)
-            if not repos.record_inbound(session, contact, inbound.message_sid, self._body(inbound), now):
+        with connection(services.sessions) as conn, transaction(conn), \
+                session_on(conn, services.sessions) as session:
+            sender, recorded = conversations.lock_and_record(conn, session, inbound.phone, inbound.message_sid,
+                                                             self._body(inbound), now, country_of=phones.country_of)
+            if not recorded:
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)
+            contact = sender.contact
             if contact.country is None:
                 contact.country = phones.country_of(contact.phone)
-            dialogue = self._converse(session, contact, conv, inbound, now)
-            repos.save_conversation(session, contact, conv, dialogue.state, dialogue.stored_context(), now)
+            dialogue = self._converse(session, contact, sender.conversation, inbound, now)
+            session.flush()  # what the steps changed, before the state is stored
+            conversations.save(conn, contact, sender.conversation, dialogue.state, dialogue.stored_context(), now)
             ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                seal_with=services.cipher if dialogue.sealed else None, media_url=dialogue.media_url,
                                rich_form=self._rich_form(dialogue))
@@ -79,42 +84,44 @@ class ConversationHandler:
         then one short write transaction records the state, the message and the replies, provided no other message
         from this number was recorded in between (the contact's newest inbound id is the version checked). None
         when that cannot be done (a first contact, a step that writes, such a race): the caller then handles the
-        message the locked way, from the start, so the outcome is the same."""
+        message the locked way, from the start, so the outcome is the same. One connection serves both."""
         services = self.services
-        try:
-            with unit_of_work(services.sessions, read_only=True, refuse_writes=True) as session:
-                found = repos.read_sender(session, inbound.phone)
-                if found is None or found[0].country is None or found[1] is None:
-                    return None  # the locked way inserts the contact, its country or its conversation
-                contact, conv, seen = found
-                dialogue = self._converse(session, contact, conv, inbound, now, rehearsal=True)
-                if dialogue.error is not None or session.new or session.dirty or session.deleted:
-                    return None  # a step failed (perhaps by writing) or changed something: redo it locked
-                context = dialogue.stored_context()
-        except WriteRefused:
-            return None
-        if writes_refused():
-            return None
-        try:
-            with unit_of_work(services.sessions) as session:
-                if not repos.save_conversation_unless_newer(session, contact, conv, seen, dialogue.state, context,
-                                                            now):
-                    return None  # this number's previous message was committed meanwhile: read again, locked
-                if not repos.record_inbound(session, contact, inbound.message_sid, self._body(inbound), now):
-                    raise _Duplicate  # rolls the conversation back
-                ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
-                                   seal_with=services.cipher if dialogue.sealed else None,
-                                   media_url=dialogue.media_url, rich_form=self._rich_form(dialogue))
-        except _Duplicate:
-            log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
-            return Outcome(duplicate=True)
+        with connection(services.sessions) as conn:
+            try:
+                with transaction(conn, read_only=True, refuse_writes=True), \
+                        session_on(conn, services.sessions) as session:
+                    sender = conversations.read_sender(conn, session, inbound.phone)
+                    if sender is None or sender.contact.country is None or sender.conversation is None:
+                        return None  # the locked way inserts the contact, its country or its conversation
+                    contact, conv = sender.contact, sender.conversation
+                    dialogue = self._converse(session, contact, conv, inbound, now, rehearsal=True)
+                    if dialogue.error is not None or session.new or session.dirty or session.deleted:
+                        return None  # a step failed (perhaps by writing) or changed something: redo it locked
+                    context = dialogue.stored_context()
+            except WriteRefused:
+                return None
+            if writes_refused():
+                return None
+            try:
+                with transaction(conn), session_on(conn, services.sessions) as session:
+                    if not conversations.save_unless_newer(conn, contact, conv, sender.seen, dialogue.state, context,
+                                                           now):
+                        return None  # this number's previous message was committed meanwhile: read again, locked
+                    if not conversations.record_inbound(conn, contact, inbound.message_sid, self._body(inbound), now):
+                        raise _Duplicate  # rolls the conversation back
+                    ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
+                                       seal_with=services.cipher if dialogue.sealed else None,
+                                       media_url=dialogue.media_url, rich_form=self._rich_form(dialogue))
+            except _Duplicate:
+                log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
+                return Outcome(duplicate=True)
         return self._after_commit(dialogue, ids)
 
     @staticmethod
     def _body(inbound: Inbound) -> str:
         return inbound.text or (inbound.payload or "")
 
-    def _converse(self, session: Session, contact: Contact, conv: repos.StoredConversation | None,
+    def _converse(self, session: Session, contact: Contact, conv: conversations.StoredConversation | None,
                   inbound: Inbound, now: datetime, *, rehearsal: bool = False) -> Dialogue:
         """Run the machine from the stored state (or the menu after a long silence); the new state and the replies
         are on the returned Dialogue."""
@@ -201,7 +208,7 @@ class ConversationHandler:
             dialogue.state = state
             dialogue.say(msg.EMPTY_MESSAGE)
             return
-        if not self._answer_tap(dialogue, state):
+        if not self._answer_tap(dialogue, state):  # a tap: the number it stands for, a page, or stale
             return
         try:
             intent = parse_intent(dialogue.inbound.text, state, dialogue.inbound.payload, dialogue.words(),
@@ -213,21 +220,27 @@ class ConversationHandler:
         if dialogue.context.pop("_after_reset", False) and intent.trigger == "unknown":
             intent = Intent("menu")  # a stale answer after an idle reset: show the menu, not "didn't get that"
         dialogue.arg = intent.arg
-        before = deepcopy(dialogue.context)
-        savepoint = dialogue.session.begin_nested()
+        # A failing step's rows and context changes are undone; a rehearsal (the read-first pass) has none to undo:
+        # it wrote nothing, and a failure there is run again the locked way.
+        rehearsal = dialogue.rehearsal
+        before = None if rehearsal else deepcopy(dialogue.context)
+        savepoint = None if rehearsal else dialogue.session.begin_nested()
         dialogue.state = state
         try:
             fired = fire(self.machine, dialogue, intent.trigger)
         except MachineError:
             fired = fire(self.machine, dialogue, "unknown")
         if dialogue.error is not None:
+            if savepoint is None:
+                return
             savepoint.rollback()
             dialogue.state, dialogue.replies[:], dialogue.sealed = state, [msg.INTERNAL_ERROR], False
             dialogue.media_url = None
             dialogue.forget()
             dialogue.context.update(before)  # what the failed step half-changed is forgotten with its rows
             return
-        savepoint.commit()
+        if savepoint is not None:
+            savepoint.commit()
         if not fired:  # every guarded trigger has an unguarded fallback, so this means a gap in the graph
             log.error("trigger %s did nothing in state %s", intent.trigger, state)
             dialogue.say(msg.GLOBAL_HINT)

@@ -1,6 +1,7 @@
 """Pure text helpers shared by the intent parser and lookups."""
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -8,6 +9,7 @@ _NUMBER = re.compile(r"[0-9]{1,9}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+@functools.lru_cache(maxsize=4096)  # every message compares its words with the state's option labels, each normalised
 def normalise(text: str) -> str:
     """Case- and accent-insensitive form: 'Ménu!! ' -> 'menu'."""
     decomposed = unicodedata.normalize("NFKD", text.replace("\u2019", "'").replace("\u2018", "'"))

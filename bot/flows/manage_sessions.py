@@ -61,13 +61,17 @@ def show_list(event: EventData) -> None:
         d.say(msg.SESSION_LIST_EMPTY)
         return
     lines, choices, warnings = [], [], []
+    warning_of: dict[tuple[str | None, bool], str | None] = {}  # a platform's readiness read once, not per session
     for position, o in enumerate(mine, 1):
         facts = dict(kind=st.kind_label(o.kind), duration=st.format_duration(o.duration_minutes),
                      price=money.format_price(o.price_minor, o.currency, d.provider.country),
                      status=st.status_label(o.status))
         line = msg.SESSION_LIST_LINE.format(number=position, name=o.name, **facts)
         row = msg.SESSION_LIST_ROW.format(**facts)
-        warning = fields.warning_for(d, o)
+        place = (o.platform, bool(o.meet_url))
+        if place not in warning_of:
+            warning_of[place] = fields.warning_for(d, o)
+        warning = warning_of[place]
         if warning:
             mark = msg.SESSION_LIST_PLATFORM_MARK.format(**d.words(o.platform))
             line, row = line + mark, row + mark

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from bot.core import availability, slots
 from store.models import Booking, Contact, Meeting, Offering, Provider
@@ -279,16 +279,21 @@ def reschedule(session: Session, booking: Booking, new_start: datetime, now: dat
     return session.get(Meeting, booking.meeting_id)
 
 
+# What a list of bookings shows of each (the session and its provider, the meeting's link), loaded with them in one
+# statement: not one query per booking.
+_AS_LISTED = (joinedload(Booking.offering).joinedload(Offering.provider), joinedload(Booking.meeting))
+
+
 def upcoming_for_customer(session: Session, customer_id: int, now: datetime) -> list[Booking]:
     return list(session.scalars(select(Booking).where(Booking.customer_id == customer_id,
                                                       Booking.status == "confirmed", Booking.end_at > now)
-                                .order_by(Booking.start_at)))
+                                .options(*_AS_LISTED).order_by(Booking.start_at)))
 
 
 def upcoming_for_provider(session: Session, provider_id: int, now: datetime) -> list[Booking]:
     return list(session.scalars(select(Booking).where(Booking.provider_id == provider_id,
                                                       Booking.status == "confirmed", Booking.end_at > now)
-                                .order_by(Booking.start_at, Booking.id)))
+                                .options(*_AS_LISTED).order_by(Booking.start_at, Booking.id)))
 
 
 def local(moment: datetime, zone: str) -> datetime:

@@ -26,7 +26,7 @@ from bot.core import phones
 from bot.services import rich
 from integrations.twilio.content import Rich
 from integrations.twilio.messenger import MessengerUnavailable, SendResult, split_body
-from store.db import unit_of_work
+from store.db import Prepared, connection_of, unit_of_work
 from store.models import Contact, OutboundMessage
 
 if TYPE_CHECKING:
@@ -43,7 +43,11 @@ BACKOFF_FIRST, BACKOFF_MAX = timedelta(seconds=1), timedelta(seconds=30)
 # Twilio's delivery progress; callbacks may arrive out of order, so a later one never moves a message back.
 PROGRESS = {"scheduled": 0, "accepted": 0, "queued": 1, "sending": 2, "sent": 3, "delivered": 4, "undelivered": 4,
             "failed": 4, "canceled": 4, "partially_delivered": 4, "read": 5}
-_QUEUE = insert(OutboundMessage.__table__).returning(OutboundMessage.__table__.c.id)  # built once, see `queue`
+# `queue`'s INSERT ... RETURNING id, one per set of columns a row gives (built once each; store.db.Prepared runs it),
+# with the columns' scalar defaults a Core INSERT would fill in.
+_QUEUE: dict[frozenset[str], Prepared] = {}
+_DEFAULTS = {column.key: column.default.arg for column in OutboundMessage.__table__.columns
+             if column.default is not None and column.default.is_scalar}
 
 
 def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
@@ -60,19 +64,30 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
     if not body:
         return []
     session.flush()  # what the caller changed is written first, as when the rows were flushed with it
+    conn = connection_of(session)  # the statements run on it directly: no ORM execution for a Core INSERT
     seal = seal_with.encrypt if seal_with is not None else str
-    row = {"contact_id": contact.id, "to": phones.whatsapp(contact.phone), "reply": reply,
+    row = {**_DEFAULTS, "contact_id": contact.id, "to": phones.whatsapp(contact.phone), "reply": reply,
            "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now,
            "template_sid": template[0] if template else None, "template_variables": template[1] if template else None,
-           "rich": None}
+           "body": None, "media_url": None, "rich": None}
     # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
     # unit of work for rows nothing else in the transaction touches.
     parts = split_body(body)
     if rich_form is not None and len(parts) == 1 and media_url is None:
         row["rich"] = seal(json.dumps(rich_form.to_json(), ensure_ascii=False, separators=(",", ":")))
-    return [session.execute(_QUEUE, {**row, "body": seal(part),
-                                     "media_url": media_url if number == len(parts) else None}).scalar_one()
+    statement = _insert(frozenset(row))
+    return [statement.scalar(conn, {**row, "body": seal(part),
+                                    "media_url": media_url if number == len(parts) else None})
             for number, part in enumerate(parts, 1)]
+
+
+def _insert(columns: frozenset[str]) -> Prepared:
+    statement = _QUEUE.get(columns)
+    if statement is None:
+        table = OutboundMessage.__table__
+        statement = _QUEUE[columns] = Prepared(insert(table).values({name: bindparam(name) for name in sorted(columns)})
+                                               .returning(table.c.id))
+    return statement
 
 
 def message_body(services: "Services", row: OutboundMessage) -> str:
