@@ -125,7 +125,8 @@ def _environ(base_url: str, phone: str, body: str) -> dict:
 def inprocess(label: str, database_url: str, args: argparse.Namespace) -> None:
     config = Config(env="test", database_url=database_url, public_base_url=BASE, twilio_account_sid=ACCOUNT_SID,
                     twilio_auth_token=AUTH_TOKEN, twilio_whatsapp_from=SENDER, token_encryption_keys=(KEY,),
-                    task_queue_url="immediate", log_level="WARNING")
+                    task_queue_url="immediate", log_level="WARNING",
+                    twilio_rich_messages=os.environ.get("TWILIO_RICH_MESSAGES", "on") != "off")
     services = build_services(config)
     migrate.upgrade(services.engine)
     services.inline_delivery = False  # no sender: the web process's own work only

@@ -171,10 +171,11 @@ class ConversationHandler:
         """A tapped button or row of ours: in the offer the person has now it is a number, and the message goes on
         as if they had typed it (True); a "More…"/"Back" row sends that page of the list, and a tap on an older
         message says so and offers the current choices (False: nothing else runs)."""
+        payload = dialogue.inbound.payload
+        if not payload or choices.SEPARATOR not in payload:
+            return True  # typed, or a payload of another kind (a reminder's): read as before
         offer = Offer.from_json(dialogue.context.get(OFFER_KEY))
-        tap = choices.resolve(dialogue.inbound.payload, offer, state)
-        if not tap.ours:
-            return True
+        tap = choices.resolve(payload, offer, state)
         if tap.stale and dialogue.context.get("_after_reset"):  # the conversation started over: the menu
             dialogue.inbound = replace(dialogue.inbound, text="menu", payload=None)
             return True

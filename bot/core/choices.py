@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from bot.core import messages as msg
@@ -71,7 +72,7 @@ class Offer:
     state: str = ""
     typed: bool = False  # a tap stands for typing its key ("yes", "skip": a question that names its answers)
 
-    @property
+    @cached_property
     def nonce(self) -> str:
         seen = "\x1f".join((self.state, self.body, str(self.typed), *(c.key for c in self.choices)))
         return hashlib.blake2s(seen.encode(), digest_size=5).hexdigest()

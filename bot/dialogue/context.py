@@ -84,6 +84,7 @@ class Dialogue:
     paged: tuple[Offer, int] | None = None  # the reply is a page of an offer sent before ("More…" tapped)
     outcome: Any = None  # what this message's use case returned (set before the guards that read it)
     _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
+    _offer: tuple[Any, Offer] | None = field(default=None, repr=False)
 
     def draft(self, kind: type[D]) -> D:
         """This journey's typed memory, loaded from the stored context the first time (defaults if none)."""
@@ -131,9 +132,13 @@ class Dialogue:
         """What this message's replies offer, for the state the conversation is in now (the last offer said)."""
         if self.offered is None:
             return None
+        if self._offer is not None and self._offer[0] == (self.offered, self.state, len(self.replies)):
+            return self._offer[1]  # asked twice per message (kept with the state, and sent)
         index, body, choices, typed = self.offered
         replies = [body if i == index else reply for i, reply in enumerate(self.replies)]
-        return Offer(body=_tidy("\n\n".join(r for r in replies if r)), choices=choices, state=self.state, typed=typed)
+        offer = Offer(body=_tidy("\n\n".join(r for r in replies if r)), choices=choices, state=self.state, typed=typed)
+        self._offer = ((self.offered, self.state, len(self.replies)), offer)
+        return offer
 
     def also_offer(self, choices: list[Choice]) -> None:
         """The last reply asks a question whose answers it names in its text ("Reply *1* or *yes*", "or *skip*"):
