@@ -23,6 +23,7 @@ from tests.fixtures.builders import (
     PROVIDER,
     code_of,
     every_day,
+    load_all,
     make_offering,
     make_provider,
 )
@@ -41,10 +42,7 @@ def add_offering(services, provider_id: int, **kwargs) -> int:
 
 
 def all_bookings(services) -> list[Booking]:
-    with unit_of_work(services.sessions) as session:
-        rows = session.scalars(select(Booking).order_by(Booking.id)).all()
-        session.expunge_all()
-        return list(rows)
+    return load_all(services, Booking)
 
 
 def attachments(email) -> dict[str, bytes]:

@@ -5,14 +5,12 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
 
-from sqlalchemy import select
-
 from bot.core import messages as msg
 from bot.core.availability import Window
 from store.db import unit_of_work
 from store.models import Booking, Meeting, Offering
 from tests.fixtures.builders import CUSTOMER_IN as CUSTOMER
-from tests.fixtures.builders import MORNINGS, make_offering
+from tests.fixtures.builders import MORNINGS, load_all, make_offering
 from tests.fixtures.builders import OTHER_CUSTOMER_IN as OTHER_CUSTOMER
 from tests.fixtures.chat import book, has, read
 from tests.fixtures.texts import zoom_text
@@ -21,10 +19,7 @@ UTC = timezone.utc
 
 
 def rows(services, model):
-    with unit_of_work(services.sessions) as session:
-        found = session.scalars(select(model).order_by(model.id)).all()
-        session.expunge_all()
-        return list(found)
+    return load_all(services, model)
 
 
 def test_group_attendee_moves_into_an_occurrence_with_a_meeting(provider, services, whatsapp, fake_zoom,

@@ -10,17 +10,17 @@ import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import select
 
 from bot.core import messages as msg
 from bot.core import slots
 from bot.dialogue.intents import render_options
 from bot.services import calendars
 from bot.worker import tasks
-from store.db import unit_of_work
 from store.models import Booking, BusyTimes, Meeting, Offering, VideoConnection
-from tests.fixtures.builders import (CUSTOMER_IN, MORNINGS, OTHER_CUSTOMER_IN, PROVIDER_TZ, code_of, load,
-                                     make_offering)
+from tests.fixtures.builders import (
+    load_all,CUSTOMER_IN, MORNINGS, OTHER_CUSTOMER_IN, PROVIDER_TZ, code_of, load,
+    make_offering,
+)
 from tests.fixtures.chat import book, has, walk
 from tests.fixtures.google_connect import MEET_LINK, click_google, google_link_in
 from tests.fixtures.texts import GOOGLE_WORDS, ZOOM_WORDS, google_text, where_question, zoom_text
@@ -39,17 +39,11 @@ def config(config, google_settings):
 
 
 def offerings(services) -> list[Offering]:
-    with unit_of_work(services.sessions) as session:
-        rows = list(session.scalars(select(Offering).order_by(Offering.id)))
-        session.expunge_all()
-        return rows
+    return load_all(services, Offering)
 
 
 def rows(services, model) -> list:
-    with unit_of_work(services.sessions) as session:
-        found = list(session.scalars(select(model)))
-        session.expunge_all()
-        return found
+    return load_all(services, model)
 
 
 def until_platform(chat) -> str:

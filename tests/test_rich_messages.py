@@ -17,7 +17,7 @@ from bot.services import outbox, rich
 from bot.worker import tasks
 from store.db import unit_of_work
 from store.models import Booking, Contact, ContentTemplate, Offering, OutboundMessage
-from tests.fixtures.builders import CUSTOMER_IN, OTHER_CUSTOMER_IN, MORNINGS, every_day, make_booking, make_offering
+from tests.fixtures.builders import CUSTOMER_IN, MORNINGS, OTHER_CUSTOMER_IN, every_day, load_all, make_offering
 from tests.fixtures.chat import book, has, read, walk
 
 
@@ -56,10 +56,7 @@ def titles(message: dict) -> list[str]:
 
 
 def bookings_of(services) -> list[Booking]:
-    with unit_of_work(services.sessions) as session:
-        rows = list(session.scalars(select(Booking).order_by(Booking.id)))
-        session.expunge_all()
-        return rows
+    return load_all(services, Booking)
 
 
 def content_count(services) -> int:

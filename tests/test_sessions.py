@@ -21,7 +21,7 @@ from integrations.zoom.platform import ZOOM
 from store import repos
 from store.db import unit_of_work
 from store.models import Offering, Provider, VideoConnection
-from tests.fixtures.builders import CUSTOMER, PROVIDER, make_offering, make_provider
+from tests.fixtures.builders import CUSTOMER, PROVIDER, load_all, make_offering, make_provider
 from tests.fixtures.texts import where_question, zoom_options, zoom_text
 from tests.fixtures.zoom_connect import click_through, link_in
 
@@ -38,10 +38,7 @@ def chat(services, whatsapp):
 
 
 def offerings(services) -> list[Offering]:
-    with unit_of_work(services.sessions) as session:
-        rows = list(session.scalars(select(Offering).order_by(Offering.id)))
-        session.expunge_all()
-        return rows
+    return load_all(services, Offering)
 
 
 def booking_code(services) -> str:
