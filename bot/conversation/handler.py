@@ -98,6 +98,7 @@ class ConversationHandler:
                     if dialogue.error is not None or session.new or session.dirty or session.deleted:
                         return None  # a step failed (perhaps by writing) or changed something: redo it locked
                     context = dialogue.stored_context()
+                    rich_form = self._rich_form(dialogue)  # composed here: not while SQLite's writer lock is held
             except WriteRefused:
                 return None
             if writes_refused():
@@ -111,7 +112,7 @@ class ConversationHandler:
                         raise _Duplicate  # rolls the conversation back
                     ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
                                        seal_with=services.cipher if dialogue.sealed else None,
-                                       media_url=dialogue.media_url, rich_form=self._rich_form(dialogue))
+                                       media_url=dialogue.media_url, rich_form=rich_form)
             except _Duplicate:
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)
