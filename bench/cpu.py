@@ -39,7 +39,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 from bench.common import ACCOUNT_SID, AUTH_TOKEN, KEY, PATH, SCRIPT, SENDER, postgres_database, signed_form
-from bench.load import ROOT, BIN, Stack, cpu_seconds, free_port, wait_port
+from bench.load import ROOT, BIN, Stack, cpu_seconds, free_port, postgres_cpu_seconds, wait_port
 from bot.bootstrap import build_services, create_app
 from bot.core.config import Config
 from store import migrate
@@ -230,11 +230,14 @@ def gunicorn(label: str, database_url: str, args: argparse.Namespace) -> None:
                     out.append((urlencode(form).encode(), signature))
                 return out
 
-            def measure(pid: int, port: int, messages: list[Message]) -> float:
+            server: dict[str, list[float]] = {}
+
+            def measure(pid: int, port: int, messages: list[Message], kind: str = "") -> float:
                 bodies = prepared(messages)
-                before = cpu_seconds(pid)
+                before, server_before = cpu_seconds(pid), postgres_cpu_seconds()
                 served = _post_all(port, bodies, args.clients)
                 assert served == len(bodies), (served, len(bodies))
+                server.setdefault(kind, []).append((postgres_cpu_seconds() - server_before) * 1000 / served)
                 return (cpu_seconds(pid) - before) * 1000 / served
 
             phones = [f"+44770091{i:04d}" for i in range(50)]
@@ -245,13 +248,17 @@ def gunicorn(label: str, database_url: str, args: argparse.Namespace) -> None:
                                               "mixed": []}
             for _ in range(args.repeat):
                 rounds["bare endpoint"].append(measure(bare.pid, bare_port, first_contacts(args.messages)))
-                rounds["returning"].append(measure(bot.pid, bot_port, returning(phones, args.messages)))
-                rounds["first contact"].append(measure(bot.pid, bot_port, first_contacts(args.messages // 4)))
-                rounds["mixed"].append(measure(bot.pid, bot_port, mixed(args.messages, phones=args.messages // 2)))
+                rounds["returning"].append(measure(bot.pid, bot_port, returning(phones, args.messages), "returning"))
+                rounds["first contact"].append(measure(bot.pid, bot_port, first_contacts(args.messages // 4),
+                                                       "first contact"))
+                rounds["mixed"].append(measure(bot.pid, bot_port, mixed(args.messages, phones=args.messages // 2),
+                                               "mixed"))
             for kind, figures in rounds.items():
+                backend = (f"; PostgreSQL's processes {min(server[kind]):.3f} ms"
+                           if label == "postgresql" and kind in server else "")
                 print(f"{label:10} gunicorn  {kind:14} {min(figures):6.3f} ms CPU/webhook (best of {args.repeat}; "
                       f"median {sorted(figures)[len(figures) // 2]:.3f}; master + 2 workers, {args.clients} "
-                      f"clients)", flush=True)
+                      f"clients{backend})", flush=True)
         finally:
             stack.stop()
 

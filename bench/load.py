@@ -150,6 +150,21 @@ def cpu_seconds(pid: int) -> float:
     return own + sum(cpu_seconds(int(child)) for child in children)
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL server process on this machine (the backends serving the bot and its worker,
+    and the server's own: WAL writer, checkpointer, autovacuum), in seconds."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            head, rest = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if head.endswith("(postgres"):
+            fields = rest.split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def run_wrk(port: int, requests_file: Path, seconds: int, workdir: Path) -> dict[str, float]:
     script = workdir / "webhook.lua"
     script.write_text(WRK_SCRIPT.replace("__PATH__", PATH))
@@ -280,10 +295,13 @@ def run_config(database: str, latency: float, args, workdir: Path) -> dict:
         result["bare"] = run_wrk(bare_port, requests_file, args.seconds, workdir)
         parts = {"web": bot.pid, "worker": worker.pid, "twilio": twilio.pid}
         cpu_before = {name: cpu_seconds(pid) for name, pid in parts.items()}
+        postgres_before = postgres_cpu_seconds()
         result["bot"] = run_wrk(bot_port, requests_file, args.seconds, workdir)
         served = result["bot"]["requests"]
         result["burst_cpu_ms_per_webhook"] = {name: (cpu_seconds(pid) - cpu_before[name]) * 1000 / served
                                               for name, pid in parts.items()}
+        if database == "postgresql":
+            result["burst_cpu_ms_per_webhook"]["postgres"] = (postgres_cpu_seconds() - postgres_before) * 1000 / served
         result["ratio"] = result["bot"]["rps"] / result["bare"]["rps"]
         result["burst_drain_s"] = wait_drained(engine, timeout=300)
         burst_messages = int(result["bot"]["requests"] - result["bot"]["non_2xx"])

@@ -8,7 +8,7 @@ import signal
 import sys
 import threading
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from bench.common import ACCOUNT_SID, AUTH_TOKEN, SENDER
 from integrations.twilio.fake import FakeTwilio
@@ -18,7 +18,10 @@ def main() -> None:
     port, latency, out = int(sys.argv[1]), float(sys.argv[2]), sys.argv[3]
     fake = FakeTwilio(account_sid=ACCOUNT_SID, auth_token=AUTH_TOKEN, senders=(SENDER,), latency=latency)
     fake.everyone_wrote = True  # the load generator's messages reach the bot without passing through the fake
-    server = make_server("127.0.0.1", port, fake.app, threaded=True)
+    # HTTP/1.1 keep-alive, as Twilio's API keeps the sender's connections open (werkzeug's default, HTTP/1.0,
+    # would make every call a new TCP connection, on both sides).
+    handler = type("KeepAliveHandler", (WSGIRequestHandler,), {"protocol_version": "HTTP/1.1"})
+    server = make_server("127.0.0.1", port, fake.app, threaded=True, request_handler=handler)
     server.daemon_threads = True
 
     def stop(*_args) -> None:

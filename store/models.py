@@ -117,7 +117,7 @@ class OutboundMessage(Base):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), index=True)
     to: Mapped[str] = mapped_column(String(40))
     body: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # (the partial indexes below)
     twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     via_template: Mapped[bool] = mapped_column(default=False)
     reply: Mapped[bool] = mapped_column(default=False)  # an answer to the recipient's own message

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from bot.services.deps import Services
 
 log = logging.getLogger(__name__)
+BACKLOG_RESCAN = 1.0  # seconds a full page of due recipients is used before the backlog is scanned again
 
 
 class OutboxSender:
@@ -46,6 +47,7 @@ class OutboxSender:
         self._unfinished: list[tuple[outbox._Claimed, dict]] = []  # returned calls whose finish failed: retried
         self._due: list[str] = []  # recipients the last scan found due, not yet tried
         self._scanned_at = float("-inf")
+        self._due_complete = True  # the last scan found every due recipient (fewer than its limit)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -141,12 +143,19 @@ class OutboxSender:
         return len(claimed_now)
 
     def _next_due(self, taken: set[str], count: int) -> list[str]:
-        """Up to `count` recipients with due messages, not in `taken`: from the last scan while it is fresher than
-        the poll interval (a slot freed by a call that returned is filled at once, without a scan per call), else
-        from a new one. The claim checks each again, so a stale one costs nothing but a try."""
+        """Up to `count` recipients with due messages, not in `taken`, from the last scan while it can supply them
+        and is fresh, else from a new one. Fresh: younger than the poll interval when that scan found every due
+        recipient (a new message may be due since), younger than `BACKLOG_RESCAN` when it found a full page (a
+        backlog: the oldest come first, and a newer message waits behind them anyway). A slot freed by a call that
+        returned is filled without a scan per call, and a backlog of thousands is not scanned ten times a second.
+        The claim checks each again, so a stale one costs nothing but a try."""
         now = time.monotonic()
-        if not self._due or now - self._scanned_at >= self.poll_interval:
-            self._due = outbox.due_recipients(self.services, limit=self.threads * 8)
+        fresh_for = self.poll_interval if self._due_complete else BACKLOG_RESCAN
+        short = not self._due or (len(self._due) < count and not self._due_complete)
+        if short or now - self._scanned_at >= fresh_for:
+            limit = self.threads * 8
+            self._due = outbox.due_recipients(self.services, limit=limit)
+            self._due_complete = len(self._due) < limit
             self._scanned_at = now
         chosen = [to for to in self._due if to not in taken][:count]
         self._due = [to for to in self._due if to not in taken and to not in chosen]
