@@ -7,12 +7,13 @@ import fcntl
 import os
 import re
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import Connection, Engine, create_engine, event, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -29,8 +30,36 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # pool_size: one connection per thread that may hold one at once (web threads, sender threads); a few more
     # on overflow for bursts. No phone numbers in error logs (hide_parameters).
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True, pool_size=pool_size,
-                         max_overflow=max(2, pool_size // 2), pool_timeout=10)
+    engine = create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=max(2, pool_size // 2),
+                           pool_timeout=10)
+    _ping_when_idle(engine)
+    return engine
+
+
+IDLE_BEFORE_PING = 2.0  # seconds in the pool after which a connection is pinged before it is handed out
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, for connections that sat in the pool a while: one that was just returned (every
+    connection, under load) is handed out as it is, without a round trip per webhook. One that has been idle (a
+    restarted or failed-over server, a proxy's idle timeout) is pinged, and replaced if the ping fails: the pool
+    retries the checkout with a new connection when this raises DisconnectionError."""
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_conn, record) -> None:
+        record.info["returned_at"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _handed_out(dbapi_conn, record, _proxy) -> None:
+        returned_at = record.info.get("returned_at")
+        if returned_at is None or time.monotonic() - returned_at < IDLE_BEFORE_PING:
+            return  # just connected, or just used
+        try:
+            alive = engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error:
+            alive = False
+        if not alive:
+            raise DisconnectionError("the pooled connection was lost while idle")
 
 
 def _sqlite_tweaks(engine: Engine) -> None:

@@ -26,10 +26,12 @@ def sign(auth_token: str, url: str, params: Mapping[str, str]) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _urls_to_try(url: str) -> tuple[str, ...]:
-    """The URL as Twilio may have signed it: without its port, then with the scheme's default port added (Twilio's
-    validator accepts either), each once. Cached: a webhook's URL is one of a handful."""
+    """The URL as Twilio may have signed it: without its port, or with the scheme's default port added (Twilio's
+    validator accepts either), each once, the one that is the URL as configured first (Twilio signs the webhook URL
+    as it was set, so the first HMAC matches). Cached: a webhook's URL is one of a handful."""
     parsed = urlparse(url)
-    return tuple(dict.fromkeys((remove_port(parsed), add_port(parsed))))
+    variants = tuple(dict.fromkeys((remove_port(parsed), add_port(parsed))))
+    return tuple(sorted(variants, key=lambda variant: variant != url))
 
 
 def _signature(key: bytes, url: str, params: Mapping[str, str]) -> bytes:
