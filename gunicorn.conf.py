@@ -3,7 +3,7 @@ WhatsApp number"). The outbox sender runs in the worker (`flask --app wsgi worke
 answers webhooks and pages, each in one short transaction.
 
 Overridable from the environment: WEB_CONCURRENCY (processes, default 2), WEB_THREADS (threads per process,
-default 2), PORT (default 8000), and anything gunicorn reads from GUNICORN_CMD_ARGS."""
+default 2 on PostgreSQL, 1 on SQLite), PORT (default 8000), and anything gunicorn reads from GUNICORN_CMD_ARGS."""
 import os
 import re
 
@@ -11,12 +11,13 @@ from gunicorn.glogging import Logger
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads let a slow request (an OAuth callback waiting on Zoom) not hold up a process. More than two cost
-# webhook throughput on SQLite (measured solo with wrk: 1 thread 405 req/s, 2: 362, 4: 270; PostgreSQL ~125 with
-# 1 or 4): the thread holding SQLite's write lock then competes for the GIL. DATABASE_POOL_SIZE must be at least
-# this.
+# Threads let a slow request (an OAuth callback waiting on Zoom) not hold up a process, and on PostgreSQL one
+# thread's CPU work overlaps another's round trips (2 x 2: 608 req/s, 2 x 1: 552). On SQLite, one writer at a time,
+# a second thread costs throughput: the thread holding the write lock competes for the GIL (2 x 1: 857 req/s,
+# 2 x 2: 734; bench/README.md). DATABASE_POOL_SIZE must be at least this.
 worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "2"))
+_SQLITE = os.environ.get("DATABASE_URL", "sqlite").startswith("sqlite")
+threads = int(os.environ.get("WEB_THREADS", "1" if _SQLITE else "2"))
 timeout = 30  # a webhook does one transaction; Twilio gives up after 15 s
 graceful_timeout = 20
 keepalive = 5  # Twilio and proxies reuse connections

@@ -136,3 +136,37 @@ def test_numbers_in_other_scripts_pick_options(whatsapp, digit, expected):
     reply = user.send(digit)
     assert msg.INTERNAL_ERROR not in reply
     assert getattr(msg, expected) in reply
+
+
+def test_a_repeated_field_counts_once_as_twilio_signs_it_and_the_first_value_is_read(whatsapp, fake_twilio, services):
+    """The body is parsed straight from the wire (bot/web/webhook.py `_form`): one value per name, the first, as
+    werkzeug's form gave it; the signature covers that and the reply answers that."""
+    from urllib.parse import urlencode
+
+    from integrations.twilio.signing import sign
+    user = whatsapp()
+    form = user.form("help")
+    signature = sign(fake_twilio.auth_token, PUBLIC_BASE_URL + "/webhooks/twilio/whatsapp", form)
+    body = urlencode(list(form.items()) + [("Body", "hi")])  # a second Body after the signed one
+    fake_twilio.fake.received(form["From"])
+    response = user.client.post("/webhooks/twilio/whatsapp", data=body, base_url=PUBLIC_BASE_URL,
+                                content_type="application/x-www-form-urlencoded",
+                                headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200
+    with unit_of_work(services.sessions) as session:
+        assert session.scalars(select(InboundMessage.body)).all() == ["help"]
+
+
+def test_a_form_with_far_more_fields_than_twilio_sends_is_refused(whatsapp, services):
+    user = whatsapp()
+    form = {**user.form("hi"), **{f"X{n}": "1" for n in range(300)}}
+    assert user.post(form).status_code == 403
+    assert count(services, InboundMessage) == 0
+
+
+def test_non_ascii_text_is_read_as_sent(whatsapp, services):
+    user = whatsapp()
+    user.send("hi")
+    user.send("नमस्ते 👋 café")
+    with unit_of_work(services.sessions) as session:
+        assert "नमस्ते 👋 café" in session.scalars(select(InboundMessage.body)).all()
