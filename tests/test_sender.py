@@ -120,6 +120,51 @@ def test_one_batch_claims_each_persons_oldest_message_and_none_of_someone_with_o
     assert statuses(background) == {"queued": 1, "claimed": 3, "pending": 2}
 
 
+def test_the_due_scan_lists_each_recipients_oldest_message_that_can_go_oldest_first(background, clock):
+    """`due_recipients` over a backlog in every state: a recipient is listed once, by their oldest active message,
+    and only when that one can go (pending and due, or claimed by a sender whose lease ran out)."""
+    anna, ben, cleo, dan, eve = (f"+4477009007{i:02d}" for i in range(5))
+    for phone in (anna, ben, cleo, dan, eve, anna, ben, cleo, dan, eve):
+        queue_for(background, phone, f"to {phone}")
+    [ben_first] = outbox.finish_and_claim(background, [], [f"whatsapp:{ben}"])  # in a sender's hands
+    [dan_first] = outbox.finish_and_claim(background, [], [f"whatsapp:{dan}"])
+    with unit_of_work(background.sessions) as session:
+        session.get(OutboundMessage, dan_first.id).claimed_until = clock.now  # that sender died: its lease ends
+        cleo_first = session.scalars(select(OutboundMessage).where(OutboundMessage.to == f"whatsapp:{cleo}")
+                                     .order_by(OutboundMessage.id)).first()
+        cleo_first.next_attempt_at = clock.now + outbox.backoff(1)  # Twilio was down: it waits a second
+    clock.advance(seconds=0.5)
+    assert outbox.due_recipients(background) == [f"whatsapp:{p}" for p in (anna, dan, eve)]
+    assert outbox.due_recipients(background, limit=2) == [f"whatsapp:{anna}", f"whatsapp:{dan}"]
+    clock.advance(seconds=1)
+    assert outbox.due_recipients(background) == [f"whatsapp:{p}" for p in (anna, cleo, dan, eve)]
+    assert ben_first.to == f"whatsapp:{ben}"  # (still held: a live claim hides Ben's second message)
+
+
+def test_a_backlog_drains_at_the_cap_in_order_with_few_scans_and_batched_claims(background, fake_twilio,
+                                                                                  monkeypatch):
+    """After a burst: more recipients than a scan's page, the sender at its cap. Everything goes, in order per
+    person; the page is reused rather than the backlog scanned every poll, and the returned calls are recorded and
+    the next claimed in batches rather than one transaction per call."""
+    scans, transactions = [], []
+    real_scan, real_batch = outbox.due_recipients, outbox.finish_and_claim
+    monkeypatch.setattr(outbox, "due_recipients", lambda *a, **k: scans.append(1) or real_scan(*a, **k))
+    monkeypatch.setattr(outbox, "finish_and_claim", lambda *a, **k: transactions.append(1) or real_batch(*a, **k))
+    phones = [f"+4477009008{i:02d}" for i in range(30)]  # a page is threads x 8 = 16 recipients
+    for part in range(2):
+        for phone in phones:
+            queue_for(background, phone, f"part {part}")
+    sender = OutboxSender(background, threads=2, poll_interval=0.01, max_rate=100).start()
+    try:
+        wait_until(lambda: statuses(background) == {"queued": 60}, "all 60 messages", timeout=30)
+    finally:
+        sender.stop()
+    for phone in phones:
+        assert fake_twilio.fake.bodies_to(f"whatsapp:{phone}") == ["part 0", "part 1"]
+    assert len(scans) < 15, f"{len(scans)} scans for 60 messages (one per poll would be ~60)"
+    assert len(transactions) <= 45, f"{len(transactions)} transactions for 60 messages"
+
+
 def test_a_reply_written_while_an_earlier_message_is_in_flight_waits_for_it(background, fake_twilio, sender):
     fake_twilio.fake.latency = 0.3
     phone = "+447700900401"
