@@ -104,13 +104,13 @@ class ConversationHandler:
             if writes_refused():
                 return None
             try:
-                with transaction(conn), session_on(conn, services.sessions) as session:
+                with transaction(conn):  # no Session: nothing here is an ORM object's change
                     if not conversations.save_unless_newer(conn, contact, conv, sender.seen, dialogue.state, context,
                                                            now):
                         return None  # this number's previous message was committed meanwhile: read again, locked
                     if not conversations.record_inbound(conn, contact, inbound.message_sid, self._body(inbound), now):
                         raise _Duplicate  # rolls the conversation back
-                    ids = outbox.queue(session, contact, dialogue.replies, now, reply=True,
+                    ids = outbox.queue_on(conn, contact, dialogue.replies, now, reply=True,
                                        seal_with=services.cipher if dialogue.sealed else None,
                                        media_url=dialogue.media_url, rich_form=rich_form)
             except _Duplicate:

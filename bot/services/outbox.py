@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import ColumnElement, Row, bindparam, func, insert, literal_column, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, bindparam, func, insert, literal_column, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core import phones
@@ -60,11 +60,22 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
     approved template this message goes as outside the 24-hour window, instead of the generic fallback. `rich_form`: the
     same message as WhatsApp buttons or a list (bot/services/rich.py), sent instead of the text inside the window
     (a message too long for one part goes as text)."""
+    if not any(texts := list(texts)):
+        return []
+    session.flush()  # what the caller changed is written first, as when the rows were flushed with it
+    # The statements run on its connection directly: no ORM execution for a Core INSERT.
+    return queue_on(connection_of(session), contact, texts, now, reply=reply, seal_with=seal_with,
+                    media_url=media_url, template=template, rich_form=rich_form)
+
+
+def queue_on(conn: Connection, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
+             seal_with: "TokenCipher | None" = None, media_url: str | None = None,
+             template: tuple[str, dict[str, str]] | None = None, rich_form: Rich | None = None) -> list[int]:
+    """`queue` on a connection in a transaction, for a caller with no Session to flush (the conversation handler's
+    short write transaction, which stores only the state, the message and the replies)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
-    session.flush()  # what the caller changed is written first, as when the rows were flushed with it
-    conn = connection_of(session)  # the statements run on it directly: no ORM execution for a Core INSERT
     seal = seal_with.encrypt if seal_with is not None else str
     row = {**_DEFAULTS, "contact_id": contact.id, "to": phones.whatsapp(contact.phone), "reply": reply,
            "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now,
