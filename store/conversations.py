@@ -106,9 +106,10 @@ class Sender:
     seen: int = 0
 
 
-def read_sender(conn: Connection, session: Session, phone: str) -> Sender | None:
+def read_sender(conn: Connection, session: Session | None, phone: str) -> Sender | None:
     """The sender of a number without any lock (for a read-only transaction), with the version a later write may
-    rely on (`save_unless_newer`); None for a number never seen."""
+    rely on (`save_unless_newer`); None for a number never seen. Without a `session` the contact (and provider)
+    stay detached until `attach` gives them one."""
     row = _RUN["sender_seen"].first(conn, {"phone": phone})
     return None if row is None else _sender(session, row, seen=row[_V + 4] or 0)
 
@@ -181,23 +182,31 @@ def save_unless_newer(conn: Connection, contact: Contact, conv: StoredConversati
     return bool(saved)
 
 
-def _sender(session: Session, row: tuple, seen: int = 0) -> Sender:
+def _sender(session: Session | None, row: tuple, seen: int = 0) -> Sender:
     provider = _loaded(Provider, _PROVIDER, row[_P:_V]) if row[_P] is not None else None
     contact = _attach(session, row, provider)
     conversation = None if row[_V] is None else StoredConversation(*row[_V:_V + 4])
     return Sender(contact, conversation, seen)
 
 
-def _attach(session: Session, values: tuple, provider: Provider | None) -> Contact:
-    """The Contact of a row just read, persistent in `session` and unchanged (not dirty), as an ORM query would
-    have loaded it, with its `provider` (and the provider's `contact`) loaded: no lazy query."""
+def _attach(session: Session | None, values: tuple, provider: Provider | None) -> Contact:
+    """The Contact of a row just read, persistent in `session` (if given) and unchanged (not dirty), as an ORM
+    query would have loaded it, with its `provider` (and the provider's `contact`) loaded: no lazy query."""
     contact = _loaded(Contact, _CONTACT, values)
     set_committed_value(contact, "provider", provider)
     if provider is not None:
         set_committed_value(provider, "contact", contact)
-        session.add(provider)
-    session.add(contact)
+    if session is not None:
+        attach(session, contact)
     return contact
+
+
+def attach(session: Session, contact: Contact) -> None:
+    """Make a sender read without a Session (`read_sender(conn, None, ...)`) persistent in `session`, with its
+    provider, as they were read (a change made to them meanwhile stays a change: the session sees it dirty)."""
+    if contact.provider is not None:
+        session.add(contact.provider)
+    session.add(contact)
 
 
 def _loaded(model: type, attributes: tuple[tuple[str, Any], ...], values: tuple) -> Any:

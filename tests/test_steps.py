@@ -21,7 +21,7 @@ class Box:
 def said(text: str) -> SimpleNamespace:
     """An event as transitions gives the steps: its model is the message's Dialogue."""
     inbound = Inbound(message_sid="SM1", phone="+15550001111", text=text, received_at=NOW)
-    return SimpleNamespace(model=Dialogue(services=None, session=None, contact=None, inbound=inbound, now=NOW))
+    return SimpleNamespace(model=Dialogue(services=None, opened=None, contact=None, inbound=inbound, now=NOW))
 
 
 def test_templates_prompt_refuse_and_keep_into_the_subject():

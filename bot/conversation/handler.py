@@ -6,10 +6,12 @@ number's message is read and run first, without the writer's lock, and written i
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 from transitions import MachineError
 
@@ -40,6 +42,13 @@ class Outcome:
     duplicate: bool = False
     replies: list[str] = field(default_factory=list)
     state: str | None = None
+
+
+def _changed(contact: Contact, sessions: list[Session]) -> bool:
+    """Whether the steps changed an ORM object: in a Session they asked for, or the sender itself before any."""
+    if any(session.new or session.dirty or session.deleted for session in sessions):
+        return True
+    return any(obj is not None and inspect(obj).modified for obj in (contact, contact.provider))
 
 
 class ConversationHandler:
@@ -87,18 +96,30 @@ class ConversationHandler:
         message the locked way, from the start, so the outcome is the same. One connection serves both."""
         services = self.services
         with connection(services.sessions) as conn:
+            opened: list[Session] = []  # a Session only if a step asks for one (most read only the contact)
+
+            def open_session() -> Session:
+                session = session_on(conn, services.sessions)
+                conversations.attach(session, contact)
+                opened.append(session)
+                return session
+
             try:
-                with transaction(conn, read_only=True, refuse_writes=True), \
-                        session_on(conn, services.sessions) as session:
-                    sender = conversations.read_sender(conn, session, inbound.phone)
-                    if sender is None or sender.contact.country is None or sender.conversation is None:
-                        return None  # the locked way inserts the contact, its country or its conversation
-                    contact, conv = sender.contact, sender.conversation
-                    dialogue = self._converse(session, contact, conv, inbound, now, rehearsal=True)
-                    if dialogue.error is not None or session.new or session.dirty or session.deleted:
-                        return None  # a step failed (perhaps by writing) or changed something: redo it locked
-                    context = dialogue.stored_context()
-                    rich_form = self._rich_form(dialogue)  # composed here: not while SQLite's writer lock is held
+                with transaction(conn, read_only=True, refuse_writes=True):
+                    try:
+                        sender = conversations.read_sender(conn, None, inbound.phone)
+                        if sender is None or sender.contact.country is None or sender.conversation is None:
+                            return None  # the locked way inserts the contact, its country or its conversation
+                        contact, conv = sender.contact, sender.conversation
+                        dialogue = self._converse(None, contact, conv, inbound, now, rehearsal=True,
+                                                  open_session=open_session)
+                        if dialogue.error is not None or _changed(contact, opened):
+                            return None  # a step failed (perhaps by writing) or changed something: redo it locked
+                        context = dialogue.stored_context()
+                        rich_form = self._rich_form(dialogue)  # composed here, not while the writer's lock is held
+                    finally:
+                        for session in opened:
+                            session.close()
             except WriteRefused:
                 return None
             if writes_refused():
@@ -122,14 +143,16 @@ class ConversationHandler:
     def _body(inbound: Inbound) -> str:
         return inbound.text or (inbound.payload or "")
 
-    def _converse(self, session: Session, contact: Contact, conv: conversations.StoredConversation | None,
-                  inbound: Inbound, now: datetime, *, rehearsal: bool = False) -> Dialogue:
+    def _converse(self, session: Session | None, contact: Contact, conv: conversations.StoredConversation | None,
+                  inbound: Inbound, now: datetime, *, rehearsal: bool = False,
+                  open_session: Callable[[], Session] | None = None) -> Dialogue:
         """Run the machine from the stored state (or the menu after a long silence); the new state and the replies
         are on the returned Dialogue."""
         services = self.services
         previous_inbound = contact.last_inbound_at  # the new one is stored after the steps, with the state
-        dialogue = Dialogue(services=services, session=session, contact=contact, inbound=inbound, now=now,
-                            context=dict(conv.context or {}) if conv is not None else {}, rehearsal=rehearsal)
+        dialogue = Dialogue(services=services, opened=session, open_session=open_session, contact=contact,
+                            inbound=inbound, now=now, context=dict(conv.context or {}) if conv is not None else {},
+                            rehearsal=rehearsal)
         stored = conv.state if conv is not None and conv.state in KNOWN_STATES else "start"
         idle = (conv is not None and previous_inbound is not None
                 and now - conv.updated_at > services.config.idle_reset)

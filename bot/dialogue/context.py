@@ -63,7 +63,9 @@ class Dialogue:
     """The state machine's model for one inbound message. Steps read it and queue replies on it."""
 
     services: "Services"
-    session: Session
+    # The message's Session (`session`), as given or once `open_session` made it: the read-first pass gives none, as
+    # most steps only read the contact; one (the contact and provider attached to it) is made when a step asks.
+    opened: Session | None
     contact: Contact
     inbound: Inbound
     now: datetime
@@ -85,6 +87,13 @@ class Dialogue:
     outcome: Any = None  # what this message's use case returned (set before the guards that read it)
     _drafts: dict[str, Draft] = field(default_factory=dict, repr=False)
     _offer: tuple[Any, Offer] | None = field(default=None, repr=False)
+    open_session: Callable[[], Session] | None = field(default=None, repr=False)
+
+    @property
+    def session(self) -> Session:
+        if self.opened is None and self.open_session is not None:
+            self.opened = self.open_session()
+        return self.opened  # type: ignore[return-value]  (None only in tests of steps that use none)
 
     def draft(self, kind: type[D]) -> D:
         """This journey's typed memory, loaded from the stored context the first time (defaults if none)."""
