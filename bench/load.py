@@ -139,30 +139,31 @@ def rss_of_children(pid: int) -> list[float]:
     return sizes
 
 
+def _stat(path: Path) -> tuple[str, float] | None:
+    """A process's command name and CPU time (user + system, seconds) from its /proc stat; None once it is gone."""
+    try:
+        head, rest = path.read_text().rsplit(")", 1)
+    except OSError:
+        return None
+    fields = rest.split()
+    return head.split("(", 1)[-1], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) of a process and its descendants still running, in seconds."""
+    own = _stat(Path(f"/proc/{pid}/stat"))
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(cpu_seconds(int(child)) for child in children)
+    return (own[1] if own else 0.0) + sum(cpu_seconds(int(child)) for child in children)
 
 
 def postgres_cpu_seconds() -> float:
     """CPU time of every PostgreSQL server process on this machine (the backends serving the bot and its worker,
     and the server's own: WAL writer, checkpointer, autovacuum), in seconds."""
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, rest = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.endswith("(postgres"):
-            fields = rest.split()
-            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    stats = (_stat(path) for path in Path("/proc").glob("[0-9]*/stat"))
+    return sum(cpu for name, cpu in filter(None, stats) if name == "postgres")
 
 
 def run_wrk(port: int, requests_file: Path, seconds: int, workdir: Path) -> dict[str, float]:
