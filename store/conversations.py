@@ -11,17 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, insert, literal_column, select, update
+from sqlalchemy import Connection, Select, bindparam, exists, insert, literal_column, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import instance_dict, set_committed_value
 
 from store.db import Prepared
-from store.models import Contact, Conversation, InboundMessage, Provider
+from store.models import Contact, Conversation, InboundMessage, OutboundMessage, Provider
 
 _contacts, _providers = Contact.__table__, Provider.__table__
 _conversations, _inbound = Conversation.__table__, InboundMessage.__table__
+_outbound = OutboundMessage.__table__
 # Each model's attributes with their columns, in the order the sender's statements select them.
 _CONTACT = tuple((attr.key, attr.columns[0]) for attr in Contact.__mapper__.column_attrs)
 _PROVIDER = tuple((attr.key, attr.columns[0]) for attr in Provider.__mapper__.column_attrs)
@@ -43,6 +44,10 @@ _SENDER = _sender_select()
 # handled message changes: the version a later write checks (`save_unless_newer`).
 _SENDER_SEEN = _sender_select(select(_inbound.c.id).where(_inbound.c.contact_id == _contacts.c.id)
                               .order_by(_inbound.c.id.desc()).limit(1).scalar_subquery())  # one index step
+# PostgreSQL's optimistic way reads the same, unlocked and outside any transaction, with the version of the contact's
+# row (the transaction id that wrote it, `xmin`): every handled message writes the contact (`last_inbound_at`), so
+# the version changes with each, and `save_if_unchanged` writes only while it has not.
+_SENDER_VERSIONED = {"sqlite": _SENDER_SEEN, "postgresql": _sender_select(literal_column("contacts.xmin::text"))}
 # PostgreSQL's locked way, one statement: the contact's row locked (FOR NO KEY UPDATE: rows referencing it may still
 # be inserted) and read with the transaction ids that wrote its version and the conversation's (see
 # `lock_and_record`), then the message recorded for the contact that lock returned (the INSERT reads the locked
@@ -76,9 +81,51 @@ _LAST_INBOUND = (update(_contacts).where(_contacts.c.id == bindparam("sender_id"
 _TOUCHED = _LAST_INBOUND.cte("touched")
 _SAVE_AND_TOUCH = {False: _SAVE.add_cte(_TOUCHED), True: _NEW.add_cte(_TOUCHED)}
 
+
+
+def _save_if_unchanged(columns: tuple[str, ...], parts: int) -> Prepared:
+    """PostgreSQL's optimistic write, one statement: the contact's `last_inbound_at` set provided its row's version is
+    still the one read and this MessageSid is not recorded (`touched`; the UPDATE takes the contact's row lock, as
+    the locked way's first statement does, so the two serialise, and a version changed while it waited for that lock
+    is seen: a row updated meanwhile is re-checked in its newest version), then, only if it was, the message
+    recorded, the conversation saved and the outbox rows inserted (`columns`, `parts` of them, each inserted after
+    the one before: ids give the order of sending). It returns the inbound message's id (None: nothing was recorded)
+    and the outbox ids."""
+    touched = (update(_contacts)
+               .where(_contacts.c.id == bindparam("sender_id"),
+                      literal_column("contacts.xmin::text") == bindparam("version"),
+                      ~exists().where(_inbound.c.message_sid == bindparam("message_sid")))
+               .values(last_inbound_at=bindparam("now", type_=_contacts.c.last_inbound_at.type))
+               .returning(_contacts.c.id).cte("touched"))
+    recorded = (postgresql_insert(_inbound).from_select(
+        ["message_sid", "contact_id", "body", "received_at"],
+        select(bindparam("message_sid", type_=_inbound.c.message_sid.type), touched.c.id,
+               bindparam("inbound_body", type_=_inbound.c.body.type),
+               bindparam("now", type_=_inbound.c.received_at.type)))
+        .on_conflict_do_nothing(index_elements=["message_sid"]).returning(_inbound.c.id).cte("recorded"))
+    saved = (update(_conversations)
+             .where(_conversations.c.id == bindparam("conversation_id"), exists(select(recorded.c.id)))
+             .values(state=bindparam("state"), context=bindparam("context"),
+                     updated_at=bindparam("now", type_=_conversations.c.updated_at.type))
+             .returning(_conversations.c.id).cte("saved"))
+    queued, source = [], recorded
+    for part in range(1, parts + 1):
+        per_part = {"body", "media_url"}
+        values = [bindparam(f"{name}_{part}" if name in per_part else name, type_=_outbound.c[name].type)
+                  for name in columns]  # (typed: psycopg's dialect casts each to its column's type)
+        source = (insert(_outbound).from_select(list(columns), select(*values).select_from(source))
+                  .returning(_outbound.c.id).cte(f"queued_{part}"))
+        queued.append(source)
+    return Prepared(select(select(recorded.c.id).scalar_subquery(),
+                           *(select(q.c.id).scalar_subquery() for q in queued)).add_cte(saved, *queued))
+
+
+_SAVES_IF_UNCHANGED: dict[tuple[tuple[str, ...], int], Prepared] = {}
+
 # What runs them (store.db.Prepared: compiled once, run on the DB-API cursor).
 _RUN = {name: Prepared(statement) for name, statement in (
-    ("sender", _SENDER), ("sender_seen", _SENDER_SEEN), ("lock_read_and_record", _LOCK_READ_AND_RECORD),
+    ("sender", _SENDER), *((f"sender_versioned_{dialect}", statement) for dialect, statement in _SENDER_VERSIONED.items()),
+    ("lock_read_and_record", _LOCK_READ_AND_RECORD),
     ("save", _SAVE),
     ("save_unless_newer", _SAVE_UNLESS_NEWER), ("new", _NEW), ("last_inbound", _LAST_INBOUND),
     ("save_and_touch", _SAVE_AND_TOUCH[False]), ("new_and_touch", _SAVE_AND_TOUCH[True]),
@@ -99,26 +146,29 @@ class StoredConversation:
 @dataclass(frozen=True)
 class Sender:
     """Who wrote: the contact (persistent in the message's Session, its provider loaded), their conversation (None
-    before their first message), and for the read-first path the id of their newest inbound message (0 if none)."""
+    before their first message), and for the read-first path the version a later write checks: on SQLite the id of
+their newest inbound message (0 if none), on PostgreSQL the version of the contact's row."""
 
     contact: Contact
     conversation: StoredConversation | None
-    seen: int = 0
+    seen: int | str = 0
 
 
 def read_sender(conn: Connection, session: Session | None, phone: str) -> Sender | None:
-    """The sender of a number without any lock (for a read-only transaction), with the version a later write may
-    rely on (`save_unless_newer`); None for a number never seen. Without a `session` the contact (and provider)
-    stay detached until `attach` gives them one."""
-    row = _RUN["sender_seen"].first(conn, {"phone": phone})
+    """The sender of a number without any lock (for a read-only transaction, or none), with the version a later
+    write may rely on (`save_unless_newer` on SQLite, `save_if_unchanged` on PostgreSQL); None for a number never
+    seen. Without a `session` the contact (and provider) stay detached until `attach` gives them one."""
+    row = _RUN[f"sender_versioned_{conn.dialect.name}"].first(conn, {"phone": phone})
     return None if row is None else _sender(session, row, seen=row[_V + 4] or 0)
 
 
 def lock_and_record(conn: Connection, session: Session, phone: str, message_sid: str, body: str, now: datetime, *,
-                    country_of: Callable[[str], str | None]) -> tuple[Sender, bool]:
+                    country_of: Callable[[str], str | None], unknown: bool = False) -> tuple[Sender, bool]:
     """The locked way's start: the sender of a number (created on first contact, in the country `country_of`
     finds), locked for this transaction so one number's messages are handled one at a time, and their message
-    recorded; whether it was (False: this MessageSid was handled before, a Twilio retry). SQLite: BEGIN IMMEDIATE
+    recorded; whether it was (False: this MessageSid was handled before, a Twilio retry). `unknown`: a read a moment
+    ago found no such contact, so the contact is inserted first (read and locked as below if it exists after
+    all). SQLite: BEGIN IMMEDIATE
     already made this transaction the only writer; a SELECT reads, an INSERT records. PostgreSQL: one statement
     locks the contact's row, reads it with the conversation and provider, and records. Its lock may have been
     waited for, and a statement reads other tables as they were when it began, before that wait: the conversation
@@ -128,7 +178,9 @@ def lock_and_record(conn: Connection, session: Session, phone: str, message_sid:
     version); otherwise, or when the contact has no conversation yet, a SELECT reads them again now that the lock
     is held."""
     message = {"message_sid": message_sid, "body": body, "received_at": now}
-    if conn.dialect.name == "postgresql":
+    if unknown:
+        pass
+    elif conn.dialect.name == "postgresql":
         row = _RUN["lock_read_and_record"].first(conn, {"phone": phone, **message})
         if row is not None:
             recorded = row[-1] is not None
@@ -182,7 +234,32 @@ def save_unless_newer(conn: Connection, contact: Contact, conv: StoredConversati
     return bool(saved)
 
 
-def _sender(session: Session | None, row: tuple, seen: int = 0) -> Sender:
+def save_if_unchanged(conn: Connection, contact: Contact, conv: StoredConversation, version: str, message_sid: str,
+                      body: str, state: str, context: dict[str, Any], now: datetime,
+                      outbox_rows: list[dict[str, Any]]) -> list[int] | None:
+    """PostgreSQL, outside any transaction: record the message, store the new state and queue `outbox_rows` (from
+    `bot.services.outbox.compose`) in one statement, committed by itself, unless the contact's row changed since
+    `read_sender` read `version` (another message from this number was handled meanwhile, or is being) or this
+    MessageSid was recorded (a Twilio retry): then nothing is written and None. The outbox ids otherwise."""
+    columns = tuple(sorted(outbox_rows[0])) if outbox_rows else ()
+    key = (columns, len(outbox_rows))
+    statement = _SAVES_IF_UNCHANGED.get(key)
+    if statement is None:
+        statement = _SAVES_IF_UNCHANGED[key] = _save_if_unchanged(columns, len(outbox_rows))
+    params: dict[str, Any] = {}
+    for part, row in enumerate(outbox_rows, 1):
+        params.update(row)
+        params[f"body_{part}"], params[f"media_url_{part}"] = row["body"], row["media_url"]
+    params.update({"sender_id": contact.id, "version": version, "message_sid": message_sid, "inbound_body": body,
+                   "now": now, "conversation_id": conv.id, "state": state, "context": context})
+    row = statement.first(conn, params)
+    if row is None or row[0] is None:
+        return None
+    set_committed_value(contact, "last_inbound_at", now)
+    return list(row[1:])
+
+
+def _sender(session: Session | None, row: tuple, seen: int | str = 0) -> Sender:
     provider = _loaded(Provider, _PROVIDER, row[_P:_V]) if row[_P] is not None else None
     contact = _attach(session, row, provider)
     conversation = None if row[_V] is None else StoredConversation(*row[_V:_V + 4])

@@ -25,6 +25,7 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
             kwargs["poolclass"] = StaticPool
         engine = create_engine(url, **kwargs)
         _sqlite_tweaks(engine)
+        _refuse_writes(engine, _READS)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -33,7 +34,19 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
     engine = create_engine(url, hide_parameters=True, pool_size=pool_size, max_overflow=max(2, pool_size // 2),
                            pool_timeout=10)
     _ping_when_idle(engine)
+    _refuse_writes(engine, _SELECTS)  # (such a unit of work runs in autocommit there: no savepoint either)
     return engine
+
+
+def _refuse_writes(engine: Engine, reads: re.Pattern) -> None:
+    """A statement that writes (that `reads` does not match), run in a `refuse_writes` unit of work, raises
+    WriteRefused instead (see there)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refused(_conn, _cursor, statement, *_args) -> None:
+        if getattr(_refusing, "active", False) and not reads.match(statement):
+            _refusing.refused = True
+            raise WriteRefused("a write in a transaction that may only read")
 
 
 IDLE_BEFORE_PING = 2.0  # seconds in the pool after which a connection is pinged before it is handed out
@@ -84,12 +97,6 @@ def _sqlite_tweaks(engine: Engine) -> None:
         except conn.dialect.loaded_dbapi.Error as exc:  # raised as SQLAlchemy's, as a statement's would be
             raise DBAPIError.instance(begin, (), exc, conn.dialect.loaded_dbapi.Error, dialect=conn.dialect,
                                       hide_parameters=conn.engine.hide_parameters) from exc
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _refuse_writes(_conn, _cursor, statement, *_args) -> None:
-        if getattr(_refusing, "active", False) and not _READS.match(statement):
-            _refusing.refused = True
-            raise WriteRefused("a write in a transaction that may only read")
 
     database = engine.url.database
     if database and database != ":memory:":
@@ -145,6 +152,7 @@ _WRITERS: "weakref.WeakKeyDictionary[Engine, _WriterQueue]" = weakref.WeakKeyDic
 _reading = threading.local()
 _refusing = threading.local()  # .active: this thread's transaction may only read; .refused: it tried to write
 _READS = re.compile(r"\s*(SELECT|SAVEPOINT|RELEASE|ROLLBACK)\b", re.IGNORECASE)
+_SELECTS = re.compile(r"\s*SELECT\b", re.IGNORECASE)
 
 
 class WriteRefused(Exception):
@@ -170,8 +178,8 @@ def make_session_factory(engine: Engine) -> sessionmaker[Session]:
 def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False,
                  refuse_writes: bool = False) -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises. `read_only`: it only reads, so on
-    SQLite it neither waits for nor blocks the writer (WAL readers see the last commit). `refuse_writes` (SQLite,
-    with `read_only`): any statement that would write raises WriteRefused instead, and `writes_refused()` tells
+    SQLite it neither waits for nor blocks the writer (WAL readers see the last commit). `refuse_writes` (with
+    `read_only`): any statement that would write raises WriteRefused instead, and `writes_refused()` tells
     afterwards, even if the caller's code caught it (the work is then redone in a write transaction)."""
     writers = None if read_only else _WRITERS.get(factory.kw.get("bind"))
     with _kind(read_only, refuse_writes), (writers.hold() if writers is not None else nullcontext()), \
@@ -184,10 +192,14 @@ def unit_of_work(factory: sessionmaker[Session], *, read_only: bool = False,
 
 
 @contextmanager
-def connection(factory: sessionmaker[Session]) -> Iterator[Connection]:
+def connection(factory: sessionmaker[Session], *, autocommit: bool = False) -> Iterator[Connection]:
     """One connection from the pool for several transactions in a row (`transaction`): what the conversation
-    handler takes once per message for its read and its write, instead of a checkout (and a Session) each."""
+    handler takes once per message for its read and its write, instead of a checkout (and a Session) each.
+    `autocommit` (PostgreSQL): each statement commits by itself and a `transaction` sends no BEGIN or COMMIT
+    (no round trips; for a read, or a write that is one statement)."""
     with factory.kw["bind"].connect() as conn:
+        if autocommit:
+            conn.execution_options(isolation_level="AUTOCOMMIT")  # (reset when the pool takes it back)
         yield conn
 
 

@@ -187,3 +187,100 @@ def test_a_prepared_statement_fails_as_sqlalchemy_with_its_parameters_hidden(ses
         with connection(sessions) as conn, transaction(conn):
             insert_contact.rowcount(conn, {"phone": PHONE, "at": NOW})
     assert "[SQL parameters hidden due to hide_parameters=True]" in str(refused.value)
+
+
+@pytest.fixture
+def postgresql(sessions):
+    if sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's optimistic write (SQLite's read-first pass writes in a short transaction)")
+    return sessions
+
+
+def reply_rows(contact, *bodies: str) -> list[dict]:
+    from bot.services import outbox  # (the rows the handler composes)
+    return [outbox.compose(contact, [body], NOW, reply=True)[0] for body in bodies]
+
+
+def optimistic_write(sessions, sender, sid: str, *bodies: str, state: str = "customer_menu"):
+    with connection(sessions, autocommit=True) as conn, transaction(conn):
+        return conversations.save_if_unchanged(conn, sender.contact, sender.conversation, str(sender.seen), sid,
+                                               "help", state, {"_v": 2}, NOW + timedelta(seconds=1),
+                                               reply_rows(sender.contact, *bodies))
+
+
+def read(sessions) -> conversations.Sender:
+    with connection(sessions, autocommit=True) as conn, transaction(conn, read_only=True, refuse_writes=True):
+        return conversations.read_sender(conn, None, PHONE)
+
+
+def stored(sessions) -> tuple:
+    with unit_of_work(sessions, read_only=True) as session:
+        return (session.scalar(text("SELECT state FROM conversations")),
+                session.scalar(text("SELECT count(*) FROM inbound_messages")),
+                session.scalars(text("SELECT body FROM outbound_messages ORDER BY id")).all(),
+                session.scalar(text("SELECT last_inbound_at FROM contacts")))
+
+
+def test_postgresql_writes_a_message_in_one_statement_outside_a_transaction(postgresql):
+    """Recorded, saved and queued (parts in order, as ids give the order of sending) by one statement, committed
+    by itself: another connection sees it all before the handler's `transaction` block has even ended."""
+    a_provider_with_a_conversation(postgresql)
+    sender = read(postgresql)
+    later = NOW + timedelta(seconds=1)
+    with connection(postgresql, autocommit=True) as conn, transaction(conn):
+        ids = conversations.save_if_unchanged(conn, sender.contact, sender.conversation, str(sender.seen),
+                                              "SM" + "e" * 32, "help", "customer_menu", {"_v": 2}, later,
+                                              reply_rows(sender.contact, "first part", "second part", "third part"))
+        assert stored(postgresql) == ("customer_menu", 2, ["first part", "second part", "third part"], later)
+    assert len(ids) == 3 and ids == sorted(ids)
+    assert sender.contact.last_inbound_at == later
+
+
+@pytest.mark.parametrize("meanwhile", ["another message", "the contact edited", "the same MessageSid"])
+def test_postgresql_writes_nothing_when_the_sender_changed_since_the_read(postgresql, meanwhile):
+    a_provider_with_a_conversation(postgresql)
+    sender = read(postgresql)
+    sid = "SM" + "f" * 32
+    if meanwhile == "the contact edited":
+        with unit_of_work(postgresql) as session:
+            session.execute(update(Contact).where(Contact.phone == PHONE).values(name="Asha R."))
+    else:
+        with connection(postgresql) as conn, transaction(conn), session_on(conn, postgresql) as session:
+            other = lock(conn, session, NOW, sid=sid if meanwhile == "the same MessageSid" else None)
+            conversations.save(conn, other.contact, other.conversation, "provider_menu", {"_v": 2}, NOW)
+    before = stored(postgresql)
+    assert optimistic_write(postgresql, sender, sid, "a reply") is None
+    assert stored(postgresql) == before, "nothing written: not the message, the state, a reply or last_inbound_at"
+
+
+def test_postgresql_write_waits_for_a_message_being_handled_and_then_writes_nothing(postgresql):
+    """Another message from the same number holds the contact's lock (the locked way) when the write comes: the
+    write waits for it, sees the contact's newer version once it commits, and writes nothing."""
+    a_provider_with_a_conversation(postgresql)
+    sender = read(postgresql)
+    outcome: list = []
+    thread = threading.Thread(target=lambda: outcome.append(optimistic_write(postgresql, sender, "SM" + "a" * 32,
+                                                                             "a reply")))
+    with connection(postgresql) as conn, transaction(conn), session_on(conn, postgresql) as session:
+        other = lock(conn, session)
+        thread.start()
+        waiting_for(postgresql, thread)
+        conversations.save(conn, other.contact, other.conversation, "provider_menu", {"_v": 2}, NOW)
+    thread.join(timeout=20)
+    assert outcome == [None]
+    state, inbound, bodies, _ = stored(postgresql)
+    assert (state, inbound, bodies) == ("provider_menu", 2, [])
+
+
+def test_a_number_thought_unknown_that_has_a_contact_after_all_is_read_and_locked(sessions):
+    """The read-first pass found no contact, and another message created it since: the insert finds it there
+    and the locked way reads it (one contact, this message recorded for it)."""
+    a_provider_with_a_conversation(sessions)
+    with connection(sessions) as conn, transaction(conn), session_on(conn, sessions) as session:
+        sender, recorded = conversations.lock_and_record(conn, session, PHONE, "SM" + "b" * 32, "hi", NOW,
+                                                         country_of=lambda _: "GB", unknown=True)
+        assert recorded and sender.contact.provider is not None
+        assert sender.conversation.state == "provider_menu"
+    with unit_of_work(sessions, read_only=True) as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 1
+        assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2

@@ -301,7 +301,7 @@ def test_confirm_asks_google_once_and_refuses_a_time_that_turned_busy(google_pro
     fake_google.fake.set_busy(fake_google.user, [(WED_10, WED_10 + timedelta(hours=1))])  # booked elsewhere
     before = freebusy_calls(fake_google)
     reply = chat.send("yes")
-    assert freebusy_calls(fake_google) == before + 1, "one read for the message (SQLite's two passes share it)"
+    assert freebusy_calls(fake_google) == before + 1, "one read for the message (the two passes share it)"
     assert msg.BOOK_SLOT_GONE in reply
     assert msg.BOOK_DAY_LINE.format(number=1, day="Wed 2 Apr", times="11:00") in reply
     assert rows(services, Booking) == []

@@ -1,4 +1,4 @@
-"""The read-first pass (SQLite: bot/conversation/handler.py) opens an ORM Session only when a step asks for one:
+"""The read-first pass (bot/conversation/handler.py, on SQLite and PostgreSQL) opens an ORM Session only when a step asks for one:
 a menu, help or a typo from a known number reads only the contact. A step that needs the ORM still gets one, and
 a change made to the sender without one is not lost: the message is handled again the locked way."""
 from __future__ import annotations
@@ -26,13 +26,7 @@ def sessions_opened(monkeypatch):
     return opened
 
 
-@pytest.fixture
-def read_first(services):
-    if not services.engine.url.drivername.startswith("sqlite"):
-        pytest.skip("PostgreSQL handles every message the locked way (its row lock, no single writer)")
-
-
-def test_a_known_numbers_menu_and_help_open_no_session(read_first, whatsapp, sessions_opened):
+def test_a_known_numbers_menu_and_help_open_no_session(whatsapp, sessions_opened):
     user = whatsapp()
     user.send("hi")  # a first contact: the locked way, with its Session
     sessions_opened.clear()
@@ -42,7 +36,7 @@ def test_a_known_numbers_menu_and_help_open_no_session(read_first, whatsapp, ses
     assert sessions_opened == []
 
 
-def test_a_step_that_reads_the_database_gets_a_session(read_first, whatsapp, sessions_opened):
+def test_a_step_that_reads_the_database_gets_a_session(whatsapp, sessions_opened):
     user = whatsapp()
     user.send("hi")
     sessions_opened.clear()
@@ -50,7 +44,7 @@ def test_a_step_that_reads_the_database_gets_a_session(read_first, whatsapp, ses
     assert len(sessions_opened) == 1
 
 
-def test_a_change_to_the_sender_without_a_session_is_redone_the_locked_way(read_first, services, whatsapp,
+def test_a_change_to_the_sender_without_a_session_is_redone_the_locked_way(services, whatsapp,
                                                                           monkeypatch):
     """A step that sets an attribute of the contact and never asks for the Session: the rehearsal sees the
     contact modified and gives up, and the locked way, where the same step runs with a Session, stores it."""

@@ -1,8 +1,8 @@
 """The conversation handler: one inbound message, one write transaction. It records the message (a MessageSid seen
 before is a Twilio retry and changes nothing), locks the sender, runs the state machine on the stored state,
-stores the new state and the replies (outbox), commits, then sends. On SQLite (one writer at a time) a known
-number's message is read and run first, without the writer's lock, and written in a short transaction after
-(`_handle_read_first`)."""
+stores the new state and the replies (outbox), commits, then sends. A known number's message is first read and
+run without any lock and written after, provided nothing changed meanwhile (`_handle_read_first`): on SQLite (one
+writer at a time) in a short write transaction, on PostgreSQL in one statement that commits by itself."""
 from __future__ import annotations
 
 import logging
@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 KNOWN_STATES = frozenset(s.name for s in STATES)
 
 
+_UNKNOWN = object()  # the read-first pass's answer for a number without a contact
+
+
 class _Duplicate(Exception):
     """A MessageSid handled before (a Twilio retry), found once the conversation was written: undo it."""
 
@@ -55,24 +58,29 @@ class ConversationHandler:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.machine = build_machine()
-        self.read_first = single_writer(services.sessions)
+        # SQLite: one writer at a time, so the writer's lock is held for as little as possible. PostgreSQL: the
+        # message in two statements (read, then write) instead of a transaction's five or more round trips.
+        self.optimistic = services.sessions.kw["bind"].dialect.name == "postgresql"
+        self.read_first = single_writer(services.sessions) or self.optimistic
 
     def handle(self, inbound: Inbound) -> Outcome:
         services = self.services
         now = services.clock()
         inbound = replace(inbound, text=clean_input(inbound.text), payload=clean_input(inbound.payload or "") or None)
         outcome = self._handle_read_first(inbound, now) if self.read_first else None
-        if outcome is None:
-            outcome = self._handle_locked(inbound, now)
+        if not isinstance(outcome, Outcome):
+            outcome = self._handle_locked(inbound, now, unknown=outcome is _UNKNOWN)
         return outcome
 
-    def _handle_locked(self, inbound: Inbound, now: datetime) -> Outcome:
-        """The message in one write transaction that holds the sender's lock from its first statement."""
+    def _handle_locked(self, inbound: Inbound, now: datetime, *, unknown: bool = False) -> Outcome:
+        """The message in one write transaction that holds the sender's lock from its first statement (`unknown`:
+        the read-first pass found no contact for the number, see `lock_and_record`)."""
         services = self.services
         with connection(services.sessions) as conn, transaction(conn), \
                 session_on(conn, services.sessions) as session:
             sender, recorded = conversations.lock_and_record(conn, session, inbound.phone, inbound.message_sid,
-                                                             self._body(inbound), now, country_of=phones.country_of)
+                                                             self._body(inbound), now, country_of=phones.country_of,
+                                                             unknown=unknown)
             if not recorded:
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)
@@ -87,15 +95,17 @@ class ConversationHandler:
                                rich_form=self._rich_form(dialogue))
         return self._after_commit(dialogue, ids)
 
-    def _handle_read_first(self, inbound: Inbound, now: datetime) -> Outcome | None:
-        """SQLite has one writer at a time, so the writer's lock is held for as little as possible: the sender and
-        conversation are read and the machine is run in a read-only transaction (no lock; nothing may be written),
-        then one short write transaction records the state, the message and the replies, provided no other message
-        from this number was recorded in between (the contact's newest inbound id is the version checked). None
-        when that cannot be done (a first contact, a step that writes, such a race): the caller then handles the
-        message the locked way, from the start, so the outcome is the same. One connection serves both."""
+    def _handle_read_first(self, inbound: Inbound, now: datetime) -> Outcome | None | object:
+        """The sender and conversation are read and the machine is run in a read-only transaction (no lock; nothing
+        may be written), then the state, the message and the replies are written, provided no other message from
+        this number was handled in between: on SQLite in one short write transaction (the version checked is the
+        contact's newest inbound id), on PostgreSQL in one statement outside any transaction (the version is that
+        of the contact's row; `conversations.save_if_unchanged`). None when that cannot be done (a first contact, a
+        step that writes, such a race, on PostgreSQL a MessageSid recorded before): the caller then handles the
+        message the locked way, from the start, so the outcome is the same (`_UNKNOWN`: the number has no contact
+        yet). One connection serves both."""
         services = self.services
-        with connection(services.sessions) as conn:
+        with connection(services.sessions, autocommit=self.optimistic) as conn:
             opened: list[Session] = []  # a Session only if a step asks for one (most read only the contact)
 
             def open_session() -> Session:
@@ -108,8 +118,10 @@ class ConversationHandler:
                 with transaction(conn, read_only=True, refuse_writes=True):
                     try:
                         sender = conversations.read_sender(conn, None, inbound.phone)
-                        if sender is None or sender.contact.country is None or sender.conversation is None:
-                            return None  # the locked way inserts the contact, its country or its conversation
+                        if sender is None:
+                            return _UNKNOWN  # a first contact: the locked way inserts it
+                        if sender.contact.country is None or sender.conversation is None:
+                            return None  # the locked way sets its country or inserts its conversation
                         contact, conv = sender.contact, sender.conversation
                         dialogue = self._converse(None, contact, conv, inbound, now, rehearsal=True,
                                                   open_session=open_session)
@@ -124,6 +136,14 @@ class ConversationHandler:
                 return None
             if writes_refused():
                 return None
+            if self.optimistic:
+                rows = outbox.compose(contact, dialogue.replies, now, reply=True,
+                                      seal_with=services.cipher if dialogue.sealed else None,
+                                      media_url=dialogue.media_url, rich_form=rich_form)
+                with transaction(conn):  # (autocommit: the statement commits by itself)
+                    ids = conversations.save_if_unchanged(conn, contact, conv, str(sender.seen), inbound.message_sid,
+                                                          self._body(inbound), dialogue.state, context, now, rows)
+                return None if ids is None else self._after_commit(dialogue, ids)
             try:
                 with transaction(conn):  # no Session: nothing here is an ORM object's change
                     if not conversations.save_unless_newer(conn, contact, conv, sender.seen, dialogue.state, context,

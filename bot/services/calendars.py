@@ -112,7 +112,7 @@ class Checked:
 
 def at_confirm(services: "Services", session: Session, provider_id: int, now: datetime) -> Checked:
     """The busy times to check a booking against: read from the platform now (short timeout; a slot may have
-    turned busy since it was listed), else the stored read. One read per message: on SQLite the message is first
+    turned busy since it was listed), else the stored read. One read per message: a known number's message is first
     run where nothing may be written (no lock held, so the platform is asked there) and, as booking writes, run
     again locked (`writes_refused`): that second pass, of the same message in the same thread at the same `now`,
     takes the first one's read instead of asking again while holding the writer's lock."""

@@ -73,6 +73,22 @@ def queue_on(conn: Connection, contact: Contact, texts: Iterable[str], now: date
              template: tuple[str, dict[str, str]] | None = None, rich_form: Rich | None = None) -> list[int]:
     """`queue` on a connection in a transaction, for a caller with no Session to flush (the conversation handler's
     short write transaction, which stores only the state, the message and the replies)."""
+    rows = compose(contact, texts, now, reply=reply, seal_with=seal_with, media_url=media_url, template=template,
+                   rich_form=rich_form)
+    if not rows:
+        return []
+    # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
+    # unit of work for rows nothing else in the transaction touches.
+    statement = _insert(frozenset(rows[0]))
+    return [statement.scalar(conn, row) for row in rows]
+
+
+def compose(contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
+            seal_with: "TokenCipher | None" = None, media_url: str | None = None,
+            template: tuple[str, dict[str, str]] | None = None, rich_form: Rich | None = None) -> list[dict]:
+    """The outbox rows `queue_on` inserts, one per part in sending order (all with the same columns), without
+    inserting them: for a caller that writes them in a statement of its own (the conversation handler's on
+    PostgreSQL, `store.conversations.save_if_unchanged`)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
@@ -81,14 +97,10 @@ def queue_on(conn: Connection, contact: Contact, texts: Iterable[str], now: date
            "sealed": seal_with is not None, "status": "pending", "created_at": now, "updated_at": now,
            "template_sid": template[0] if template else None, "template_variables": template[1] if template else None,
            "body": None, "media_url": None, "rich": None}
-    # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
-    # unit of work for rows nothing else in the transaction touches.
     parts = split_body(body)
     if rich_form is not None and len(parts) == 1 and media_url is None:
         row["rich"] = seal(json.dumps(rich_form.to_json(), ensure_ascii=False, separators=(",", ":")))
-    statement = _insert(frozenset(row))
-    return [statement.scalar(conn, {**row, "body": seal(part),
-                                    "media_url": media_url if number == len(parts) else None})
+    return [{**row, "body": seal(part), "media_url": media_url if number == len(parts) else None}
             for number, part in enumerate(parts, 1)]
 
 
