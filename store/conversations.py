@@ -64,6 +64,11 @@ _FIRST_CONTACT = {dialect: dialect_insert(_contacts).values(phone=bindparam("pho
                                                              created_at=bindparam("created_at"))
                   .on_conflict_do_nothing(index_elements=["phone"]).returning(*(c for _, c in _CONTACT))
                   for dialect, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
+# PostgreSQL's optimistic way, a first contact: its row inserted by itself, with its version.
+_CREATED = (postgresql_insert(_contacts).values(phone=bindparam("phone"), country=bindparam("country"),
+                                               created_at=bindparam("created_at"))
+            .on_conflict_do_nothing(index_elements=["phone"])
+            .returning(*(c for _, c in _CONTACT), literal_column("contacts.xmin::text")))
 _INBOUND = {dialect: dialect_insert(_inbound)
             .values(message_sid=bindparam("message_sid"), contact_id=bindparam("contact_id"), body=bindparam("body"),
                     received_at=bindparam("received_at"))
@@ -83,12 +88,12 @@ _SAVE_AND_TOUCH = {False: _SAVE.add_cte(_TOUCHED), True: _NEW.add_cte(_TOUCHED)}
 
 
 
-def _save_if_unchanged(columns: tuple[str, ...], parts: int) -> Prepared:
+def _save_if_unchanged(columns: tuple[str, ...], parts: int, new: bool) -> Prepared:
     """PostgreSQL's optimistic write, one statement: the contact's `last_inbound_at` set provided its row's version is
     still the one read and this MessageSid is not recorded (`touched`; the UPDATE takes the contact's row lock, as
     the locked way's first statement does, so the two serialise, and a version changed while it waited for that lock
     is seen: a row updated meanwhile is re-checked in its newest version), then, only if it was, the message
-    recorded, the conversation saved and the outbox rows inserted (`columns`, `parts` of them, each inserted after
+    recorded, the conversation saved (inserted if `new`) and the outbox rows inserted (`columns`, `parts` of them, each inserted after
     the one before: ids give the order of sending). It returns the inbound message's id (None: nothing was recorded)
     and the outbox ids."""
     touched = (update(_contacts)
@@ -103,11 +108,18 @@ def _save_if_unchanged(columns: tuple[str, ...], parts: int) -> Prepared:
                bindparam("inbound_body", type_=_inbound.c.body.type),
                bindparam("now", type_=_inbound.c.received_at.type)))
         .on_conflict_do_nothing(index_elements=["message_sid"]).returning(_inbound.c.id).cte("recorded"))
-    saved = (update(_conversations)
-             .where(_conversations.c.id == bindparam("conversation_id"), exists(select(recorded.c.id)))
-             .values(state=bindparam("state"), context=bindparam("context"),
-                     updated_at=bindparam("now", type_=_conversations.c.updated_at.type))
-             .returning(_conversations.c.id).cte("saved"))
+    state = (bindparam("state", type_=_conversations.c.state.type),
+             bindparam("context", type_=_conversations.c.context.type),
+             bindparam("now", type_=_conversations.c.updated_at.type))
+    if new:  # the contact's first message: its conversation inserted
+        saved = (insert(_conversations).from_select(["contact_id", "state", "context", "updated_at"],
+                                                    select(touched.c.id, *state).where(exists(select(recorded.c.id))))
+                 .returning(_conversations.c.id).cte("saved"))
+    else:
+        saved = (update(_conversations)
+                 .where(_conversations.c.id == bindparam("conversation_id"), exists(select(recorded.c.id)))
+                 .values(state=state[0], context=state[1], updated_at=state[2])
+                 .returning(_conversations.c.id).cte("saved"))
     queued, source = [], recorded
     for part in range(1, parts + 1):
         per_part = {"body", "media_url"}
@@ -120,12 +132,12 @@ def _save_if_unchanged(columns: tuple[str, ...], parts: int) -> Prepared:
                            *(select(q.c.id).scalar_subquery() for q in queued)).add_cte(saved, *queued))
 
 
-_SAVES_IF_UNCHANGED: dict[tuple[tuple[str, ...], int], Prepared] = {}
+_SAVES_IF_UNCHANGED: dict[tuple[tuple[str, ...], int, bool], Prepared] = {}
 
 # What runs them (store.db.Prepared: compiled once, run on the DB-API cursor).
 _RUN = {name: Prepared(statement) for name, statement in (
     ("sender", _SENDER), *((f"sender_versioned_{dialect}", statement) for dialect, statement in _SENDER_VERSIONED.items()),
-    ("lock_read_and_record", _LOCK_READ_AND_RECORD),
+    ("lock_read_and_record", _LOCK_READ_AND_RECORD), ("created", _CREATED),
     ("save", _SAVE),
     ("save_unless_newer", _SAVE_UNLESS_NEWER), ("new", _NEW), ("last_inbound", _LAST_INBOUND),
     ("save_and_touch", _SAVE_AND_TOUCH[False]), ("new_and_touch", _SAVE_AND_TOUCH[True]),
@@ -160,6 +172,14 @@ def read_sender(conn: Connection, session: Session | None, phone: str) -> Sender
     seen. Without a `session` the contact (and provider) stay detached until `attach` gives them one."""
     row = _RUN[f"sender_versioned_{conn.dialect.name}"].first(conn, {"phone": phone})
     return None if row is None else _sender(session, row, seen=row[_V + 4] or 0)
+
+
+def create_sender(conn: Connection, phone: str, country: str | None, now: datetime) -> Sender | None:
+    """PostgreSQL, outside any transaction: a number's contact inserted (committed at once: a contact without a
+    conversation is what a first message leaves until it is handled), as `read_sender` gives it, with no provider
+    or conversation; None if it exists (another message created it a moment ago: read it locked)."""
+    row = _RUN["created"].first(conn, {"phone": phone, "country": country, "created_at": now})
+    return None if row is None else Sender(_attach(None, row, None), None, row[-1])
 
 
 def lock_and_record(conn: Connection, session: Session, phone: str, message_sid: str, body: str, now: datetime, *,
@@ -234,7 +254,8 @@ def save_unless_newer(conn: Connection, contact: Contact, conv: StoredConversati
     return bool(saved)
 
 
-def save_if_unchanged(conn: Connection, contact: Contact, conv: StoredConversation, version: str, message_sid: str,
+def save_if_unchanged(conn: Connection, contact: Contact, conv: StoredConversation | None, version: str,
+                      message_sid: str,
                       body: str, state: str, context: dict[str, Any], now: datetime,
                       outbox_rows: list[dict[str, Any]]) -> list[int] | None:
     """PostgreSQL, outside any transaction: record the message, store the new state and queue `outbox_rows` (from
@@ -242,16 +263,18 @@ def save_if_unchanged(conn: Connection, contact: Contact, conv: StoredConversati
     `read_sender` read `version` (another message from this number was handled meanwhile, or is being) or this
     MessageSid was recorded (a Twilio retry): then nothing is written and None. The outbox ids otherwise."""
     columns = tuple(sorted(outbox_rows[0])) if outbox_rows else ()
-    key = (columns, len(outbox_rows))
+    key = (columns, len(outbox_rows), conv is None)
     statement = _SAVES_IF_UNCHANGED.get(key)
     if statement is None:
-        statement = _SAVES_IF_UNCHANGED[key] = _save_if_unchanged(columns, len(outbox_rows))
+        statement = _SAVES_IF_UNCHANGED[key] = _save_if_unchanged(*key)
     params: dict[str, Any] = {}
     for part, row in enumerate(outbox_rows, 1):
         params.update(row)
         params[f"body_{part}"], params[f"media_url_{part}"] = row["body"], row["media_url"]
     params.update({"sender_id": contact.id, "version": version, "message_sid": message_sid, "inbound_body": body,
-                   "now": now, "conversation_id": conv.id, "state": state, "context": context})
+                   "now": now, "state": state, "context": context})
+    if conv is not None:
+        params["conversation_id"] = conv.id
     row = statement.first(conn, params)
     if row is None or row[0] is None:
         return None

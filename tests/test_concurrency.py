@@ -79,10 +79,11 @@ def test_different_new_numbers_at_once_each_get_their_contact(app, services, fak
 def test_one_senders_messages_are_handled_one_at_a_time(app, services, fake_twilio, monkeypatch, whatsapp,
                                                          existing):
     """The first message to reach the state machine waits for a second one to join it. With the sender locked the
-    second cannot (a first contact): the wait runs out and no overlap is ever seen. A known number's messages run
-    the machine before anything is locked (SQLite's writer lock, PostgreSQL's row lock), so the two may meet there;
-    then only the first to commit keeps its outcome, and the other is handled again after it, from the state it
-    left: the outcome is always that of one message after the other."""
+    second cannot (a first contact on SQLite): the wait runs out and no overlap is ever seen. A known number's
+    messages run the machine before anything is locked (SQLite's writer lock, PostgreSQL's row lock; on PostgreSQL
+    a new number's too, once its contact row is inserted), so the two may meet there; then only the first to commit
+    keeps its outcome, and the other is handled again after it, from the state it left: the outcome is always that
+    of one message after the other."""
     if existing:
         whatsapp(PHONE).send("hi")
     inside, overlap, lock = [0], [False], threading.Lock()
@@ -107,7 +108,7 @@ def test_one_senders_messages_are_handled_one_at_a_time(app, services, fake_twil
     monkeypatch.setattr(ConversationHandler, "_run", watched)
     forms = [form(fake_twilio, "menu"), form(fake_twilio, "help")]
     assert post_at_once(app, fake_twilio, forms) == [200, 200]
-    if not existing:
+    if not existing and services.engine.dialect.name == "sqlite":
         assert not overlap[0], "two messages from one sender were in the state machine at the same time"
     if overlap[0]:
         assert len(runs) == 3, "the message that lost the race was handled again"

@@ -284,3 +284,18 @@ def test_a_number_thought_unknown_that_has_a_contact_after_all_is_read_and_locke
     with unit_of_work(sessions, read_only=True) as session:
         assert session.scalar(select(func.count()).select_from(Contact)) == 1
         assert session.scalar(select(func.count()).select_from(InboundMessage)) == 2
+
+
+def test_postgresql_a_first_contacts_row_goes_first_and_its_conversation_with_the_message(postgresql):
+    """A new number: its contact is inserted by itself (a second insert, as by a message at the same moment, finds
+    it there and gets None: the locked way reads it); the message then inserts the conversation."""
+    with connection(postgresql, autocommit=True) as conn:
+        sender = conversations.create_sender(conn, PHONE, "GB", NOW)
+        assert conversations.create_sender(conn, PHONE, "GB", NOW) is None
+    assert (sender.contact.phone, sender.contact.country, sender.contact.provider, sender.conversation) == (
+        PHONE, "GB", None, None)
+    assert optimistic_write(postgresql, sender, "SM" + "9" * 32, "welcome", state="start") is not None
+    state, inbound, bodies, _ = stored(postgresql)
+    assert (state, inbound, bodies) == ("start", 1, ["welcome"])
+    again = read(postgresql)
+    assert again.conversation.state == "start" and again.seen != sender.seen

@@ -100,7 +100,8 @@ class ConversationHandler:
         may be written), then the state, the message and the replies are written, provided no other message from
         this number was handled in between: on SQLite in one short write transaction (the version checked is the
         contact's newest inbound id), on PostgreSQL in one statement outside any transaction (the version is that
-        of the contact's row; `conversations.save_if_unchanged`). None when that cannot be done (a first contact, a
+        of the contact's row; `conversations.save_if_unchanged`; a first contact's row is inserted first, by
+        itself, and its conversation with the message). None when that cannot be done (on SQLite a first contact, a
         step that writes, such a race, on PostgreSQL a MessageSid recorded before): the caller then handles the
         message the locked way, from the start, so the outcome is the same (`_UNKNOWN`: the number has no contact
         yet). One connection serves both."""
@@ -114,14 +115,22 @@ class ConversationHandler:
                 opened.append(session)
                 return session
 
+            if self.optimistic:  # outside any transaction: a first contact's row is inserted at once, by itself
+                sender = conversations.read_sender(conn, None, inbound.phone) or conversations.create_sender(
+                    conn, inbound.phone, phones.country_of(inbound.phone), now)
+                if sender is None:
+                    return None  # created by another message a moment ago: the locked way reads it
             try:
                 with transaction(conn, read_only=True, refuse_writes=True):
                     try:
-                        sender = conversations.read_sender(conn, None, inbound.phone)
-                        if sender is None:
-                            return _UNKNOWN  # a first contact: the locked way inserts it
-                        if sender.contact.country is None or sender.conversation is None:
-                            return None  # the locked way sets its country or inserts its conversation
+                        if not self.optimistic:
+                            sender = conversations.read_sender(conn, None, inbound.phone)
+                            if sender is None:
+                                return _UNKNOWN  # a first contact: the locked way inserts it
+                            if sender.conversation is None:
+                                return None  # the locked way inserts it
+                        if sender.contact.country is None:
+                            return None  # the locked way sets it
                         contact, conv = sender.contact, sender.conversation
                         dialogue = self._converse(None, contact, conv, inbound, now, rehearsal=True,
                                                   open_session=open_session)
