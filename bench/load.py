@@ -338,7 +338,7 @@ def run_config(database: str, latency: float, args, workdir: Path) -> dict:
         result["burst_drain_s"] = wait_drained(engine, timeout=300)
         # The yardstick again, the sender idle as it was before the bot's run. This machine's throughput drifts by
         # far more than its CPU cost per request (the bare endpoint alone, fresh processes one after the other:
-        # 2,181 / 2,125 / 2,409 / 3,831 req/s at 0.45-0.50 ms per request, neither run using both cores), so the
+        # 2,181 / 2,125 / 2,409 / 3,831 req/s at 0.45-0.50 ms per request, the slow ones busy on ~1.2 cores), so the
         # bot is compared with the faster of the two runs that bracket it (the ratio that is least flattering).
         bare_port = free_port()
         bare = start_bare("bare-after", bare_port)
