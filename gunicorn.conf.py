@@ -21,6 +21,9 @@ threads = int(os.environ.get("WEB_THREADS", "1" if _SQLITE else "2"))
 timeout = 30  # a webhook does one transaction; Twilio gives up after 15 s
 graceful_timeout = 20
 keepalive = 5  # Twilio and proxies reuse connections
+# The heartbeat file each worker touches (twice a request) lives in memory: on a disk-backed filesystem gunicorn
+# documents that the call may block a worker (here it cost ~30 us a time on ext4).
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 max_requests = 20000  # recycle a process now and then, with jitter so both never restart together
 max_requests_jitter = 2000
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
