@@ -273,20 +273,26 @@ class Prepared:
                      if not bind.required}  # values the statement carries (a LIMIT's)
             columns = getattr(self.statement, "exported_columns", ())
             results = tuple(column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns)
-            order = tuple(compiled.positiontup) if compiled.positional else None
+            # Each parameter in the order the driver takes them (positional: as they appear; named: any), with
+            # its converter: one pass per execution.
+            names = tuple(compiled.positiontup) if compiled.positional else tuple(compiled.binds)
+            plan = tuple((name, binds.get(name)) for name in names)
             reads = bool(_READS.match(compiled.string))
-            found = self._compiled[dialect] = (compiled.string, order, binds, fixed, reads,
+            found = self._compiled[dialect] = (compiled.string, compiled.positional, plan, fixed, reads,
                                                results if any(results) else None)
         return found
 
     def _run(self, conn: Connection, params: dict, fetch: bool):
-        sql, order, binds, fixed, reads, results = self._for(conn.dialect)
+        sql, positional, plan, fixed, reads, results = self._for(conn.dialect)
         if not reads and getattr(_refusing, "active", False):
             _refusing.refused = True
             raise WriteRefused("a write in a transaction that may only read")
-        values = {name: value if binds.get(name) is None else binds[name](value)
-                  for name, value in ({**fixed, **params} if fixed else params).items()}
-        args = tuple(values[name] for name in order) if order is not None else values
+        if fixed:
+            params = {**fixed, **params}
+        if positional:
+            args = tuple(params[name] if convert is None else convert(params[name]) for name, convert in plan)
+        else:
+            args = {name: params[name] if convert is None else convert(params[name]) for name, convert in plan}
         dbapi_conn = conn.connection.dbapi_connection
         cursor = dbapi_conn.cursor()
         try:
