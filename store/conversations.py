@@ -93,9 +93,11 @@ def _save_if_unchanged(columns: tuple[str, ...], parts: int, new: bool) -> Prepa
     still the one read and this MessageSid is not recorded (`touched`; the UPDATE takes the contact's row lock, as
     the locked way's first statement does, so the two serialise, and a version changed while it waited for that lock
     is seen: a row updated meanwhile is re-checked in its newest version), then, only if it was, the message
-    recorded, the conversation saved (inserted if `new`) and the outbox rows inserted (`columns`, `parts` of them, each inserted after
-    the one before: ids give the order of sending). It returns the inbound message's id (None: nothing was recorded)
-    and the outbox ids."""
+    recorded, the conversation saved (inserted if `new`) and the outbox rows inserted (`columns`, `parts` of them,
+    each inserted after the one before: ids give the order of sending). It returns the inbound message's id (None:
+    nothing was recorded) and the outbox ids. The MessageSid check reads the statement's snapshot, so it relies on
+    every inbound row being inserted under its contact's row lock (here, or by the locked way's first statement): a
+    writer that did not hold it could leave `last_inbound_at` touched and nothing else written."""
     touched = (update(_contacts)
                .where(_contacts.c.id == bindparam("sender_id"),
                       literal_column("contacts.xmin::text") == bindparam("version"),
