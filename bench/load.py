@@ -301,10 +301,6 @@ def run_config(database: str, latency: float, args, workdir: Path) -> dict:
                                str(accepted_file)], env)
         bot = stack.start("bot", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"],
                           {**env, "PORT": str(bot_port)})
-        def start_bare(name: str, port: int) -> subprocess.Popen:
-            return stack.start(name, [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "bench.bare:app"],
-                               {**env, "PORT": str(port)})
-
         for port in (twilio_port, bot_port):
             wait_port(port)
         worker = stack.start("worker", ["nice", "-n", "10", str(BIN / "flask"), "--app", "wsgi", "worker", "--workers", "1"],
@@ -314,7 +310,8 @@ def run_config(database: str, latency: float, args, workdir: Path) -> dict:
         def run_bare(port: int, requests_file: Path) -> dict[str, float]:
             """The yardstick on processes of its own (each of its workers serves ~15,000 requests in a run: a second
             run would recycle them mid-run, max_requests; the bot's stay far below)."""
-            bare = start_bare(f"bare-{port}", port)
+            bare = stack.start(f"bare-{port}", [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "bench.bare:app"],
+                               {**env, "PORT": str(port)})
             wait_port(port)
             before, others = cpu_seconds(bare.pid), {name: cpu_seconds(pid) for name, pid in parts.items()}
             busy_before = machine_busy_seconds()

@@ -47,12 +47,13 @@ _SENDER_SEEN = _sender_select(select(_inbound.c.id).where(_inbound.c.contact_id 
 # PostgreSQL's optimistic way reads the same, unlocked and outside any transaction, with the version of the contact's
 # row (the transaction id that wrote it, `xmin`): every handled message writes the contact (`last_inbound_at`), so
 # the version changes with each, and `save_if_unchanged` writes only while it has not.
-_SENDER_VERSIONED = {"sqlite": _SENDER_SEEN, "postgresql": _sender_select(literal_column("contacts.xmin::text"))}
+_CONTACT_VERSION = literal_column("contacts.xmin::text")
+_SENDER_VERSIONED = {"sqlite": _SENDER_SEEN, "postgresql": _sender_select(_CONTACT_VERSION)}
 # PostgreSQL's locked way, one statement: the contact's row locked (FOR NO KEY UPDATE: rows referencing it may still
 # be inserted) and read with the transaction ids that wrote its version and the conversation's (see
 # `lock_and_record`), then the message recorded for the contact that lock returned (the INSERT reads the locked
 # row, so it runs once the lock is held: a retry of the same message waits behind it as before).
-_LOCKED = (_sender_select(literal_column("contacts.xmin::text"), literal_column("conversations.xmin::text"))
+_LOCKED = (_sender_select(_CONTACT_VERSION, literal_column("conversations.xmin::text"))
            .with_for_update(of=_contacts, key_share=True).cte("sender"))
 _RECORDED = (postgresql_insert(_inbound).from_select(
     ["message_sid", "contact_id", "body", "received_at"],
@@ -65,10 +66,7 @@ _FIRST_CONTACT = {dialect: dialect_insert(_contacts).values(phone=bindparam("pho
                   .on_conflict_do_nothing(index_elements=["phone"]).returning(*(c for _, c in _CONTACT))
                   for dialect, dialect_insert in (("postgresql", postgresql_insert), ("sqlite", sqlite_insert))}
 # PostgreSQL's optimistic way, a first contact: its row inserted by itself, with its version.
-_CREATED = (postgresql_insert(_contacts).values(phone=bindparam("phone"), country=bindparam("country"),
-                                               created_at=bindparam("created_at"))
-            .on_conflict_do_nothing(index_elements=["phone"])
-            .returning(*(c for _, c in _CONTACT), literal_column("contacts.xmin::text")))
+_CREATED = _FIRST_CONTACT["postgresql"].returning(_CONTACT_VERSION)
 _INBOUND = {dialect: dialect_insert(_inbound)
             .values(message_sid=bindparam("message_sid"), contact_id=bindparam("contact_id"), body=bindparam("body"),
                     received_at=bindparam("received_at"))
@@ -85,7 +83,7 @@ _LAST_INBOUND = (update(_contacts).where(_contacts.c.id == bindparam("sender_id"
 # PostgreSQL: the conversation and the contact's last_inbound_at in one statement (one round trip).
 _TOUCHED = _LAST_INBOUND.cte("touched")
 _SAVE_AND_TOUCH = {False: _SAVE.add_cte(_TOUCHED), True: _NEW.add_cte(_TOUCHED)}
-
+_PER_PART = frozenset({"body", "media_url"})  # the outbox columns that differ between the parts of one reply
 
 
 def _save_if_unchanged(columns: tuple[str, ...], parts: int, new: bool) -> Prepared:
@@ -100,7 +98,7 @@ def _save_if_unchanged(columns: tuple[str, ...], parts: int, new: bool) -> Prepa
     writer that did not hold it could leave `last_inbound_at` touched and nothing else written."""
     touched = (update(_contacts)
                .where(_contacts.c.id == bindparam("sender_id"),
-                      literal_column("contacts.xmin::text") == bindparam("version"),
+                      _CONTACT_VERSION == bindparam("version"),
                       ~exists().where(_inbound.c.message_sid == bindparam("message_sid")))
                .values(last_inbound_at=bindparam("now", type_=_contacts.c.last_inbound_at.type))
                .returning(_contacts.c.id).cte("touched"))
@@ -124,8 +122,7 @@ def _save_if_unchanged(columns: tuple[str, ...], parts: int, new: bool) -> Prepa
                  .returning(_conversations.c.id).cte("saved"))
     queued, source = [], recorded
     for part in range(1, parts + 1):
-        per_part = {"body", "media_url"}
-        values = [bindparam(f"{name}_{part}" if name in per_part else name, type_=_outbound.c[name].type)
+        values = [bindparam(f"{name}_{part}" if name in _PER_PART else name, type_=_outbound.c[name].type)
                   for name in columns]  # (typed: psycopg's dialect casts each to its column's type)
         source = (insert(_outbound).from_select(list(columns), select(*values).select_from(source))
                   .returning(_outbound.c.id).cte(f"queued_{part}"))
@@ -138,7 +135,8 @@ _SAVES_IF_UNCHANGED: dict[tuple[tuple[str, ...], int, bool], Prepared] = {}
 
 # What runs them (store.db.Prepared: compiled once, run on the DB-API cursor).
 _RUN = {name: Prepared(statement) for name, statement in (
-    ("sender", _SENDER), *((f"sender_versioned_{dialect}", statement) for dialect, statement in _SENDER_VERSIONED.items()),
+    ("sender", _SENDER),
+    *((f"sender_versioned_{dialect}", statement) for dialect, statement in _SENDER_VERSIONED.items()),
     ("lock_read_and_record", _LOCK_READ_AND_RECORD), ("created", _CREATED),
     ("save", _SAVE),
     ("save_unless_newer", _SAVE_UNLESS_NEWER), ("new", _NEW), ("last_inbound", _LAST_INBOUND),
@@ -161,7 +159,7 @@ class StoredConversation:
 class Sender:
     """Who wrote: the contact (persistent in the message's Session, its provider loaded), their conversation (None
     before their first message), and for the read-first path the version a later write checks: on SQLite the id of
-their newest inbound message (0 if none), on PostgreSQL the version of the contact's row."""
+    their newest inbound message (0 if none), on PostgreSQL the version of the contact's row."""
 
     contact: Contact
     conversation: StoredConversation | None
@@ -190,26 +188,24 @@ def lock_and_record(conn: Connection, session: Session, phone: str, message_sid:
     finds), locked for this transaction so one number's messages are handled one at a time, and their message
     recorded; whether it was (False: this MessageSid was handled before, a Twilio retry). `unknown`: a read a moment
     ago found no such contact, so the contact is inserted first (read and locked as below if it exists after
-    all). SQLite: BEGIN IMMEDIATE
-    already made this transaction the only writer; a SELECT reads, an INSERT records. PostgreSQL: one statement
-    locks the contact's row, reads it with the conversation and provider, and records. Its lock may have been
-    waited for, and a statement reads other tables as they were when it began, before that wait: the conversation
+    all). SQLite: BEGIN IMMEDIATE already made this transaction the only writer; a SELECT reads, an INSERT
+    records. PostgreSQL: one statement locks the contact's row, reads it with the conversation and provider, and
+    records. Its lock may have been waited for, and a statement reads other tables as they were when it began,
+    before that wait: the conversation
     could then be older than the contact the lock returns. Every message handled writes both rows in one
     transaction (the contact's `last_inbound_at`), so they were written by the same transaction exactly when
     nothing was committed for this number after the statement began (PostgreSQL returns a locked row's newest
     version); otherwise, or when the contact has no conversation yet, a SELECT reads them again now that the lock
     is held."""
     message = {"message_sid": message_sid, "body": body, "received_at": now}
-    if unknown:
-        pass
-    elif conn.dialect.name == "postgresql":
+    if not unknown and conn.dialect.name == "postgresql":
         row = _RUN["lock_read_and_record"].first(conn, {"phone": phone, **message})
         if row is not None:
             recorded = row[-1] is not None
             if recorded and row[-3] != row[-2]:  # (no conversation: None)
                 row = _RUN["sender"].first(conn, {"phone": phone})
             return _sender(session, row), recorded
-    else:
+    elif not unknown:
         row = _RUN["sender"].first(conn, {"phone": phone})
         if row is not None:
             sender = _sender(session, row)
@@ -257,8 +253,7 @@ def save_unless_newer(conn: Connection, contact: Contact, conv: StoredConversati
 
 
 def save_if_unchanged(conn: Connection, contact: Contact, conv: StoredConversation | None, version: str,
-                      message_sid: str,
-                      body: str, state: str, context: dict[str, Any], now: datetime,
+                      message_sid: str, body: str, state: str, context: dict[str, Any], now: datetime,
                       outbox_rows: list[dict[str, Any]]) -> list[int] | None:
     """PostgreSQL, outside any transaction: record the message, store the new state and queue `outbox_rows` (from
     `bot.services.outbox.compose`) in one statement, committed by itself, unless the contact's row changed since
@@ -272,7 +267,7 @@ def save_if_unchanged(conn: Connection, contact: Contact, conv: StoredConversati
     params: dict[str, Any] = {}
     for part, row in enumerate(outbox_rows, 1):
         params.update(row)
-        params[f"body_{part}"], params[f"media_url_{part}"] = row["body"], row["media_url"]
+        params.update({f"{name}_{part}": row[name] for name in _PER_PART})
     params.update({"sender_id": contact.id, "version": version, "message_sid": message_sid, "inbound_body": body,
                    "now": now, "state": state, "context": context})
     if conv is not None:

@@ -137,7 +137,7 @@ class ConversationHandler:
                         if dialogue.error is not None or _changed(contact, opened):
                             return None  # a step failed (perhaps by writing) or changed something: redo it locked
                         context = dialogue.stored_context()
-                        rich_form = self._rich_form(dialogue)  # composed here, not while the writer's lock is held
+                        rich_form = self._rich_form(dialogue)
                     finally:
                         for session in opened:
                             session.close()
@@ -145,10 +145,10 @@ class ConversationHandler:
                 return None
             if writes_refused():
                 return None
+            rows = outbox.compose(contact, dialogue.replies, now, reply=True,
+                                  seal_with=services.cipher if dialogue.sealed else None,
+                                  media_url=dialogue.media_url, rich_form=rich_form)  # (before any lock)
             if self.optimistic:
-                rows = outbox.compose(contact, dialogue.replies, now, reply=True,
-                                      seal_with=services.cipher if dialogue.sealed else None,
-                                      media_url=dialogue.media_url, rich_form=rich_form)
                 with transaction(conn):  # (autocommit: the statement commits by itself)
                     ids = conversations.save_if_unchanged(conn, contact, conv, str(sender.seen), inbound.message_sid,
                                                           self._body(inbound), dialogue.state, context, now, rows)
@@ -160,9 +160,7 @@ class ConversationHandler:
                         return None  # this number's previous message was committed meanwhile: read again, locked
                     if not conversations.record_inbound(conn, contact, inbound.message_sid, self._body(inbound), now):
                         raise _Duplicate  # rolls the conversation back
-                    ids = outbox.queue_on(conn, contact, dialogue.replies, now, reply=True,
-                                       seal_with=services.cipher if dialogue.sealed else None,
-                                       media_url=dialogue.media_url, rich_form=rich_form)
+                    ids = outbox.insert_rows(conn, rows)
             except _Duplicate:
                 log.info("duplicate MessageSid from %s ignored", phones.mask(inbound.phone))
                 return Outcome(duplicate=True)

@@ -71,14 +71,17 @@ def queue(session: Session, contact: Contact, texts: Iterable[str], now: datetim
 def queue_on(conn: Connection, contact: Contact, texts: Iterable[str], now: datetime, *, reply: bool = False,
              seal_with: "TokenCipher | None" = None, media_url: str | None = None,
              template: tuple[str, dict[str, str]] | None = None, rich_form: Rich | None = None) -> list[int]:
-    """`queue` on a connection in a transaction, for a caller with no Session to flush (the conversation handler's
-    short write transaction, which stores only the state, the message and the replies)."""
-    rows = compose(contact, texts, now, reply=reply, seal_with=seal_with, media_url=media_url, template=template,
-                   rich_form=rich_form)
+    """`queue` on a connection in a transaction, for a caller with no Session to flush."""
+    return insert_rows(conn, compose(contact, texts, now, reply=reply, seal_with=seal_with, media_url=media_url,
+                                     template=template, rich_form=rich_form))
+
+
+def insert_rows(conn: Connection, rows: list[dict]) -> list[int]:
+    """Insert the rows `compose` made, on a connection in a transaction; their ids. One prebuilt INSERT ...
+    RETURNING id per part, in order (ids give the order of sending): cheaper than the unit of work for rows nothing
+    else in the transaction touches."""
     if not rows:
         return []
-    # One prebuilt INSERT ... RETURNING id per part, in order (ids give the order of sending): cheaper than the
-    # unit of work for rows nothing else in the transaction touches.
     statement = _insert(frozenset(rows[0]))
     return [statement.scalar(conn, row) for row in rows]
 
@@ -87,8 +90,9 @@ def compose(contact: Contact, texts: Iterable[str], now: datetime, *, reply: boo
             seal_with: "TokenCipher | None" = None, media_url: str | None = None,
             template: tuple[str, dict[str, str]] | None = None, rich_form: Rich | None = None) -> list[dict]:
     """The outbox rows `queue_on` inserts, one per part in sending order (all with the same columns), without
-    inserting them: for a caller that writes them in a statement of its own (the conversation handler's on
-    PostgreSQL, `store.conversations.save_if_unchanged`)."""
+    inserting them: for a caller that composes them before it takes a lock and inserts them later (`insert_rows`:
+    the conversation handler on SQLite) or writes them in a statement of its own (on PostgreSQL,
+    `store.conversations.save_if_unchanged`)."""
     body = "\n\n".join(t for t in texts if t)
     if not body:
         return []
