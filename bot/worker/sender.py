@@ -166,7 +166,7 @@ class OutboxSender:
         The claim checks each again, so a stale one costs nothing but a try."""
         now = time.monotonic()
         fresh_for = self.poll_interval if self._due_complete else BACKLOG_RESCAN
-        short = not self._due or (len(self._due) < count and not self._due_complete)
+        short = len(self._due) < count and not self._due_complete  # (a complete scan that found none stays fresh)
         if short or now - self._scanned_at >= fresh_for:
             limit = self.threads * 8
             self._due = outbox.due_recipients(self.services, limit=limit)
